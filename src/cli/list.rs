@@ -1,0 +1,45 @@
+//! `mpbake list targets|variables`: names with descriptions, as text or JSON.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::{ListFormat, ListWhat, SpecArgs, load, report};
+
+pub fn run(args: &SpecArgs, what: ListWhat, format: ListFormat) -> anyhow::Result<ExitCode> {
+    let loaded = load::load(args, &[])?;
+    if report(&loaded.diags, &loaded.sources) {
+        return Ok(ExitCode::from(1));
+    }
+    let spec = &loaded.spec;
+    match (what, format) {
+        (ListWhat::Targets, ListFormat::Json) => {
+            let groups: Vec<_> = spec.groups.values().map(|g| json!({"name": g.name, "description": g.description, "targets": g.targets})).collect();
+            let targets: Vec<_> = spec.targets.values().map(|t| json!({"name": t.name, "description": t.description, "platforms": t.platforms})).collect();
+            println!("{}", serde_json::to_string_pretty(&json!({"groups": groups, "targets": targets}))?);
+        }
+        (ListWhat::Targets, ListFormat::Text) => {
+            let width = spec.targets.keys().chain(spec.groups.keys()).map(String::len).max().unwrap_or(0).max(6);
+            println!("{:width$}  DESCRIPTION", "TARGET");
+            for g in spec.groups.values() {
+                let desc = g.description.clone().unwrap_or_else(|| format!("group: {}", g.targets.join(", ")));
+                println!("{:width$}  {desc}", g.name);
+            }
+            for t in spec.targets.values() {
+                println!("{:width$}  {}", t.name, t.description.as_deref().unwrap_or(""));
+            }
+        }
+        (ListWhat::Variables, ListFormat::Json) => {
+            let vars: Vec<_> = spec.variables.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
+            println!("{}", serde_json::to_string_pretty(&vars)?);
+        }
+        (ListWhat::Variables, ListFormat::Text) => {
+            let width = spec.variables.keys().map(String::len).max().unwrap_or(0).max(8);
+            println!("{:width$}  VALUE", "VARIABLE");
+            for (n, v) in &spec.variables {
+                println!("{n:width$}  {v}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,108 @@
+//! Reads the spec files (named, or bake's default names) and evaluates them into a Spec.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use super::SpecArgs;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::frontend::bake::{self, Inputs, Options, SetOverride};
+use crate::frontend::{self, DEFAULT_FILES};
+use crate::ir::{Platform, Spec};
+use crate::source::{FileId, SourceMap, Span};
+
+/// A loaded spec with its sources and findings.
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub spec: Spec,
+    pub diags: Diagnostics,
+    /// The pseudo-file holding the command line's names, for spans on them.
+    pub command_line: FileId,
+}
+
+/// Loads and evaluates; `names` are command-line target names, kept for diagnostics on them.
+/// I/O failures are errors (exit 2); problems in the input are diagnostics.
+pub fn load(args: &SpecArgs, names: &[String]) -> anyhow::Result<Loaded> {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let command_line_text: String = args.sets.iter().chain(names).map(|s| format!("{s}\n")).collect();
+    let command_line = sources.add("<command line>", command_line_text);
+    let files = spec_files(args, &mut diags)?;
+    let mut bodies = Vec::new();
+    for (name, text) in files {
+        let id = sources.add(name, text);
+        match frontend::parse(&sources, id) {
+            Ok(body) => bodies.push(body),
+            Err(d) => diags.push(d),
+        }
+    }
+    let mut offset = 0;
+    let mut sets = Vec::new();
+    for text in &args.sets {
+        let span = Span::new(command_line, offset..offset + text.len());
+        offset += text.len() + 1;
+        match SetOverride::parse(text, span) {
+            Ok(s) => sets.push(s),
+            Err(d) => diags.push(d),
+        }
+    }
+    let host = Platform::host();
+    let inputs = Inputs {
+        env: std::env::vars().collect(),
+        vars: parse_vars(&args.vars, &mut diags),
+        cmd_context: "cwd://".into(),
+        local_platform: host.to_string(),
+    };
+    let spec = bake::evaluate(&bodies, &Options { inputs, sets, host: Some(host) }, &mut diags);
+    if args.strict {
+        diags.make_strict();
+    }
+    Ok(Loaded { sources, spec, diags, command_line })
+}
+
+fn parse_vars(vars: &[String], diags: &mut Diagnostics) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for v in vars {
+        match v.split_once('=') {
+            Some((k, val)) if !k.is_empty() => {
+                out.insert(k.to_string(), val.to_string());
+            }
+            _ => diags.push(Diagnostic::error("cli::invalid-var", format!("invalid --var `{v}`: expected NAME=VALUE"))),
+        }
+    }
+    out
+}
+
+/// The named files, or every default file present in the working directory, with their text.
+fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(String, String)>> {
+    if args.files.is_empty() {
+        let found: Vec<&str> = DEFAULT_FILES.iter().copied().filter(|f| Path::new(f).is_file()).collect();
+        if found.is_empty() {
+            diags.push(Diagnostic::error("cli::no-spec", "no spec file found")
+                .with_help(format!("name one with -f FILE, or create one of: {}", DEFAULT_FILES.join(", "))));
+        }
+        return found.into_iter().map(|f| Ok((f.to_string(), std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?))).collect();
+    }
+    let mut out = Vec::new();
+    for f in &args.files {
+        if f == "-" {
+            let mut text = String::new();
+            std::io::stdin().read_to_string(&mut text).context("reading the spec from stdin")?;
+            out.push(("<stdin>".to_string(), text));
+            continue;
+        }
+        match std::fs::read(f) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => out.push((f.clone(), text)),
+                Err(_) => diags.push(Diagnostic::error("cli::not-utf8", format!("{f} is not UTF-8 text")).with_help("spec files are UTF-8 HCL, JSON or KDL")),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                diags.push(Diagnostic::error("cli::file-not-found", format!("spec file {f} does not exist")).with_help("check the path given to -f"));
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {f}")),
+        }
+    }
+    Ok(out)
+}

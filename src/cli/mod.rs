@@ -1,0 +1,108 @@
+//! The command line: clap types and the wiring of stages; the only place anyhow is used.
+
+mod check;
+mod list;
+mod load;
+mod print;
+mod select;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::{Diagnostics, render_human};
+use crate::source::SourceMap;
+
+#[derive(Debug, Parser)]
+#[command(name = "mpbake", version, about = "Declarative, fast multi-platform container images (bake-compatible specs)")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the resolved definition as JSON, in the shape of `docker buildx bake --print`.
+    Print {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Targets or groups (default: `default`).
+        targets: Vec<String>,
+    },
+    /// List the targets and groups, or the variables, of a spec.
+    List {
+        #[command(flatten)]
+        spec: SpecArgs,
+        what: ListWhat,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Report every diagnostic of a spec without building anything.
+    Check {
+        #[command(flatten)]
+        spec: SpecArgs,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+}
+
+/// Where the spec comes from and what overrides it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SpecArgs {
+    /// Spec file (HCL, bake JSON or KDL; `-` for stdin); repeatable, later files win.
+    #[arg(short = 'f', long = "file")]
+    pub files: Vec<String>,
+    /// Override a target attribute: PATTERN.KEY=VALUE or PATTERN.KEY+=VALUE.
+    #[arg(long = "set")]
+    pub sets: Vec<String>,
+    /// Set a variable: NAME=VALUE (wins over the environment).
+    #[arg(long = "var")]
+    pub vars: Vec<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListWhat {
+    Targets,
+    Variables,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+/// Exit codes: 0 ok, 1 the input has errors, 2 mpbake itself (or its environment) failed.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Print { spec, targets } => print::run(&spec, &targets),
+        Command::List { spec, what, format } => list::run(&spec, what, format),
+        Command::Check { spec, format } => check::run(&spec, format),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mpbake: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints diagnostics to stderr for people; returns whether any is an error.
+fn report(diags: &Diagnostics, sources: &SourceMap) -> bool {
+    if !diags.items.is_empty() {
+        eprint!("{}", render_human(&diags.items, sources, std::io::stderr().is_terminal()));
+    }
+    diags.has_errors()
+}

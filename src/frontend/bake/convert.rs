@@ -1,0 +1,124 @@
+//! Checks evaluated attribute values against their expected shapes and converts them to IR
+//! field types, with a diagnostic at the value when the shape is wrong.
+
+use std::collections::BTreeMap;
+
+use super::targets::Field;
+use crate::diag::Diagnostic;
+use crate::frontend::csv;
+use crate::frontend::value::Value;
+use crate::ir::Composable;
+
+fn wrong(name: &str, expected: &str, field: &Field) -> Diagnostic {
+    Diagnostic::error("spec::type", format!("`{name}` must be {expected}, got {}", field.value.type_name()))
+        .with_label(field.value_span, format!("this is a {}", field.value.type_name()))
+}
+
+pub fn string(name: &str, field: &Field) -> Result<Option<String>, Diagnostic> {
+    match &field.value {
+        Value::Null => Ok(None),
+        v => v.to_template_string().map(Some).ok_or_else(|| wrong(name, "a string", field)),
+    }
+}
+
+pub fn boolean(name: &str, field: &Field) -> Result<Option<bool>, Diagnostic> {
+    match &field.value {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::String(s) => super::types::parse_bool(s).map(Some).ok_or_else(|| wrong(name, "a bool", field)),
+        _ => Err(wrong(name, "a bool", field)),
+    }
+}
+
+pub fn string_list(name: &str, field: &Field) -> Result<Vec<String>, Diagnostic> {
+    match &field.value {
+        Value::Null => Ok(Vec::new()),
+        Value::List(items) => items
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_template_string().ok_or_else(|| wrong(name, "a list of strings", field)))
+            .collect(),
+        _ => Err(wrong(name, "a list of strings", field).with_help(format!("write a list: {name} = [\"...\"]"))),
+    }
+}
+
+/// A map of strings; null values mean "absent" and are dropped.
+pub fn string_map(name: &str, field: &Field) -> Result<BTreeMap<String, String>, Diagnostic> {
+    match &field.value {
+        Value::Null => Ok(BTreeMap::new()),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| match v.to_template_string() {
+                Some(s) => Ok((k.clone(), s)),
+                None => Err(wrong(name, "a map of strings", field).with_help(format!("`{k}` holds a {}", v.type_name()))),
+            })
+            .collect(),
+        _ => Err(wrong(name, "a map of strings", field).with_help(format!("write an object: {name} = {{ KEY = \"value\" }}"))),
+    }
+}
+
+/// A list of entries, each a `k=v,...` CSV string or an object.
+pub fn composable(name: &str, field: &Field) -> Result<Vec<Composable>, Diagnostic> {
+    let items = match &field.value {
+        Value::Null => return Ok(Vec::new()),
+        Value::List(items) => items.clone(),
+        Value::String(_) | Value::Object(_) => vec![field.value.clone()],
+        _ => return Err(wrong(name, "a list of strings or objects", field)),
+    };
+    items
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(|item| match item {
+            Value::String(s) => Ok(composable_from_csv(name, s)),
+            Value::Object(map) => map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| v.to_template_string().map(|s| (k.clone(), s)).ok_or_else(|| wrong(name, "objects of strings", field)))
+                .collect(),
+            _ => Err(wrong(name, "a list of strings or objects", field)),
+        })
+        .collect()
+}
+
+/// Reads one CSV entry the way bake does for this attribute: `k=v,...`, or the short forms
+/// `user/app:cache` (cache: a registry ref), `out/` (output: a local directory), `default` or
+/// `key=/path` (ssh: an id with optional paths).
+pub fn composable_from_csv(name: &str, text: &str) -> Composable {
+    if name == "ssh" {
+        let (id, paths) = text.split_once('=').unwrap_or((text, ""));
+        let mut entry = Composable::from([("id".to_string(), id.trim().to_string())]);
+        if !paths.is_empty() {
+            entry.insert("paths".into(), paths.to_string());
+        }
+        return entry;
+    }
+    if !text.contains('=') {
+        let short = match name {
+            "cache-from" | "cache-to" => Some(("registry", "ref")),
+            "output" => Some(("local", "dest")),
+            _ => None,
+        };
+        if let Some((kind, key)) = short {
+            return Composable::from([("type".to_string(), kind.to_string()), (key.to_string(), text.trim().to_string())]);
+        }
+    }
+    csv::key_values(text).into_iter().map(|(k, v)| if k.is_empty() { ("type".to_string(), v) } else { (k, v) }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_forms_follow_the_attribute() {
+        let c = composable_from_csv("cache-from", "user/app:cache");
+        assert_eq!(c.get("type").map(String::as_str), Some("registry"));
+        assert_eq!(c.get("ref").map(String::as_str), Some("user/app:cache"));
+        let o = composable_from_csv("output", "type=oci,dest=out.tar");
+        assert_eq!(o.get("dest").map(String::as_str), Some("out.tar"));
+        let s = composable_from_csv("ssh", "key=/a,/b");
+        assert_eq!(s.get("id").map(String::as_str), Some("key"));
+        assert_eq!(s.get("paths").map(String::as_str), Some("/a,/b"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Evaluates `group` blocks (several definitions append their targets) and checks every member.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+
+use super::context::Context;
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::frontend::eval::Evaluator;
+use crate::frontend::value::Value;
+use crate::ir::Group;
+use crate::source::Span;
+
+/// Groups with their member names and the span of each member reference.
+pub fn evaluate(ctx: &Context, matrix_groups: &IndexMap<String, (Vec<String>, Span)>, diags: &mut Diagnostics) -> IndexMap<String, (Group, Vec<Span>)> {
+    let mut out: IndexMap<String, (Group, Vec<Span>)> = IndexMap::new();
+    for (name, (members, span)) in matrix_groups {
+        let group = Group { name: name.clone(), description: None, targets: members.clone(), span: *span };
+        out.insert(name.clone(), (group, vec![*span; members.len()]));
+    }
+    for (name, blocks) in &ctx.defs.groups {
+        let (group, spans) = out.entry(name.clone()).or_insert_with(|| {
+            (Group { name: name.clone(), description: None, targets: Vec::new(), span: blocks[0].name_span() }, Vec::new())
+        });
+        for block in blocks {
+            for attr in &block.body.attrs {
+                let value = match Evaluator::new(ctx).eval(&attr.expr) {
+                    Ok(v) => v,
+                    Err(d) => {
+                        diags.push(d);
+                        continue;
+                    }
+                };
+                match (attr.name.as_str(), value) {
+                    ("targets", Value::List(items)) => {
+                        for item in items {
+                            match item.to_template_string() {
+                                Some(t) if !group.targets.contains(&t) => {
+                                    group.targets.push(t);
+                                    spans.push(attr.expr.span);
+                                }
+                                Some(_) => {}
+                                None => diags.push(Diagnostic::error("spec::type", "group `targets` must hold names").with_label(attr.expr.span, "here")),
+                            }
+                        }
+                    }
+                    ("description", v) => group.description = v.to_template_string(),
+                    ("targets", v) => diags.push(Diagnostic::error("spec::type", format!("group `targets` must be a list, got {}", v.type_name()))
+                        .with_label(attr.expr.span, "here")
+                        .with_help("targets = [\"app\", \"db\"]")),
+                    (other, _) => diags.push(Diagnostic::warning("spec::unknown-attribute", format!("groups have no attribute `{other}`"))
+                        .with_label(attr.name_span, "ignored")
+                        .with_help("groups take `targets` and `description`")),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Checks that every member names a target or group, and that groups do not contain themselves.
+pub fn check(groups: &IndexMap<String, (Group, Vec<Span>)>, targets: &[&str], diags: &mut Diagnostics) {
+    for (group, spans) in groups.values() {
+        for (member, span) in group.targets.iter().zip(spans) {
+            if !targets.contains(&member.as_str()) && !groups.contains_key(member) {
+                let candidates = targets.iter().copied().chain(groups.keys().map(String::as_str));
+                let help = did_you_mean(member, candidates).map(|s| format!("did you mean `{s}`?"));
+                diags.push(Diagnostic::error("spec::unknown-target", format!("group `{}` lists unknown target `{member}`", group.name))
+                    .with_label(*span, "no target or group of this name")
+                    .with_help_opt(help));
+            }
+        }
+    }
+    let edges: BTreeMap<&str, Vec<&str>> = groups.iter().map(|(n, (g, _))| (n.as_str(), g.targets.iter().map(String::as_str).collect())).collect();
+    for (name, (group, _)) in groups {
+        if let Some(cycle) = find_cycle(name, &edges, &mut vec![name.as_str()]) {
+            diags.push(Diagnostic::error("spec::group-cycle", format!("group cycle: {}", cycle.join(" → ")))
+                .with_label(group.span, "this group contains itself")
+                .with_help("remove one of the group references"));
+            return;
+        }
+    }
+}
+
+fn find_cycle<'a>(start: &str, edges: &BTreeMap<&'a str, Vec<&'a str>>, path: &mut Vec<&'a str>) -> Option<Vec<String>> {
+    let current = *path.last()?;
+    for &next in edges.get(current).into_iter().flatten() {
+        if next == start {
+            return Some(path.iter().chain([&next]).map(|s| s.to_string()).collect());
+        }
+        if edges.contains_key(next) && !path.contains(&next) {
+            path.push(next);
+            if let Some(c) = find_cycle(start, edges, path) {
+                return Some(c);
+            }
+            path.pop();
+        }
+    }
+    None
+}

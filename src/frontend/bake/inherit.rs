@@ -1,0 +1,123 @@
+//! `inherits`: a target starts from its parents' merged attributes (in order), then its own,
+//! with bake's per-attribute rules (maps merge by key, some lists append, the rest replace).
+
+use indexmap::IndexMap;
+
+use super::schema::{Merge, spec};
+use super::targets::{Field, RawTarget};
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::frontend::value::Value;
+use crate::source::Span;
+
+/// Applied to each target once its own attributes are merged over its parents' (bake applies
+/// `--set` there, so a parent's override reaches its children).
+pub type Finish<'a> = dyn FnMut(&mut RawTarget, &mut Diagnostics) + 'a;
+
+/// Resolves every target's inheritance chain; targets in a cycle or with a missing parent are
+/// reported and left out.
+pub fn resolve_all(targets: &IndexMap<String, RawTarget>, finish: &mut Finish, diags: &mut Diagnostics) -> IndexMap<String, RawTarget> {
+    let mut done = IndexMap::new();
+    for name in targets.keys() {
+        let mut stack = Vec::new();
+        resolve(name, targets, &mut done, &mut stack, finish, diags);
+    }
+    // keep the definition order
+    targets.keys().filter_map(|n| done.get(n).cloned().flatten().map(|t| (n.clone(), t))).collect()
+}
+
+fn resolve(
+    name: &str,
+    targets: &IndexMap<String, RawTarget>,
+    done: &mut IndexMap<String, Option<RawTarget>>,
+    stack: &mut Vec<(String, Span)>,
+    finish: &mut Finish,
+    diags: &mut Diagnostics,
+) -> Option<RawTarget> {
+    if let Some(result) = done.get(name) {
+        return result.clone();
+    }
+    let own = targets.get(name)?;
+    let mut merged = RawTarget { name: own.name.clone(), span: own.span, ..RawTarget::default() };
+    let mut ok = true;
+    for (parent, span) in &own.inherits {
+        if let Some(start) = stack.iter().position(|(n, _)| n == parent) {
+            let chain: Vec<&str> = stack[start..].iter().map(|(n, _)| n.as_str()).chain([name, parent.as_str()]).collect();
+            let mut d = Diagnostic::error("spec::inherits-cycle", format!("inheritance cycle: {}", chain.join(" → ")))
+                .with_label(*span, format!("`{name}` inherits `{parent}` here"));
+            for (n, s) in &stack[start..] {
+                d = d.with_label(*s, format!("inherited by `{n}`"));
+            }
+            diags.push(d.with_help("remove one of these `inherits` entries"));
+            ok = false;
+            continue;
+        }
+        if !targets.contains_key(parent) {
+            let help = did_you_mean(parent, targets.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+            diags.push(Diagnostic::error("spec::unknown-target", format!("`{name}` inherits unknown target `{parent}`"))
+                .with_label(*span, "no such target")
+                .with_help_opt(help));
+            ok = false;
+            continue;
+        }
+        stack.push((name.to_string(), *span));
+        let resolved = resolve(parent, targets, done, stack, finish, diags);
+        stack.pop();
+        match resolved {
+            Some(p) => merge_into(&mut merged, &p),
+            None => ok = false,
+        }
+    }
+    merge_into(&mut merged, own);
+    finish(&mut merged, diags);
+    let result = ok.then_some(merged);
+    done.insert(name.to_string(), result.clone());
+    result
+}
+
+/// Applies `child` on top of `base` with each attribute's merge rule.
+pub fn merge_into(base: &mut RawTarget, child: &RawTarget) {
+    for (name, field) in &child.fields {
+        if field.value.is_null() {
+            // a null attribute is "unset": it never clears what a parent set
+            continue;
+        }
+        let rule = spec(name).map_or(Merge::Replace, |s| s.merge);
+        match (rule, base.fields.get_mut(name)) {
+            (Merge::Keys, Some(existing)) => merge_keys(existing, field),
+            (Merge::Append, Some(existing)) => append(existing, field),
+            _ => {
+                base.fields.insert(name.clone(), field.clone());
+            }
+        }
+    }
+    base.blocks.extend(child.blocks.iter().cloned());
+    base.inherits.extend(child.inherits.iter().cloned());
+}
+
+fn merge_keys(existing: &mut Field, child: &Field) {
+    match (&mut existing.value, &child.value) {
+        (Value::Object(base), Value::Object(new)) => {
+            for (k, v) in new {
+                if !v.is_null() {
+                    base.insert(k.clone(), v.clone());
+                }
+            }
+            existing.name_span = child.name_span;
+        }
+        _ => *existing = child.clone(),
+    }
+}
+
+fn append(existing: &mut Field, child: &Field) {
+    match (&mut existing.value, &child.value) {
+        (Value::List(base), Value::List(new)) => {
+            for v in new {
+                if !base.contains(v) {
+                    base.push(v.clone());
+                }
+            }
+            existing.name_span = child.name_span;
+        }
+        _ => *existing = child.clone(),
+    }
+}

@@ -1,0 +1,89 @@
+//! Lowers a resolved target's values into `ir::Target`, checking each attribute's shape.
+
+use super::context::Context;
+use super::convert;
+use super::image;
+use super::targets::{Field, RawTarget};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{ImageRef, Platform, Target};
+
+/// Lowers one target; errors are pushed and the target is still returned as far as it lowered.
+pub fn lower(ctx: &Context, raw: &RawTarget, host: &Platform, diags: &mut Diagnostics) -> Target {
+    let mut t = Target { name: raw.name.clone(), span: raw.span, ..Target::default() };
+    let mut report = |r: Result<(), Diagnostic>| {
+        if let Err(d) = r {
+            diags.push(d);
+        }
+    };
+    for (name, field) in &raw.fields {
+        report(set_field(&mut t, name, field));
+    }
+    let platforms_span = raw.fields.get("platforms").map_or(raw.span, |f| f.value_span);
+    let mut sub = Diagnostics::default();
+    t.image = image::lower(ctx, raw, &t.platforms, platforms_span, host, &mut sub);
+    diags.extend(sub.items);
+    t
+}
+
+fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
+    match name {
+        "annotations" => t.annotations = convert::string_list(name, f)?,
+        "args" => t.args = convert::string_map(name, f)?,
+        "attest" => t.attest = convert::composable(name, f)?,
+        "cache-from" => t.cache_from = convert::composable(name, f)?,
+        "cache-to" => t.cache_to = convert::composable(name, f)?,
+        "call" => t.call = convert::string(name, f)?,
+        "context" => t.context = convert::string(name, f)?,
+        "contexts" => t.contexts = convert::string_map(name, f)?,
+        "description" => t.description = convert::string(name, f)?,
+        "dockerfile" => t.dockerfile = convert::string(name, f)?,
+        "dockerfile-inline" => t.dockerfile_inline = convert::string(name, f)?,
+        "entitlements" => t.entitlements = convert::string_list(name, f)?,
+        "extra-hosts" => t.extra_hosts = convert::string_map(name, f)?,
+        "labels" => t.labels = convert::string_map(name, f)?,
+        "network" => t.network = convert::string(name, f)?,
+        "no-cache" => t.no_cache = convert::boolean(name, f)?,
+        "no-cache-filter" => t.no_cache_filter = convert::string_list(name, f)?,
+        "output" => t.output = convert::composable(name, f)?,
+        "platforms" => t.platforms = platforms(f)?,
+        "pull" => t.pull = convert::boolean(name, f)?,
+        "secret" => t.secret = convert::composable(name, f)?,
+        "shm-size" => t.shm_size = convert::string(name, f)?,
+        "ssh" => t.ssh = convert::composable(name, f)?,
+        "tags" => t.tags = tags(f)?,
+        "target" => t.target = convert::string(name, f)?,
+        "ulimits" => t.ulimits = convert::string_list(name, f)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn platforms(f: &Field) -> Result<Vec<Platform>, Diagnostic> {
+    let mut out: Vec<Platform> = Vec::new();
+    for text in convert::string_list("platforms", f)? {
+        let p = Platform::parse(&text).map_err(|e| {
+            Diagnostic::error("spec::invalid-platform", format!("invalid platform `{text}`"))
+                .with_label(f.value_span, e.0)
+                .with_help("platforms are OS/ARCH[/VARIANT]: linux/amd64, linux/arm64, linux/arm/v7")
+        })?;
+        if out.contains(&p) {
+            return Err(Diagnostic::error("spec::duplicate-platform", format!("platform `{p}` is listed twice (`{text}` normalizes to it)"))
+                .with_label(f.value_span, "in this list")
+                .with_help("remove the duplicate: linux/arm64/v8 is linux/arm64, linux/arm is linux/arm/v7"));
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
+fn tags(f: &Field) -> Result<Vec<String>, Diagnostic> {
+    let tags = convert::string_list("tags", f)?;
+    for tag in &tags {
+        ImageRef::parse(tag).map_err(|e| {
+            Diagnostic::error("spec::invalid-tag", format!("invalid tag `{tag}`"))
+                .with_label(f.value_span, e)
+                .with_help("a tag is [REGISTRY/]REPOSITORY[:TAG], lowercase repository, e.g. registry.example/app:1.0")
+        })?;
+    }
+    Ok(tags)
+}

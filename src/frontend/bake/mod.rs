@@ -1,0 +1,64 @@
+//! Bake's semantics over the shared syntax tree: variables, functions, targets, groups,
+//! matrix, inherits and `--set`, lowered into the IR `Spec`.
+
+mod context;
+mod convert;
+mod definitions;
+mod groups;
+mod image;
+mod inherit;
+mod lower;
+mod matrix;
+mod overrides;
+pub mod schema;
+mod targets;
+mod types;
+
+use std::collections::BTreeMap;
+
+pub use context::Inputs;
+pub use overrides::SetOverride;
+
+use crate::diag::Diagnostics;
+use crate::frontend::syntax::Body;
+use crate::ir::{Platform, Spec};
+
+/// Everything that shapes a spec besides its files.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub inputs: Inputs,
+    pub sets: Vec<SetOverride>,
+    /// The machine's platform: the default for targets that declare none.
+    pub host: Option<Platform>,
+}
+
+/// Evaluates the files' bodies (in order; later definitions win) into a Spec. Problems are
+/// pushed to `diags`; the Spec holds whatever could be resolved.
+pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> Spec {
+    let mut defs = definitions::Definitions::default();
+    for body in bodies {
+        defs.add_body(body, diags);
+    }
+    let ctx = context::Context::new(&defs, &options.inputs);
+    let mut variables = BTreeMap::new();
+    for def in defs.variables.values() {
+        match ctx.variable_value(def, def.span) {
+            Ok(v) => {
+                variables.insert(def.name.clone(), v.to_json());
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    let evaluated = targets::evaluate(&ctx, diags);
+    let names: Vec<String> = evaluated.targets.keys().cloned().collect();
+    overrides::check_patterns(&options.sets, names.iter(), diags);
+    let mut finish = |t: &mut targets::RawTarget, d: &mut Diagnostics| overrides::apply(t, &names, &options.sets, &options.inputs.env, d);
+    let resolved = inherit::resolve_all(&evaluated.targets, &mut finish, diags);
+    let host = options.host.clone().unwrap_or_else(Platform::host);
+    let targets = resolved.iter().map(|(n, raw)| (n.clone(), lower::lower(&ctx, raw, &host, diags))).collect();
+    let groups = groups::evaluate(&ctx, &evaluated.matrix_groups, diags);
+    let target_names: Vec<&str> = names.iter().map(String::as_str).collect();
+    groups::check(&groups, &target_names, diags);
+    diags.dedup();
+    Spec { groups: groups.into_iter().map(|(n, (g, _))| (n, g)).collect(), targets, variables }
+}

@@ -1,0 +1,186 @@
+//! `--set PATTERN.KEY[+]=VALUE`: bake's command-line overrides, applied after inheritance.
+
+use std::collections::BTreeMap;
+
+use super::targets::{Field, RawTarget};
+use super::types::parse_bool;
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::frontend::value::Value;
+use crate::source::Span;
+
+/// Keys `--set` accepts (bake's list), and the target field each one writes.
+const KEYS: &[(&str, &str)] = &[
+    ("annotations", "annotations"), ("args", "args"), ("attest", "attest"), ("cache-from", "cache-from"),
+    ("cache-to", "cache-to"), ("call", "call"), ("context", "context"), ("contexts", "contexts"),
+    ("dockerfile", "dockerfile"), ("entitlements", "entitlements"), ("extra-hosts", "extra-hosts"), ("labels", "labels"), ("load", "output"),
+    ("network", "network"), ("no-cache", "no-cache"), ("no-cache-filter", "no-cache-filter"), ("output", "output"),
+    ("platform", "platforms"), ("pull", "pull"), ("push", "output"), ("secrets", "secret"), ("shm-size", "shm-size"),
+    ("ssh", "ssh"), ("tags", "tags"), ("target", "target"), ("ulimits", "ulimits"),
+];
+const LIST_KEYS: &[&str] = &[
+    "annotations", "attest", "cache-from", "cache-to", "entitlements", "no-cache-filter", "output", "platform", "secrets", "ssh", "tags", "ulimits",
+];
+const MAP_KEYS: &[&str] = &["args", "contexts", "extra-hosts", "labels"];
+
+/// One parsed `--set`, with the span of its text in the command-line pseudo-file.
+#[derive(Debug, Clone)]
+pub struct SetOverride {
+    pub pattern: String,
+    pub key: String,
+    /// `args.NAME` and friends.
+    pub subkey: Option<String>,
+    pub value: Option<String>,
+    pub append: bool,
+    pub span: Span,
+}
+
+impl SetOverride {
+    pub fn parse(text: &str, span: Span) -> Result<SetOverride, Diagnostic> {
+        let (lhs, value) = match text.split_once('=') {
+            Some((l, v)) => (l, Some(v.to_string())),
+            None => (text, None),
+        };
+        let append = lhs.ends_with('+');
+        let lhs = lhs.trim_end_matches('+');
+        let mut parts = lhs.splitn(3, '.');
+        let (Some(pattern), Some(key)) = (parts.next(), parts.next()) else {
+            return Err(bad(span, format!("`{text}` is not an override"), "write --set TARGET.KEY=VALUE, e.g. --set app.tags=app:dev or --set *.platform=linux/arm64"));
+        };
+        let subkey = parts.next().map(String::from);
+        if !KEYS.iter().any(|(k, _)| *k == key) {
+            let help = did_you_mean(key, KEYS.iter().map(|(k, _)| *k)).map_or_else(
+                || format!("--set accepts {}", KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            return Err(bad(span, format!("`--set` cannot override `{key}`"), &help));
+        }
+        if MAP_KEYS.contains(&key) != subkey.is_some() {
+            let help = if MAP_KEYS.contains(&key) { format!("name the entry: --set {pattern}.{key}.NAME=VALUE") } else { format!("`{key}` has no sub-keys") };
+            return Err(bad(span, format!("`{lhs}`: wrong number of key parts"), &help));
+        }
+        if append && !LIST_KEYS.contains(&key) {
+            return Err(bad(span, format!("`+=` appends to lists; `{key}` is not one"), "use `=` to replace the value"));
+        }
+        if value.is_none() && key != "args" {
+            return Err(bad(span, format!("`{text}` has no value"), "write --set TARGET.KEY=VALUE"));
+        }
+        Ok(SetOverride { pattern: pattern.into(), key: key.into(), subkey, value, append, span })
+    }
+}
+
+fn bad(span: Span, message: String, help: &str) -> Diagnostic {
+    Diagnostic::error("spec::invalid-override", message).with_label(span, "this override").with_help(help.to_string())
+}
+
+/// The target names a `--set` pattern selects: an exact name, or a glob over target names.
+pub fn matching<'a>(pattern: &str, names: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let names: Vec<&String> = names.collect();
+    if names.iter().any(|n| *n == pattern) {
+        return vec![pattern.to_string()];
+    }
+    let Ok(glob) = glob::Pattern::new(pattern) else { return Vec::new() };
+    names.into_iter().filter(|n| glob.matches(n)).cloned().collect()
+}
+
+/// Reports overrides whose pattern matches no target.
+pub fn check_patterns<'a>(sets: &[SetOverride], names: impl Iterator<Item = &'a String> + Clone, diags: &mut Diagnostics) {
+    for set in sets {
+        if matching(&set.pattern, names.clone()).is_empty() {
+            diags.push(Diagnostic::error("spec::unknown-target", format!("could not find any target matching '{}'", set.pattern))
+                .with_label(set.span, "matches no target")
+                .with_help_opt(did_you_mean(&set.pattern, names.clone().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))));
+        }
+    }
+}
+
+/// Applies the overrides that select this target, in command-line order; list keys accumulate
+/// across several `--set` of the same key, as in bake.
+pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride], env: &BTreeMap<String, String>, diags: &mut Diagnostics) {
+    let mut seen: Vec<&str> = Vec::new();
+    for set in sets {
+        if !matching(&set.pattern, all_names.iter()).contains(&target.name) {
+            continue;
+        }
+        let first = !seen.contains(&set.key.as_str());
+        if let Err(d) = apply_one(target, set, env, first) {
+            diags.push(d);
+        }
+        seen.push(&set.key);
+    }
+}
+
+fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, String>, first: bool) -> Result<(), Diagnostic> {
+    let field_name = KEYS.iter().find(|(k, _)| *k == set.key).map_or(set.key.as_str(), |(_, f)| f);
+    let field = target.fields.entry(field_name.to_string()).or_insert(Field { value: Value::Null, name_span: set.span, value_span: set.span });
+    field.name_span = set.span;
+    field.value_span = set.span;
+    let value = set.value.clone();
+    match set.key.as_str() {
+        "args" | "contexts" | "extra-hosts" | "labels" => {
+            let Some(sub) = &set.subkey else { return Ok(()) };
+            let Some(v) = value.or_else(|| env.get(sub).cloned()) else { return Ok(()) };
+            if !matches!(field.value, Value::Object(_)) {
+                field.value = Value::Object(BTreeMap::new());
+            }
+            if let Value::Object(map) = &mut field.value {
+                map.insert(sub.clone(), Value::String(v));
+            }
+        }
+        "no-cache" | "pull" => {
+            let v = value.unwrap_or_default();
+            let b = parse_bool(&v).ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.no-cache=true"))?;
+            field.value = Value::Bool(b);
+        }
+        "push" | "load" => {
+            let v = value.unwrap_or_default();
+            let on = parse_bool(&v).ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.push=true"))?;
+            if on {
+                let entry = if set.key == "push" { "type=image,push=true" } else { "type=docker" };
+                push_unique(&mut field.value, Value::from(entry));
+            }
+        }
+        key if LIST_KEYS.contains(&key) => {
+            let v = value.unwrap_or_default();
+            let items = vec![Value::from(v)];
+            let always_append = matches!(key, "attest" | "annotations" | "entitlements");
+            if first && !set.append && !always_append {
+                field.value = Value::List(Vec::new());
+            }
+            for item in items {
+                push_unique(&mut field.value, item);
+            }
+        }
+        _ => field.value = Value::String(value.unwrap_or_default()),
+    }
+    Ok(())
+}
+
+fn push_unique(list: &mut Value, item: Value) {
+    if !matches!(list, Value::List(_)) {
+        *list = Value::List(Vec::new());
+    }
+    if let Value::List(items) = list
+        && !items.contains(&item)
+    {
+        items.push(item);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bake_override_forms() {
+        let s = Span::default();
+        let o = SetOverride::parse("*.platform+=linux/arm64", s).unwrap_or_else(|d| panic!("{}", d.message));
+        assert!(o.append);
+        assert_eq!((o.pattern.as_str(), o.key.as_str()), ("*", "platform"));
+        let a = SetOverride::parse("app.args.VERSION=1", s).unwrap_or_else(|d| panic!("{}", d.message));
+        assert_eq!(a.subkey.as_deref(), Some("VERSION"));
+        assert!(SetOverride::parse("app.args=1", s).is_err());
+        assert!(SetOverride::parse("app.dockerfile+=x", s).is_err());
+        let unknown = SetOverride::parse("app.platfrom=x", s).err().and_then(|d| d.help);
+        assert_eq!(unknown.as_deref(), Some("did you mean `platform`?"));
+    }
+}

@@ -1,0 +1,178 @@
+//! Evaluates `target` blocks: matrix expansion, attributes (last block wins), nested `file` and
+//! `platform` blocks kept for per-platform evaluation once the platforms are known.
+
+use indexmap::IndexMap;
+
+use super::context::Context;
+use super::schema::{MPBAKE_BLOCKS, spec, unknown_attribute};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::frontend::eval::Evaluator;
+use crate::frontend::syntax::Block;
+use crate::frontend::value::Value;
+use crate::source::Span;
+
+/// An attribute's value and where it was written.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub value: Value,
+    pub name_span: Span,
+    pub value_span: Span,
+}
+
+/// A nested block with the matrix values its expressions may read.
+#[derive(Debug, Clone)]
+pub struct ScopedBlock {
+    pub block: Block,
+    pub locals: Vec<(String, Value)>,
+}
+
+/// A target's evaluated attributes, before inheritance.
+#[derive(Debug, Clone, Default)]
+pub struct RawTarget {
+    pub name: String,
+    pub span: Span,
+    pub fields: IndexMap<String, Field>,
+    pub blocks: Vec<ScopedBlock>,
+    pub inherits: Vec<(String, Span)>,
+}
+
+/// All targets, and the groups that matrix targets turn into.
+#[derive(Debug, Default)]
+pub struct Evaluated {
+    pub targets: IndexMap<String, RawTarget>,
+    pub matrix_groups: IndexMap<String, (Vec<String>, Span)>,
+}
+
+pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
+    let mut out = Evaluated::default();
+    for (name, blocks) in &ctx.defs.targets {
+        let matrix = blocks.iter().rev().find_map(|b| b.body.attr("matrix"));
+        let name_attr = blocks.iter().rev().find_map(|b| b.body.attr("name"));
+        if let (None, Some(attr)) = (matrix, name_attr) {
+            diags.push(Diagnostic::error("spec::matrix", "`name` is only for matrix targets")
+                .with_label(attr.name_span, "no `matrix` in this target")
+                .with_help("remove `name`, or add a `matrix` whose values the name uses"));
+        }
+        let Some(matrix) = matrix else {
+            check_name(name, blocks[0].name_span(), diags);
+            out.targets.insert(name.clone(), evaluate_target(ctx, name, blocks, &[], diags));
+            continue;
+        };
+        let combos = match Evaluator::new(ctx).eval(&matrix.expr).and_then(|v| super::matrix::combinations(v, matrix.expr.span)) {
+            Ok(c) => c,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let mut members = Vec::new();
+        for locals in combos {
+            let generated = match name_attr {
+                Some(attr) => Evaluator::new(ctx).with_locals(locals.clone(), |ev| ev.eval(&attr.expr)).and_then(|v| {
+                    v.to_template_string().ok_or_else(|| {
+                        Diagnostic::error("spec::type", "a matrix target's `name` must be a string").with_label(attr.expr.span, "not a string")
+                    })
+                }),
+                None => Ok(name.clone()),
+            };
+            let generated = match generated {
+                Ok(n) => n,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            let span = name_attr.map_or(blocks[0].name_span(), |a| a.expr.span);
+            check_name(&generated, span, diags);
+            if out.targets.contains_key(&generated) || members.contains(&generated) {
+                diags.push(Diagnostic::error("spec::duplicate-name", format!("matrix produces the target name `{generated}` twice"))
+                    .with_label(span, "this name template")
+                    .with_help(format!("give the target a name template that uses every matrix variable, e.g. name = \"{}\"", super::matrix::name_hint(name, &locals))));
+                continue;
+            }
+            let mut target = evaluate_target(ctx, &generated, blocks, &locals, diags);
+            target.span = blocks[0].name_span();
+            out.targets.insert(generated.clone(), target);
+            members.push(generated);
+        }
+        if members.len() != 1 || members[0] != *name {
+            out.matrix_groups.insert(name.clone(), (members, blocks[0].name_span()));
+        }
+    }
+    out
+}
+
+fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        diags.push(Diagnostic::error("spec::invalid-name", format!("invalid name `{name}`"))
+            .with_label(span, "here")
+            .with_help("names may contain only letters, digits, `-` and `_`"));
+    }
+}
+
+/// Evaluates every block of one target and merges them in order, as bake merges a target
+/// defined twice (maps by key, some lists appended, the rest last-wins).
+fn evaluate_target(ctx: &Context, name: &str, blocks: &[Block], locals: &[(String, Value)], diags: &mut Diagnostics) -> RawTarget {
+    let mut merged = RawTarget { name: name.to_string(), span: blocks[0].name_span(), ..RawTarget::default() };
+    for block in blocks {
+        let own = evaluate_block(ctx, name, block, locals, diags);
+        super::inherit::merge_into(&mut merged, &own);
+    }
+    merged
+}
+
+fn evaluate_block(ctx: &Context, name: &str, block: &Block, locals: &[(String, Value)], diags: &mut Diagnostics) -> RawTarget {
+    let mut target = RawTarget { name: name.to_string(), span: block.name_span(), ..RawTarget::default() };
+    for attr in &block.body.attrs {
+        match attr.name.as_str() {
+            "matrix" | "name" => continue,
+            n if spec(n).is_none() => {
+                diags.push(unknown_attribute(&attr.name, attr.name_span));
+                continue;
+            }
+            _ => {}
+        }
+        let value = Evaluator::new(ctx).with_locals(locals.to_vec(), |ev| ev.eval(&attr.expr));
+        match value {
+            Ok(value) if attr.name == "inherits" => target.inherits = inherits_list(value, attr.expr.span, diags),
+            Ok(value) => {
+                let field = Field { value, name_span: attr.name_span, value_span: attr.expr.span };
+                target.fields.insert(attr.name.clone(), field);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    for inner in &block.body.blocks {
+        if MPBAKE_BLOCKS.contains(&inner.kind.as_str()) {
+            target.blocks.push(ScopedBlock { block: inner.clone(), locals: locals.to_vec() });
+        } else {
+            diags.push(Diagnostic::warning("spec::unknown-block", format!("targets have no `{}` block", inner.kind))
+                .with_label(inner.kind_span, "ignored")
+                .with_help("targets take `file \"/dest\" { ... }` and `platform \"os/arch\" { ... }` blocks"));
+        }
+    }
+    target
+}
+
+fn inherits_list(value: Value, span: Span, diags: &mut Diagnostics) -> Vec<(String, Span)> {
+    let items = match value {
+        Value::List(items) => items,
+        Value::String(s) => vec![Value::String(s)],
+        Value::Null => Vec::new(),
+        other => {
+            diags.push(Diagnostic::error("spec::type", format!("`inherits` must be a list of target names, got {}", other.type_name()))
+                .with_label(span, "here"));
+            return Vec::new();
+        }
+    };
+    items
+        .into_iter()
+        .filter_map(|v| match v.to_template_string() {
+            Some(s) => Some((s, span)),
+            None => {
+                diags.push(Diagnostic::error("spec::type", "`inherits` entries must be target names").with_label(span, "here"));
+                None
+            }
+        })
+        .collect()
+}

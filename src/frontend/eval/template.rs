@@ -1,0 +1,54 @@
+//! Template strings: interpolation, `%{if}` and `%{for}` directives, HCL's single-interpolation rule.
+
+use super::{EvalResult, Evaluator, ops};
+use crate::diag::Diagnostic;
+use crate::frontend::syntax::TemplatePart;
+use crate::frontend::value::Value;
+use crate::source::Span;
+
+impl Evaluator<'_> {
+    /// A template that is one interpolation (`"${x}"`) yields x's value unconverted, as in HCL.
+    pub(super) fn template(&mut self, parts: &[TemplatePart], span: Span) -> EvalResult {
+        if let [TemplatePart::Interp(expr)] = parts {
+            return self.eval(expr);
+        }
+        let mut out = String::new();
+        self.render(parts, span, &mut out)?;
+        Ok(Value::String(out))
+    }
+
+    fn render(&mut self, parts: &[TemplatePart], span: Span, out: &mut String) -> Result<(), Diagnostic> {
+        for part in parts {
+            match part {
+                TemplatePart::Literal(s) => out.push_str(s),
+                TemplatePart::Interp(expr) => {
+                    let value = self.eval(expr)?;
+                    match value.to_template_string() {
+                        Some(s) => out.push_str(&s),
+                        None => {
+                            let why = if value.is_null() { "the value is null" } else { "a list or object cannot be put in a string" };
+                            return Err(Diagnostic::error("spec::interpolation", format!("cannot interpolate a {}: {why}", value.type_name()))
+                                .with_label(expr.span, "this value")
+                                .with_help("use join(\",\", list) for a list, or a default for a null variable"));
+                        }
+                    }
+                }
+                TemplatePart::If { cond, then, otherwise } => {
+                    let branch = if ops::truthy(&self.eval(cond)?, cond.span)? { then } else { otherwise };
+                    self.render(branch, span, out)?;
+                }
+                TemplatePart::For { key_var, value_var, collection, body } => {
+                    let items = ops::iterate(self.eval(collection)?, collection.span)?;
+                    for (key, value) in items {
+                        let mut locals = vec![(value_var.clone(), value)];
+                        if let Some(k) = key_var {
+                            locals.push((k.clone(), key));
+                        }
+                        self.with_locals(locals, |ev| ev.render(body, span, out))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,48 @@
+//! Front ends: spec files (HCL, bake JSON, KDL) → shared syntax tree → bake semantics → IR.
+
+pub mod bake;
+pub mod csv;
+pub mod eval;
+pub mod hcl;
+pub mod json;
+pub mod kdl;
+pub mod stdlib;
+pub mod syntax;
+pub mod value;
+
+use crate::diag::Diagnostic;
+use crate::source::{FileId, SourceMap};
+
+/// The syntaxes a spec file can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Hcl,
+    Json,
+    Kdl,
+}
+
+impl Format {
+    /// By extension; anything else is sniffed (`{` first means JSON, else HCL).
+    pub fn detect(name: &str, text: &str) -> Format {
+        match name.rsplit('.').next() {
+            Some("json") => Format::Json,
+            Some("kdl") => Format::Kdl,
+            Some("hcl") => Format::Hcl,
+            _ if text.trim_start().starts_with('{') => Format::Json,
+            _ => Format::Hcl,
+        }
+    }
+}
+
+/// Spec files looked for when none is named: mpbake's own first, then bake's (compose excluded).
+pub const DEFAULT_FILES: &[&str] = &["mpbake.hcl", "mpbake.kdl", "docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl"];
+
+/// Parses one loaded file into the shared syntax tree.
+pub fn parse(sources: &SourceMap, file: FileId) -> Result<syntax::Body, Diagnostic> {
+    let source = sources.file(file);
+    match Format::detect(&source.name, &source.text) {
+        Format::Hcl => hcl::parse(file, &source.text),
+        Format::Json => json::parse(file, &source.text),
+        Format::Kdl => kdl::parse(file, &source.text),
+    }
+}

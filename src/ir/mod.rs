@@ -1,0 +1,9 @@
+//! The typed IR: plain data that every stage after the front end reads; knows no syntax and no I/O.
+
+mod image_ref;
+mod platform;
+mod spec;
+
+pub use image_ref::{DOCKER_HUB, Digest, ImageRef};
+pub use platform::{Platform, PlatformError};
+pub use spec::{BaseImage, Composable, FileSelection, Group, InlineImage, PlatformOverride, Spec, Target};

@@ -1,0 +1,132 @@
+//! The resolved spec: groups, targets (bake's attributes plus mpbake's inline image and per-arch
+//! files), per-platform overrides. Plain data; no syntax, no I/O.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{ImageRef, Platform};
+use crate::source::Span;
+
+/// Everything a spec defines, after variables, functions, inherits, matrix and overrides.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Spec {
+    pub groups: BTreeMap<String, Group>,
+    pub targets: BTreeMap<String, Target>,
+    /// Every variable's final value (after environment and `--var` overrides).
+    pub variables: BTreeMap<String, serde_json::Value>,
+}
+
+/// A named list of targets and groups.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Group {
+    pub name: String,
+    pub description: Option<String>,
+    pub targets: Vec<String>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+/// One composable attribute entry (`type=registry,ref=x` ≡ `{ type = "registry", ref = "x" }`).
+pub type Composable = BTreeMap<String, String>;
+
+/// A build target: what bake calls a target, with mpbake's extensions in `image`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Target {
+    pub name: String,
+    pub description: Option<String>,
+    pub context: Option<String>,
+    pub contexts: BTreeMap<String, String>,
+    pub dockerfile: Option<String>,
+    pub dockerfile_inline: Option<String>,
+    /// The Dockerfile stage to build.
+    pub target: Option<String>,
+    pub args: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: Vec<String>,
+    pub tags: Vec<String>,
+    pub platforms: Vec<Platform>,
+    pub attest: Vec<Composable>,
+    pub cache_from: Vec<Composable>,
+    pub cache_to: Vec<Composable>,
+    pub output: Vec<Composable>,
+    pub secret: Vec<Composable>,
+    pub ssh: Vec<Composable>,
+    pub call: Option<String>,
+    pub entitlements: Vec<String>,
+    pub extra_hosts: BTreeMap<String, String>,
+    pub network: Option<String>,
+    pub no_cache: Option<bool>,
+    pub no_cache_filter: Vec<String>,
+    pub pull: Option<bool>,
+    pub shm_size: Option<String>,
+    pub ulimits: Vec<String>,
+    /// mpbake-only: inline image, per-arch files, per-platform overrides.
+    pub image: Option<InlineImage>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+/// mpbake's extensions of a target: an image described without a Dockerfile (or a final layer
+/// of files on top of the Dockerfile's stage), and values that differ per platform.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct InlineImage {
+    /// The base image; `None` with a Dockerfile (files go on top of its stage).
+    pub from: Option<BaseImage>,
+    pub files: Vec<FileSelection>,
+    pub env: BTreeMap<String, String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub expose: Vec<String>,
+    /// Per-platform values; keys are normalized platforms.
+    pub platform: BTreeMap<String, PlatformOverride>,
+}
+
+/// `scratch` or an image reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseImage {
+    Scratch,
+    Image(ImageRef),
+}
+
+/// Values one platform sees instead of (args and labels: on top of) the target's.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct PlatformOverride {
+    pub args: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub from: Option<BaseImage>,
+    pub files: Vec<FileSelection>,
+}
+
+/// A destination path whose source file is chosen per target platform: no shell, no emulation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FileSelection {
+    pub dest: String,
+    /// The source path (relative to the context) for each of the target's platforms.
+    pub sources: BTreeMap<String, String>,
+    /// Octal permission bits, e.g. 0o755.
+    pub mode: Option<u32>,
+    /// `uid[:gid]` or `user[:group]`.
+    pub owner: Option<String>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
+}
+
+impl Target {
+    /// Build args one platform sees: the target's, then that platform's overrides.
+    pub fn args_for(&self, platform: &Platform) -> BTreeMap<String, String> {
+        let mut args = self.args.clone();
+        if let Some(o) = self.image.as_ref().and_then(|i| i.platform.get(&platform.to_string())) {
+            args.extend(o.args.clone());
+        }
+        args
+    }
+}

@@ -1,0 +1,7 @@
+//! mpbake: specs → typed IR → plan → emit/exec → publish (see ../shared/design.md).
+
+pub mod cli;
+pub mod diag;
+pub mod frontend;
+pub mod ir;
+pub mod source;
