@@ -18,7 +18,7 @@ pub fn run(args: &SpecArgs, names: &[String]) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let env_epoch = std::env::var("SOURCE_DATE_EPOCH").ok().filter(|s| !s.is_empty());
-    let mut targets: BTreeMap<String, Json> = BTreeMap::new();
+    let mut targets: BTreeMap<String, IndexMap<&str, Json>> = BTreeMap::new();
     for name in &sel.targets {
         let Some(target) = loaded.spec.targets.get(name) else { continue };
         targets.insert(name.clone(), target_json(target, env_epoch.as_deref(), false));
@@ -31,7 +31,7 @@ pub fn run(args: &SpecArgs, names: &[String]) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let groups: BTreeMap<&String, Json> = sel
+    let groups: BTreeMap<&String, IndexMap<&str, Json>> = sel
         .groups
         .iter()
         .map(|(n, g)| {
@@ -40,12 +40,19 @@ pub fn run(args: &SpecArgs, names: &[String]) -> anyhow::Result<ExitCode> {
                 o.insert("description", json!(d));
             }
             o.insert("targets", json!(g.targets));
-            (n, json!(o))
+            (n, o)
         })
         .collect();
-    let doc = json!({ "group": groups, "target": targets });
+    // serialized from ordered maps: serde_json's Value would sort the keys bake orders
+    let doc = PrintDoc { group: groups, target: targets };
     println!("{}", go_escape(&serde_json::to_string_pretty(&doc)?));
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(serde::Serialize)]
+struct PrintDoc<'a> {
+    group: BTreeMap<&'a String, IndexMap<&'static str, Json>>,
+    target: BTreeMap<String, IndexMap<&'static str, Json>>,
 }
 
 /// Go's encoding/json escapes `<`, `>` and `&`; do the same so output diffs cleanly with buildx.
@@ -63,7 +70,7 @@ fn escaped_map(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 }
 
 /// One target in bake's field order; empty fields are omitted, as bake's `omitempty` does.
-fn target_json(t: &Target, source_date_epoch: Option<&str>, cache_only: bool) -> Json {
+fn target_json(t: &Target, source_date_epoch: Option<&str>, cache_only: bool) -> IndexMap<&'static str, Json> {
     let mut o: IndexMap<&str, Json> = IndexMap::new();
     let mut put = |k: &'static str, v: Json| {
         let empty = match &v {
@@ -111,8 +118,22 @@ fn target_json(t: &Target, source_date_epoch: Option<&str>, cache_only: bool) ->
     put("call", json!(t.call));
     put("entitlements", json!(non_empty(&entitlements)));
     put("extra-hosts", json!(escaped_map(&t.extra_hosts)));
-    put("mpbake", t.image.as_ref().map_or(Json::Null, |i| json!(i)));
-    json!(o)
+    put("mpbake", t.image.as_ref().map_or(Json::Null, |i| prune(json!(i))));
+    o
+}
+
+/// Drops nulls and empty lists and objects, as `omitempty` would.
+fn prune(value: Json) -> Json {
+    match value {
+        Json::Object(map) => Json::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, prune(v)))
+                .filter(|(_, v)| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(|m| m.is_empty())))
+                .collect(),
+        ),
+        Json::Array(items) => Json::Array(items.into_iter().map(prune).collect()),
+        other => other,
+    }
 }
 
 fn non_empty(items: &[String]) -> Vec<&String> {

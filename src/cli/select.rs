@@ -23,7 +23,8 @@ pub fn select(spec: &Spec, names: &[String], command_line: FileId, skip_bytes: u
     let mut expanded_names = Vec::new();
     let mut offset = skip_bytes;
     for name in &requested {
-        let span = Span::new(command_line, offset..offset + name.len());
+        // the implicit `default` was not typed, so it has no place on the command line
+        let span = (!names.is_empty()).then(|| Span::new(command_line, offset..offset + name.len()));
         offset += name.len() + 1;
         let matches: Vec<String> = if name.contains(['*', '?', '[']) {
             let glob = glob::Pattern::new(name).ok();
@@ -32,17 +33,20 @@ pub fn select(spec: &Spec, names: &[String], command_line: FileId, skip_bytes: u
             vec![name.clone()]
         };
         if matches.is_empty() {
-            diags.push(Diagnostic::error("cli::unknown-target", format!("could not find any target matching \"{name}\"")).with_label(span, "matches nothing"));
+            diags.push(located(Diagnostic::error("cli::unknown-target", format!("could not find any target matching \"{name}\"")), span, "matches nothing"));
         }
         for m in matches {
             if !spec.groups.contains_key(&m) && !spec.targets.contains_key(&m) {
                 let candidates = spec.targets.keys().chain(spec.groups.keys()).map(String::as_str);
                 let help = match did_you_mean(&m, candidates) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None if m == "default" => "name a target, or define `group \"default\" { targets = [...] }`".to_string(),
+                    None if m == "default" => format!(
+                        "name a target ({}), or define `group \"default\" {{ targets = [...] }}`",
+                        spec.targets.keys().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    ),
                     None => "`mpbake list targets` shows the names".to_string(),
                 };
-                diags.push(Diagnostic::error("cli::unknown-target", format!("failed to find target {m}")).with_label(span, "no such target or group").with_help(help));
+                diags.push(located(Diagnostic::error("cli::unknown-target", format!("failed to find target {m}")), span, "no such target or group").with_help(help));
                 continue;
             }
             expand(spec, &m, &mut sel, &mut Vec::new());
@@ -57,6 +61,13 @@ pub fn select(spec: &Spec, names: &[String], command_line: FileId, skip_bytes: u
     }
     default.targets.sort();
     sel
+}
+
+fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
+    match span {
+        Some(s) => d.with_label(s, label),
+        None => d,
+    }
 }
 
 /// A group (which wins over a target of the same name) expands to its members, recursively.

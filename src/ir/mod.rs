@@ -6,4 +6,4 @@ mod spec;
 
 pub use image_ref::{DOCKER_HUB, Digest, ImageRef};
 pub use platform::{Platform, PlatformError};
-pub use spec::{BaseImage, Composable, FileSelection, Group, InlineImage, PlatformOverride, Spec, Target};
+pub use spec::{BaseImage, Composable, FileMode, FileSelection, Group, InlineImage, PlatformOverride, Spec, Target};

@@ -88,12 +88,51 @@ pub struct InlineImage {
     pub platform: BTreeMap<String, PlatformOverride>,
 }
 
-/// `scratch` or an image reference.
+/// `scratch` or an image reference; serialized as the string the user writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "String", try_from = "String")]
+#[schemars(with = "String")]
 pub enum BaseImage {
     Scratch,
     Image(ImageRef),
+}
+
+impl From<BaseImage> for String {
+    fn from(b: BaseImage) -> String {
+        match b {
+            BaseImage::Scratch => "scratch".into(),
+            BaseImage::Image(r) => r.to_string(),
+        }
+    }
+}
+
+impl TryFrom<String> for BaseImage {
+    type Error = String;
+    fn try_from(s: String) -> Result<BaseImage, String> {
+        if s == "scratch" { Ok(BaseImage::Scratch) } else { ImageRef::parse(&s).map(BaseImage::Image) }
+    }
+}
+
+/// Permission bits, written and serialized in octal (`"0755"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(into = "String", try_from = "String")]
+#[schemars(with = "String")]
+pub struct FileMode(pub u32);
+
+impl From<FileMode> for String {
+    fn from(m: FileMode) -> String {
+        format!("{:04o}", m.0)
+    }
+}
+
+impl TryFrom<String> for FileMode {
+    type Error = String;
+    fn try_from(s: String) -> Result<FileMode, String> {
+        match u32::from_str_radix(s.trim_start_matches("0o"), 8) {
+            Ok(m) if m <= 0o7777 => Ok(FileMode(m)),
+            _ => Err(format!("`{s}` is not an octal file mode")),
+        }
+    }
 }
 
 /// Values one platform sees instead of (args and labels: on top of) the target's.
@@ -111,8 +150,7 @@ pub struct FileSelection {
     pub dest: String,
     /// The source path (relative to the context) for each of the target's platforms.
     pub sources: BTreeMap<String, String>,
-    /// Octal permission bits, e.g. 0o755.
-    pub mode: Option<u32>,
+    pub mode: Option<FileMode>,
     /// `uid[:gid]` or `user[:group]`.
     pub owner: Option<String>,
     #[serde(skip)]

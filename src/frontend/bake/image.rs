@@ -11,7 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::frontend::eval::Evaluator;
 use crate::frontend::syntax::{Block, Expr};
 use crate::frontend::value::Value;
-use crate::ir::{BaseImage, FileSelection, ImageRef, InlineImage, Platform, PlatformOverride};
+use crate::ir::{BaseImage, FileMode, FileSelection, ImageRef, InlineImage, Platform, PlatformOverride};
 use crate::source::Span;
 
 /// The platforms files are selected for, and where they were declared (for diagnostics).
@@ -183,7 +183,7 @@ fn file_selection(ctx: &Context, block: &Block, locals: &[(String, Value)], plat
 }
 
 /// `mode = "0755"` (octal string) or `mode = 755` (digits read as octal, since HCL has no octal literal).
-fn file_mode(ctx: &Context, expr: &Expr, locals: &[(String, Value)], diags: &mut Diagnostics) -> Option<u32> {
+fn file_mode(ctx: &Context, expr: &Expr, locals: &[(String, Value)], diags: &mut Diagnostics) -> Option<FileMode> {
     let text = match eval_in(ctx, expr, locals.to_vec()) {
         Ok(v) => v.to_template_string().unwrap_or_default(),
         Err(d) => {
@@ -191,10 +191,9 @@ fn file_mode(ctx: &Context, expr: &Expr, locals: &[(String, Value)], diags: &mut
             return None;
         }
     };
-    let digits = text.trim_start_matches("0o");
-    match u32::from_str_radix(digits, 8) {
-        Ok(mode) if mode <= 0o7777 => Some(mode),
-        _ => {
+    match FileMode::try_from(text.clone()) {
+        Ok(mode) => Some(mode),
+        Err(_) => {
             diags.push(Diagnostic::error("spec::file-mode", format!("invalid file mode `{text}`"))
                 .with_label(expr.span, "not an octal mode")
                 .with_help("write the mode as an octal string, e.g. mode = \"0755\""));
