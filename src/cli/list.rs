@@ -14,8 +14,10 @@ pub fn run(args: &SpecArgs, what: ListWhat, format: ListFormat) -> anyhow::Resul
     let spec = &loaded.spec;
     match (what, format) {
         (ListWhat::Targets, ListFormat::Json) => {
-            let groups: Vec<_> = spec.groups.values().map(|g| json!({"name": g.name, "description": g.description, "targets": g.targets})).collect();
-            let targets: Vec<_> = spec.targets.values().map(|t| json!({"name": t.name, "description": t.description, "platforms": t.platforms})).collect();
+            let groups: Vec<_> =
+                spec.groups.values().map(|g| json!({"name": g.name, "description": g.description, "targets": g.targets})).collect();
+            let targets: Vec<_> =
+                spec.targets.values().map(|t| json!({"name": t.name, "description": t.description, "platforms": t.platforms})).collect();
             println!("{}", serde_json::to_string_pretty(&json!({"groups": groups, "targets": targets}))?);
         }
         (ListWhat::Targets, ListFormat::Text) => {

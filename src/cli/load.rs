@@ -80,10 +80,15 @@ fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(S
     if args.files.is_empty() {
         let found: Vec<&str> = DEFAULT_FILES.iter().copied().filter(|f| Path::new(f).is_file()).collect();
         if found.is_empty() {
-            diags.push(Diagnostic::error("cli::no-spec", "no spec file found")
-                .with_help(format!("name one with -f FILE, or create one of: {}", DEFAULT_FILES.join(", "))));
+            diags.push(
+                Diagnostic::error("cli::no-spec", "no spec file found")
+                    .with_help(format!("name one with -f FILE, or create one of: {}", DEFAULT_FILES.join(", "))),
+            );
         }
-        return found.into_iter().map(|f| Ok((f.to_string(), std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?))).collect();
+        return found
+            .into_iter()
+            .map(|f| Ok((f.to_string(), std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?)))
+            .collect();
     }
     let mut out = Vec::new();
     for f in &args.files {
@@ -96,10 +101,15 @@ fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(S
         match std::fs::read(f) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => out.push((f.clone(), text)),
-                Err(_) => diags.push(Diagnostic::error("cli::not-utf8", format!("{f} is not UTF-8 text")).with_help("spec files are UTF-8 HCL, JSON or KDL")),
+                Err(_) => diags.push(
+                    Diagnostic::error("cli::not-utf8", format!("{f} is not UTF-8 text")).with_help("spec files are UTF-8 HCL, JSON or KDL"),
+                ),
             },
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                diags.push(Diagnostic::error("cli::file-not-found", format!("spec file {f} does not exist")).with_help("check the path given to -f"));
+                diags.push(
+                    Diagnostic::error("cli::file-not-found", format!("spec file {f} does not exist"))
+                        .with_help("check the path given to -f"),
+                );
             }
             Err(e) => return Err(e).with_context(|| format!("reading {f}")),
         }

@@ -33,7 +33,11 @@ pub fn select(spec: &Spec, names: &[String], command_line: FileId, skip_bytes: u
             vec![name.clone()]
         };
         if matches.is_empty() {
-            diags.push(located(Diagnostic::error("cli::unknown-target", format!("could not find any target matching \"{name}\"")), span, "matches nothing"));
+            diags.push(located(
+                Diagnostic::error("cli::unknown-target", format!("could not find any target matching \"{name}\"")),
+                span,
+                "matches nothing",
+            ));
         }
         for m in matches {
             if !spec.groups.contains_key(&m) && !spec.targets.contains_key(&m) {
@@ -46,7 +50,14 @@ pub fn select(spec: &Spec, names: &[String], command_line: FileId, skip_bytes: u
                     ),
                     None => "`mpbake list targets` shows the names".to_string(),
                 };
-                diags.push(located(Diagnostic::error("cli::unknown-target", format!("failed to find target {m}")), span, "no such target or group").with_help(help));
+                diags.push(
+                    located(
+                        Diagnostic::error("cli::unknown-target", format!("failed to find target {m}")),
+                        span,
+                        "no such target or group",
+                    )
+                    .with_help(help),
+                );
                 continue;
             }
             expand(spec, &m, &mut sel, &mut Vec::new());

@@ -3,10 +3,10 @@
 //! hcl-rs's own `Body` has no spans, and its evaluator takes plain fn pointers; we keep only its
 //! parser and evaluate the lowered tree ourselves (frontend::eval), so every error has a span.
 
+use hcl::edit::Span as _;
 use hcl::edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl::edit::structure::{self, Structure};
 use hcl::edit::template::{Directive, Element, Template};
-use hcl::edit::Span as _;
 
 use crate::diag::Diagnostic;
 use crate::frontend::syntax::{Attr, BinaryOp, Block, Body, Expr, ExprKind, ForExpr, TemplatePart, Traverser, UnaryOp};
@@ -119,11 +119,9 @@ impl Lower {
             Expression::HeredocTemplate(h) => ExprKind::Template(self.template(&h.template)),
             Expression::Parenthesis(p) => return self.expr(p.inner()),
             Expression::Variable(v) => ExprKind::Var(v.as_str().to_string()),
-            Expression::Conditional(c) => ExprKind::Cond(
-                Box::new(self.expr(&c.cond_expr)),
-                Box::new(self.expr(&c.true_expr)),
-                Box::new(self.expr(&c.false_expr)),
-            ),
+            Expression::Conditional(c) => {
+                ExprKind::Cond(Box::new(self.expr(&c.cond_expr)), Box::new(self.expr(&c.true_expr)), Box::new(self.expr(&c.false_expr)))
+            }
             Expression::FuncCall(call) => {
                 let mut name: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
                 name.push(call.name.name.as_str());
@@ -144,11 +142,9 @@ impl Lower {
                 },
                 Box::new(self.expr(&op.expr)),
             ),
-            Expression::BinaryOp(op) => ExprKind::Binary(
-                binary_op(*op.operator.value()),
-                Box::new(self.expr(&op.lhs_expr)),
-                Box::new(self.expr(&op.rhs_expr)),
-            ),
+            Expression::BinaryOp(op) => {
+                ExprKind::Binary(binary_op(*op.operator.value()), Box::new(self.expr(&op.lhs_expr)), Box::new(self.expr(&op.rhs_expr)))
+            }
             Expression::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
                 key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
                 value_var: f.intro.value_var.as_str().to_string(),

@@ -11,10 +11,17 @@ use crate::source::{FileId, Span};
 /// Block kinds allowed at the top level, and nested block kinds per parent (with whether the
 /// nested block takes a label).
 const TOP_BLOCKS: &[&str] = &["variable", "function", "target", "group"];
-const NESTED: &[(&str, &str, bool)] = &[("variable", "validation", false), ("target", "file", true), ("target", "platform", true), ("platform", "file", true)];
+const NESTED: &[(&str, &str, bool)] =
+    &[("variable", "validation", false), ("target", "file", true), ("target", "platform", true), ("platform", "file", true)];
 
 pub fn parse(file: FileId, text: &str) -> Result<Body, Diagnostic> {
-    let options = ParseOptions { allow_comments: false, allow_loose_object_property_names: false, allow_trailing_commas: false, allow_missing_commas: false, ..ParseOptions::default() };
+    let options = ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        ..ParseOptions::default()
+    };
     let parsed = parse_to_ast(text, &CollectOptions::default(), &options).map_err(|e| {
         let r = e.range();
         Diagnostic::error("spec::syntax", format!("JSON syntax error: {}", e.kind()))
@@ -34,7 +41,8 @@ pub fn parse(file: FileId, text: &str) -> Result<Body, Diagnostic> {
             }
             Ok(body)
         }
-        _ => Err(Diagnostic::error("spec::syntax", "a bake JSON file holds one object").with_label(Span::new(file, 0..text.len().min(1)), "expected `{`")),
+        _ => Err(Diagnostic::error("spec::syntax", "a bake JSON file holds one object")
+            .with_label(Span::new(file, 0..text.len().min(1)), "expected `{`")),
     }
 }
 
@@ -81,7 +89,13 @@ impl Lower {
                 other => vec![other],
             };
             for b in bodies {
-                out.push(Block { kind: kind.into(), kind_span, labels: vec![(label.clone(), label_span)], body: self.body(kind, b)?, span: self.span(prop.range) });
+                out.push(Block {
+                    kind: kind.into(),
+                    kind_span,
+                    labels: vec![(label.clone(), label_span)],
+                    body: self.body(kind, b)?,
+                    span: self.span(prop.range),
+                });
             }
         }
         Ok(out)
@@ -89,7 +103,8 @@ impl Lower {
 
     fn body(&self, kind: &str, value: &Json) -> Result<Body, Diagnostic> {
         let Json::Object(obj) = value else {
-            return Err(Diagnostic::error("spec::syntax", format!("a `{kind}` body must be an object")).with_label(self.json_span(value), "expected `{`"));
+            return Err(Diagnostic::error("spec::syntax", format!("a `{kind}` body must be an object"))
+                .with_label(self.json_span(value), "expected `{`"));
         };
         let mut body = Body::default();
         for prop in &obj.properties {
@@ -130,9 +145,11 @@ impl Lower {
         let kind = match value {
             Json::NullKeyword(_) => ExprKind::Literal(Value::Null),
             Json::BooleanLit(b) => ExprKind::Literal(Value::Bool(b.value)),
-            Json::NumberLit(n) => ExprKind::Literal(Value::Number(n.value.parse().map_err(|_| {
-                Diagnostic::error("spec::syntax", format!("invalid number `{}`", n.value)).with_label(span, "here")
-            })?)),
+            Json::NumberLit(n) => ExprKind::Literal(Value::Number(
+                n.value
+                    .parse()
+                    .map_err(|_| Diagnostic::error("spec::syntax", format!("invalid number `{}`", n.value)).with_label(span, "here"))?,
+            )),
             Json::StringLit(s) => {
                 // the contents start one byte in (after the quote)
                 let inner = Span { start: span.start + 1, end: span.end.saturating_sub(1).max(span.start + 1), ..span };

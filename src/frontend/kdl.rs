@@ -12,7 +12,8 @@ use crate::source::{FileId, Span};
 
 const TOP_BLOCKS: &[&str] = &["variable", "function", "target", "group"];
 /// Nested blocks per parent, and whether they take a label.
-const NESTED: &[(&str, &str, bool)] = &[("variable", "validation", false), ("target", "file", true), ("target", "platform", true), ("platform", "file", true)];
+const NESTED: &[(&str, &str, bool)] =
+    &[("variable", "validation", false), ("target", "file", true), ("target", "platform", true), ("platform", "file", true)];
 /// Attributes whose node arguments always form a list, even with one argument.
 const EXTRA_LISTS: &[&str] = &["inherits", "targets", "params", "entrypoint", "cmd"];
 /// Attributes whose node children are `KEY VALUE...` entries of an object.
@@ -25,7 +26,11 @@ pub fn parse(file: FileId, text: &str) -> Result<Body, Diagnostic> {
         let message = first.and_then(|d| d.message.clone().or_else(|| d.label.clone())).unwrap_or_else(|| "invalid KDL".into());
         Diagnostic::error("spec::syntax", format!("KDL syntax error: {message}"))
             .with_label(to_span(file, span), first.and_then(|d| d.label.clone()).unwrap_or_else(|| message.clone()))
-            .with_help_opt(first.and_then(|d| d.help.clone()).or_else(|| Some("KDL v2: strings in double quotes (platforms contain `/`, so quote them), #true/#false/#null".into())))
+            .with_help_opt(
+                first
+                    .and_then(|d| d.help.clone())
+                    .or_else(|| Some("KDL v2: strings in double quotes (platforms contain `/`, so quote them), #true/#false/#null".into())),
+            )
     })?;
     let lower = Lower { file };
     let mut body = Body::default();
@@ -60,7 +65,11 @@ impl Lower {
         let mut body = Body::default();
         for entry in node.entries() {
             match entry.name() {
-                Some(key) => body.attrs.push(Attr { name: key.value().to_string(), name_span: self.span(key.span()), expr: self.value_expr(entry, key.value())? }),
+                Some(key) => body.attrs.push(Attr {
+                    name: key.value().to_string(),
+                    name_span: self.span(key.span()),
+                    expr: self.value_expr(entry, key.value())?,
+                }),
                 None if labelled && labels.is_empty() => match entry.value() {
                     KdlValue::String(s) => labels.push((s.clone(), self.span(entry.span()))),
                     _ => {
@@ -71,7 +80,10 @@ impl Lower {
                 None => {
                     return Err(Diagnostic::error("spec::syntax", format!("unexpected argument to `{kind}`"))
                         .with_label(self.span(entry.span()), "extra argument")
-                        .with_help(format!("`{kind}` takes {}; put attributes in its {{ ... }} body", if labelled { "one name" } else { "no arguments" })));
+                        .with_help(format!(
+                            "`{kind}` takes {}; put attributes in its {{ ... }} body",
+                            if labelled { "one name" } else { "no arguments" }
+                        )));
                 }
             }
         }

@@ -35,7 +35,8 @@ impl Format {
 }
 
 /// Spec files looked for when none is named: mpbake's own first, then bake's (compose excluded).
-pub const DEFAULT_FILES: &[&str] = &["mpbake.hcl", "mpbake.kdl", "docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl"];
+pub const DEFAULT_FILES: &[&str] =
+    &["mpbake.hcl", "mpbake.kdl", "docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl"];
 
 /// Parses one loaded file into the shared syntax tree.
 pub fn parse(sources: &SourceMap, file: FileId) -> Result<syntax::Body, Diagnostic> {

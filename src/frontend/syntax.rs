@@ -115,7 +115,11 @@ pub enum ExprKind {
     Template(Vec<TemplatePart>),
     Var(String),
     Traverse(Box<Expr>, Vec<Traverser>),
-    Call { name: String, args: Vec<Expr>, expand_final: bool },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        expand_final: bool,
+    },
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),

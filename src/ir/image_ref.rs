@@ -57,7 +57,9 @@ impl ImageRef {
             return Err(format!("`{text}` is not an image reference: the name is empty"));
         }
         let (registry, path) = match name.split_once('/') {
-            Some((first, path)) if first.contains('.') || first.contains(':') || first == "localhost" => (first.to_string(), path.to_string()),
+            Some((first, path)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+                (first.to_string(), path.to_string())
+            }
             _ => (DOCKER_HUB.to_string(), name.to_string()),
         };
         let registry = if registry == "index.docker.io" { DOCKER_HUB.to_string() } else { registry };

@@ -124,12 +124,10 @@ impl Platform {
     }
 }
 
-const KNOWN_OS: &[&str] = &[
-    "linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris", "illumos", "aix", "android", "ios", "plan9", "wasip1", "js",
-];
-const KNOWN_ARCH: &[&str] = &[
-    "amd64", "arm64", "arm", "386", "ppc64le", "ppc64", "s390x", "riscv64", "mips64le", "mips64", "mipsle", "mips", "loong64", "wasm",
-];
+const KNOWN_OS: &[&str] =
+    &["linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris", "illumos", "aix", "android", "ios", "plan9", "wasip1", "js"];
+const KNOWN_ARCH: &[&str] =
+    &["amd64", "arm64", "arm", "386", "ppc64le", "ppc64", "s390x", "riscv64", "mips64le", "mips64", "mipsle", "mips", "loong64", "wasm"];
 
 fn split_os_version(os: &str) -> Result<(&str, Option<String>), PlatformError> {
     match os.split_once('(') {

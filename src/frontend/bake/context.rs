@@ -121,7 +121,8 @@ impl<'d> Context<'d> {
         };
         let parsed = match (declared, json, plain) {
             (Some(ty), Some((text, source)), _) => {
-                let value: serde_json::Value = serde_json::from_str(text).map_err(|e| failed(&source, &ty.name(), format!("not JSON: {e}")))?;
+                let value: serde_json::Value =
+                    serde_json::from_str(text).map_err(|e| failed(&source, &ty.name(), format!("not JSON: {e}")))?;
                 ty.convert(Value::from_json(&value)).map_err(|e| failed(&source, &ty.name(), e))?
             }
             (Some(ty), None, Some((text, source))) => ty.parse_text(text).map_err(|e| failed(&source, &ty.name(), e))?,
@@ -129,8 +130,15 @@ impl<'d> Context<'d> {
                 let Some((text, source)) = plain.or(json) else { return Ok(None) };
                 match default {
                     Value::List(_) | Value::Object(_) => {
-                        return Err(failed(&source, default.type_name(), format!("cannot override an untyped {} from text", default.type_name()))
-                            .with_help(format!("declare its type, e.g. `type = list(string)`, then set {} as CSV or {}_JSON as JSON", def.name, def.name)));
+                        return Err(failed(
+                            &source,
+                            default.type_name(),
+                            format!("cannot override an untyped {} from text", default.type_name()),
+                        )
+                        .with_help(format!(
+                            "declare its type, e.g. `type = list(string)`, then set {} as CSV or {}_JSON as JSON",
+                            def.name, def.name
+                        )));
                     }
                     _ => VarType::of_value(default).parse_text(text).map_err(|e| failed(&source, default.type_name(), e))?,
                 }
@@ -211,9 +219,12 @@ impl Resolver for Context<'_> {
         let arity_ok = if def.variadic.is_some() { args.len() >= fixed } else { args.len() == fixed };
         if !arity_ok {
             let expected = if def.variadic.is_some() { format!("at least {fixed}") } else { fixed.to_string() };
-            return Some(Err(Diagnostic::error("spec::arity", format!("function `{name}` takes {expected} argument(s), got {}", args.len()))
-                .with_label(span, "called here")
-                .with_label(def.span, "defined here")));
+            return Some(Err(Diagnostic::error(
+                "spec::arity",
+                format!("function `{name}` takes {expected} argument(s), got {}", args.len()),
+            )
+            .with_label(span, "called here")
+            .with_label(def.span, "defined here")));
         }
         let rest = args.split_off(fixed);
         let mut locals: Vec<(String, Value)> = def.params.iter().cloned().zip(args).collect();

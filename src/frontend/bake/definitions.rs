@@ -62,29 +62,36 @@ impl Definitions {
                 diags.push(reserved(&attr.name, attr.name_span));
                 continue;
             }
-            self.variables.insert(attr.name.clone(), VariableDef {
-                name: attr.name.clone(),
-                is_attribute: true,
-                span: attr.name_span,
-                default: Some(attr.expr.clone()),
-                type_expr: None,
-                description: None,
-                validations: Vec::new(),
-            });
+            self.variables.insert(
+                attr.name.clone(),
+                VariableDef {
+                    name: attr.name.clone(),
+                    is_attribute: true,
+                    span: attr.name_span,
+                    default: Some(attr.expr.clone()),
+                    type_expr: None,
+                    description: None,
+                    validations: Vec::new(),
+                },
+            );
         }
         for block in &body.blocks {
             if !BLOCK_KINDS.contains(&block.kind.as_str()) {
                 let help = did_you_mean(&block.kind, BLOCK_KINDS.iter().copied())
                     .map_or_else(|| format!("top-level blocks are {}", BLOCK_KINDS.join(", ")), |s| format!("did you mean `{s}`?"));
-                diags.push(Diagnostic::error("spec::unknown-block", format!("unknown block type `{}`", block.kind))
-                    .with_label(block.kind_span, "not a block mpbake knows")
-                    .with_help(help));
+                diags.push(
+                    Diagnostic::error("spec::unknown-block", format!("unknown block type `{}`", block.kind))
+                        .with_label(block.kind_span, "not a block mpbake knows")
+                        .with_help(help),
+                );
                 continue;
             }
             if block.labels.len() != 1 {
-                diags.push(Diagnostic::error("spec::block-label", format!("a `{}` block takes exactly one name", block.kind))
-                    .with_label(block.kind_span, format!("{} label(s) here", block.labels.len()))
-                    .with_help(format!("write it as `{} \"name\" {{ ... }}`", block.kind)));
+                diags.push(
+                    Diagnostic::error("spec::block-label", format!("a `{}` block takes exactly one name", block.kind))
+                        .with_label(block.kind_span, format!("{} label(s) here", block.labels.len()))
+                        .with_help(format!("write it as `{} \"name\" {{ ... }}`", block.kind)),
+                );
                 continue;
             }
             let name = block.name().to_string();
@@ -128,9 +135,11 @@ fn variable(block: &Block, diags: &mut Diagnostics) -> VariableDef {
             check_attrs(v, &["condition", "error_message"], &[], diags);
             let condition = v.body.attr("condition").map(|a| a.expr.clone());
             if condition.is_none() {
-                diags.push(Diagnostic::error("spec::missing-attribute", "a `validation` block needs a `condition`")
-                    .with_label(v.kind_span, "no condition")
-                    .with_help("add `condition = <bool expression>` and `error_message = \"...\"`"));
+                diags.push(
+                    Diagnostic::error("spec::missing-attribute", "a `validation` block needs a `condition`")
+                        .with_label(v.kind_span, "no condition")
+                        .with_help("add `condition = <bool expression>` and `error_message = \"...\"`"),
+                );
             }
             Some(Validation { condition: condition?, error_message: v.body.attr("error_message").map(|a| a.expr.clone()) })
         })
@@ -155,21 +164,30 @@ fn function(block: &Block, diags: &mut Diagnostics) -> Option<FunctionDef> {
         }
     };
     if crate::frontend::stdlib::lookup(block.name()).is_some() {
-        diags.push(Diagnostic::warning("spec::shadowed-function", format!("`{}` is a standard library function; this definition is ignored", block.name()))
+        diags.push(
+            Diagnostic::warning(
+                "spec::shadowed-function",
+                format!("`{}` is a standard library function; this definition is ignored", block.name()),
+            )
             .with_label(block.name_span(), "shadows the built-in")
-            .with_help("bake always calls the built-in; rename this function"));
+            .with_help("bake always calls the built-in; rename this function"),
+        );
         return None;
     }
     if block.body.attr("params").is_none() {
-        diags.push(Diagnostic::error("spec::missing-attribute", format!("function `{}` has no `params`", block.name()))
-            .with_label(block.name_span(), "no params")
-            .with_help("add `params = [a, b]` (or `params = []`)"));
+        diags.push(
+            Diagnostic::error("spec::missing-attribute", format!("function `{}` has no `params`", block.name()))
+                .with_label(block.name_span(), "no params")
+                .with_help("add `params = [a, b]` (or `params = []`)"),
+        );
         return None;
     }
     let Some(result) = block.body.attr("result") else {
-        diags.push(Diagnostic::error("spec::missing-attribute", format!("function `{}` has no `result`", block.name()))
-            .with_label(block.name_span(), "no result")
-            .with_help("add `result = <expression using the params>`"));
+        diags.push(
+            Diagnostic::error("spec::missing-attribute", format!("function `{}` has no `result`", block.name()))
+                .with_label(block.name_span(), "no result")
+                .with_help("add `result = <expression using the params>`"),
+        );
         return None;
     };
     Some(FunctionDef {
@@ -181,9 +199,15 @@ fn function(block: &Block, diags: &mut Diagnostics) -> Option<FunctionDef> {
 }
 
 fn param_name(expr: &Expr) -> Option<String> {
+    use crate::frontend::syntax::{ExprKind, TemplatePart};
     match &expr.kind {
-        crate::frontend::syntax::ExprKind::Var(name) => Some(name.clone()),
-        crate::frontend::syntax::ExprKind::Literal(crate::frontend::value::Value::String(s)) => Some(s.clone()),
+        ExprKind::Var(name) => Some(name.clone()),
+        ExprKind::Literal(crate::frontend::value::Value::String(s)) => Some(s.clone()),
+        // JSON and KDL write parameter names as strings, which parse as one-literal templates
+        ExprKind::Template(parts) => match parts.as_slice() {
+            [TemplatePart::Literal(s)] => Some(s.clone()),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -193,15 +217,19 @@ fn check_attrs(block: &Block, attrs: &[&str], blocks: &[&str], diags: &mut Diagn
     for attr in &block.body.attrs {
         if !attrs.contains(&attr.name.as_str()) {
             let help = did_you_mean(&attr.name, attrs.iter().copied()).map(|s| format!("did you mean `{s}`?"));
-            diags.push(Diagnostic::warning("spec::unknown-attribute", format!("`{}` blocks have no attribute `{}`", block.kind, attr.name))
-                .with_label(attr.name_span, "ignored")
-                .with_help_opt(help));
+            diags.push(
+                Diagnostic::warning("spec::unknown-attribute", format!("`{}` blocks have no attribute `{}`", block.kind, attr.name))
+                    .with_label(attr.name_span, "ignored")
+                    .with_help_opt(help),
+            );
         }
     }
     for inner in &block.body.blocks {
         if !blocks.contains(&inner.kind.as_str()) {
-            diags.push(Diagnostic::warning("spec::unknown-block", format!("`{}` blocks have no `{}` block", block.kind, inner.kind))
-                .with_label(inner.kind_span, "ignored"));
+            diags.push(
+                Diagnostic::warning("spec::unknown-block", format!("`{}` blocks have no `{}` block", block.kind, inner.kind))
+                    .with_label(inner.kind_span, "ignored"),
+            );
         }
     }
 }

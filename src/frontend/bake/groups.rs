@@ -1,4 +1,5 @@
-//! Evaluates `group` blocks (several definitions append their targets) and checks every member.
+//! Evaluates `group` blocks (a later definition of a name replaces an earlier one, as in bake)
+//! and checks every member.
 
 use std::collections::BTreeMap;
 
@@ -12,17 +13,23 @@ use crate::ir::Group;
 use crate::source::Span;
 
 /// Groups with their member names and the span of each member reference.
-pub fn evaluate(ctx: &Context, matrix_groups: &IndexMap<String, (Vec<String>, Span)>, diags: &mut Diagnostics) -> IndexMap<String, (Group, Vec<Span>)> {
+pub fn evaluate(
+    ctx: &Context,
+    matrix_groups: &IndexMap<String, (Vec<String>, Span)>,
+    diags: &mut Diagnostics,
+) -> IndexMap<String, (Group, Vec<Span>)> {
     let mut out: IndexMap<String, (Group, Vec<Span>)> = IndexMap::new();
     for (name, (members, span)) in matrix_groups {
         let group = Group { name: name.clone(), description: None, targets: members.clone(), span: *span };
         out.insert(name.clone(), (group, vec![*span; members.len()]));
     }
     for (name, blocks) in &ctx.defs.groups {
-        let (group, spans) = out.entry(name.clone()).or_insert_with(|| {
-            (Group { name: name.clone(), description: None, targets: Vec::new(), span: blocks[0].name_span() }, Vec::new())
-        });
-        for block in blocks {
+        let Some(block) = blocks.last() else { continue };
+        super::targets::check_name(name, block.name_span(), diags);
+        let (group, spans) = out
+            .entry(name.clone())
+            .or_insert_with(|| (Group { name: name.clone(), description: None, targets: Vec::new(), span: block.name_span() }, Vec::new()));
+        {
             for attr in &block.body.attrs {
                 let value = match Evaluator::new(ctx).eval(&attr.expr) {
                     Ok(v) => v,
@@ -40,17 +47,23 @@ pub fn evaluate(ctx: &Context, matrix_groups: &IndexMap<String, (Vec<String>, Sp
                                     spans.push(attr.expr.span);
                                 }
                                 Some(_) => {}
-                                None => diags.push(Diagnostic::error("spec::type", "group `targets` must hold names").with_label(attr.expr.span, "here")),
+                                None => diags.push(
+                                    Diagnostic::error("spec::type", "group `targets` must hold names").with_label(attr.expr.span, "here"),
+                                ),
                             }
                         }
                     }
                     ("description", v) => group.description = v.to_template_string(),
-                    ("targets", v) => diags.push(Diagnostic::error("spec::type", format!("group `targets` must be a list, got {}", v.type_name()))
-                        .with_label(attr.expr.span, "here")
-                        .with_help("targets = [\"app\", \"db\"]")),
-                    (other, _) => diags.push(Diagnostic::warning("spec::unknown-attribute", format!("groups have no attribute `{other}`"))
-                        .with_label(attr.name_span, "ignored")
-                        .with_help("groups take `targets` and `description`")),
+                    ("targets", v) => diags.push(
+                        Diagnostic::error("spec::type", format!("group `targets` must be a list, got {}", v.type_name()))
+                            .with_label(attr.expr.span, "here")
+                            .with_help("targets = [\"app\", \"db\"]"),
+                    ),
+                    (other, _) => diags.push(
+                        Diagnostic::warning("spec::unknown-attribute", format!("groups have no attribute `{other}`"))
+                            .with_label(attr.name_span, "ignored")
+                            .with_help("groups take `targets` and `description`"),
+                    ),
                 }
             }
         }
@@ -65,18 +78,23 @@ pub fn check(groups: &IndexMap<String, (Group, Vec<Span>)>, targets: &[&str], di
             if !targets.contains(&member.as_str()) && !groups.contains_key(member) {
                 let candidates = targets.iter().copied().chain(groups.keys().map(String::as_str));
                 let help = did_you_mean(member, candidates).map(|s| format!("did you mean `{s}`?"));
-                diags.push(Diagnostic::error("spec::unknown-target", format!("group `{}` lists unknown target `{member}`", group.name))
-                    .with_label(*span, "no target or group of this name")
-                    .with_help_opt(help));
+                diags.push(
+                    Diagnostic::error("spec::unknown-target", format!("group `{}` lists unknown target `{member}`", group.name))
+                        .with_label(*span, "no target or group of this name")
+                        .with_help_opt(help),
+                );
             }
         }
     }
-    let edges: BTreeMap<&str, Vec<&str>> = groups.iter().map(|(n, (g, _))| (n.as_str(), g.targets.iter().map(String::as_str).collect())).collect();
+    let edges: BTreeMap<&str, Vec<&str>> =
+        groups.iter().map(|(n, (g, _))| (n.as_str(), g.targets.iter().map(String::as_str).collect())).collect();
     for (name, (group, _)) in groups {
         if let Some(cycle) = find_cycle(name, &edges, &mut vec![name.as_str()]) {
-            diags.push(Diagnostic::error("spec::group-cycle", format!("group cycle: {}", cycle.join(" → ")))
-                .with_label(group.span, "this group contains itself")
-                .with_help("remove one of the group references"));
+            diags.push(
+                Diagnostic::error("spec::group-cycle", format!("group cycle: {}", cycle.join(" → ")))
+                    .with_label(group.span, "this group contains itself")
+                    .with_help("remove one of the group references"),
+            );
             return;
         }
     }

@@ -20,7 +20,14 @@ struct Platforms<'a> {
     span: Span,
 }
 
-pub fn lower(ctx: &Context, raw: &RawTarget, declared: &[Platform], span: Span, host: &Platform, diags: &mut Diagnostics) -> Option<InlineImage> {
+pub fn lower(
+    ctx: &Context,
+    raw: &RawTarget,
+    declared: &[Platform],
+    span: Span,
+    host: &Platform,
+    diags: &mut Diagnostics,
+) -> Option<InlineImage> {
     let has_image_attr = IMAGE_ATTRS.iter().any(|a| raw.fields.contains_key(a.name));
     if !has_image_attr && raw.blocks.is_empty() {
         return None;
@@ -99,22 +106,32 @@ fn check_attrs(block: &Block, allowed: &[&str], diags: &mut Diagnostics) {
     for attr in &block.body.attrs {
         if !allowed.contains(&attr.name.as_str()) {
             let help = crate::diag::did_you_mean(&attr.name, allowed.iter().copied()).map(|s| format!("did you mean `{s}`?"));
-            diags.push(Diagnostic::warning("spec::unknown-attribute", format!("`{}` blocks have no attribute `{}`", block.kind, attr.name))
-                .with_label(attr.name_span, "ignored")
-                .with_help_opt(help.or_else(|| Some(format!("`{}` blocks take {}", block.kind, allowed.join(", "))))));
+            diags.push(
+                Diagnostic::warning("spec::unknown-attribute", format!("`{}` blocks have no attribute `{}`", block.kind, attr.name))
+                    .with_label(attr.name_span, "ignored")
+                    .with_help_opt(help.or_else(|| Some(format!("`{}` blocks take {}", block.kind, allowed.join(", "))))),
+            );
         }
     }
 }
 
 /// A `file "DEST" { source = TEMPLATE, select = { PLATFORM = SOURCE }, mode, owner }` block,
 /// resolved to one source per platform (table entries win over the template).
-fn file_selection(ctx: &Context, block: &Block, locals: &[(String, Value)], platforms: &Platforms, diags: &mut Diagnostics) -> Option<FileSelection> {
+fn file_selection(
+    ctx: &Context,
+    block: &Block,
+    locals: &[(String, Value)],
+    platforms: &Platforms,
+    diags: &mut Diagnostics,
+) -> Option<FileSelection> {
     check_attrs(block, &["source", "select", "mode", "owner"], diags);
     let dest = block.name().to_string();
     if !dest.starts_with('/') {
-        diags.push(Diagnostic::error("spec::file-dest", format!("file destination `{dest}` is not absolute"))
-            .with_label(block.name_span(), "relative path")
-            .with_help(format!("write the path inside the image, e.g. file \"/{}\"", dest.trim_start_matches("./"))));
+        diags.push(
+            Diagnostic::error("spec::file-dest", format!("file destination `{dest}` is not absolute"))
+                .with_label(block.name_span(), "relative path")
+                .with_help(format!("write the path inside the image, e.g. file \"/{}\"", dest.trim_start_matches("./"))),
+        );
         return None;
     }
     let mut table: BTreeMap<String, (String, Span)> = BTreeMap::new();
@@ -125,26 +142,38 @@ fn file_selection(ctx: &Context, block: &Block, locals: &[(String, Value)], plat
                     let platform = match Platform::parse(&key) {
                         Ok(p) => p,
                         Err(e) => {
-                            diags.push(Diagnostic::error("spec::invalid-platform", format!("invalid platform `{key}` in `select`"))
-                                .with_label(select.expr.span, e.0));
+                            diags.push(
+                                Diagnostic::error("spec::invalid-platform", format!("invalid platform `{key}` in `select`"))
+                                    .with_label(select.expr.span, e.0),
+                            );
                             continue;
                         }
                     };
                     let Some(source) = value.to_template_string() else {
-                        diags.push(Diagnostic::error("spec::type", format!("`select` entry `{key}` must be a path string")).with_label(select.expr.span, "here"));
+                        diags.push(
+                            Diagnostic::error("spec::type", format!("`select` entry `{key}` must be a path string"))
+                                .with_label(select.expr.span, "here"),
+                        );
                         continue;
                     };
                     if !platforms.list.contains(&platform) {
-                        diags.push(Diagnostic::warning("spec::unused-selection", format!("`select` has an entry for {platform}, which this target does not build"))
+                        diags.push(
+                            Diagnostic::warning(
+                                "spec::unused-selection",
+                                format!("`select` has an entry for {platform}, which this target does not build"),
+                            )
                             .with_label(select.expr.span, "entry never used")
-                            .with_label(platforms.span, "the target's platforms"));
+                            .with_label(platforms.span, "the target's platforms"),
+                        );
                     }
                     table.insert(platform.to_string(), (source, select.expr.span));
                 }
             }
-            Ok(other) => diags.push(Diagnostic::error("spec::type", format!("`select` must map platforms to paths, got {}", other.type_name()))
-                .with_label(select.expr.span, "here")
-                .with_help("select = { \"linux/amd64\" = \"dist/x-amd64\", \"linux/arm64\" = \"dist/x-arm64\" }")),
+            Ok(other) => diags.push(
+                Diagnostic::error("spec::type", format!("`select` must map platforms to paths, got {}", other.type_name()))
+                    .with_label(select.expr.span, "here")
+                    .with_help("select = { \"linux/amd64\" = \"dist/x-amd64\", \"linux/arm64\" = \"dist/x-arm64\" }"),
+            ),
             Err(d) => diags.push(d),
         }
     }
@@ -157,10 +186,14 @@ fn file_selection(ctx: &Context, block: &Block, locals: &[(String, Value)], plat
             continue;
         }
         let Some(source) = source else {
-            diags.push(Diagnostic::error("spec::missing-selection", format!("file `{dest}` has no source for platform {platform}"))
-                .with_label(block.name_span(), format!("no `source` template and no `select` entry for {platform}"))
-                .with_label(platforms.span, format!("{platform} is built here"))
-                .with_help(format!("add `\"{platform}\" = \"path/to/file\"` to `select`, or a `source` template such as \"dist/x-${{TARGETARCH}}\"")));
+            diags.push(
+                Diagnostic::error("spec::missing-selection", format!("file `{dest}` has no source for platform {platform}"))
+                    .with_label(block.name_span(), format!("no `source` template and no `select` entry for {platform}"))
+                    .with_label(platforms.span, format!("{platform} is built here"))
+                    .with_help(format!(
+                        "add `\"{platform}\" = \"path/to/file\"` to `select`, or a `source` template such as \"dist/x-${{TARGETARCH}}\""
+                    )),
+            );
             continue;
         };
         match eval_in(ctx, &source.expr, platform_locals(locals, platform)).map(|v| v.to_template_string()) {
@@ -194,30 +227,42 @@ fn file_mode(ctx: &Context, expr: &Expr, locals: &[(String, Value)], diags: &mut
     match FileMode::try_from(text.clone()) {
         Ok(mode) => Some(mode),
         Err(_) => {
-            diags.push(Diagnostic::error("spec::file-mode", format!("invalid file mode `{text}`"))
-                .with_label(expr.span, "not an octal mode")
-                .with_help("write the mode as an octal string, e.g. mode = \"0755\""));
+            diags.push(
+                Diagnostic::error("spec::file-mode", format!("invalid file mode `{text}`"))
+                    .with_label(expr.span, "not an octal mode")
+                    .with_help("write the mode as an octal string, e.g. mode = \"0755\""),
+            );
             None
         }
     }
 }
 
 /// A `platform "os/arch" { args, labels, from, file ... }` block.
-fn platform_override(ctx: &Context, scoped: &ScopedBlock, platforms: &Platforms, out: &mut BTreeMap<String, PlatformOverride>, diags: &mut Diagnostics) {
+fn platform_override(
+    ctx: &Context,
+    scoped: &ScopedBlock,
+    platforms: &Platforms,
+    out: &mut BTreeMap<String, PlatformOverride>,
+    diags: &mut Diagnostics,
+) {
     let block = &scoped.block;
     check_attrs(block, &["args", "labels", "from"], diags);
     let platform = match Platform::parse(block.name()) {
         Ok(p) => p,
         Err(e) => {
-            diags.push(Diagnostic::error("spec::invalid-platform", format!("invalid platform `{}`", block.name()))
-                .with_label(block.name_span(), e.0));
+            diags.push(
+                Diagnostic::error("spec::invalid-platform", format!("invalid platform `{}`", block.name()))
+                    .with_label(block.name_span(), e.0),
+            );
             return;
         }
     };
     if !platforms.list.contains(&platform) {
-        diags.push(Diagnostic::warning("spec::unused-platform-block", format!("this target does not build {platform}; the block is never used"))
-            .with_label(block.name_span(), "never used")
-            .with_label(platforms.span, "the target's platforms"));
+        diags.push(
+            Diagnostic::warning("spec::unused-platform-block", format!("this target does not build {platform}; the block is never used"))
+                .with_label(block.name_span(), "never used")
+                .with_label(platforms.span, "the target's platforms"),
+        );
     }
     let locals = platform_locals(&scoped.locals, &platform);
     let entry = out.entry(platform.to_string()).or_default();

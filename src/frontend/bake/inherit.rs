@@ -53,9 +53,11 @@ fn resolve(
         }
         if !targets.contains_key(parent) {
             let help = did_you_mean(parent, targets.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
-            diags.push(Diagnostic::error("spec::unknown-target", format!("`{name}` inherits unknown target `{parent}`"))
-                .with_label(*span, "no such target")
-                .with_help_opt(help));
+            diags.push(
+                Diagnostic::error("spec::unknown-target", format!("`{name}` inherits unknown target `{parent}`"))
+                    .with_label(*span, "no such target")
+                    .with_help_opt(help),
+            );
             ok = false;
             continue;
         }

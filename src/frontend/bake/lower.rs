@@ -67,9 +67,12 @@ fn platforms(f: &Field) -> Result<Vec<Platform>, Diagnostic> {
                 .with_help("platforms are OS/ARCH[/VARIANT]: linux/amd64, linux/arm64, linux/arm/v7")
         })?;
         if out.contains(&p) {
-            return Err(Diagnostic::error("spec::duplicate-platform", format!("platform `{p}` is listed twice (`{text}` normalizes to it)"))
-                .with_label(f.value_span, "in this list")
-                .with_help("remove the duplicate: linux/arm64/v8 is linux/arm64, linux/arm is linux/arm/v7"));
+            return Err(Diagnostic::error(
+                "spec::duplicate-platform",
+                format!("platform `{p}` is listed twice (`{text}` normalizes to it)"),
+            )
+            .with_label(f.value_span, "in this list")
+            .with_help("remove the duplicate: linux/arm64/v8 is linux/arm64, linux/arm is linux/arm/v7"));
         }
         out.push(p);
     }

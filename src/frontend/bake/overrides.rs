@@ -10,15 +10,46 @@ use crate::source::Span;
 
 /// Keys `--set` accepts (bake's list), and the target field each one writes.
 const KEYS: &[(&str, &str)] = &[
-    ("annotations", "annotations"), ("args", "args"), ("attest", "attest"), ("cache-from", "cache-from"),
-    ("cache-to", "cache-to"), ("call", "call"), ("context", "context"), ("contexts", "contexts"),
-    ("dockerfile", "dockerfile"), ("entitlements", "entitlements"), ("extra-hosts", "extra-hosts"), ("labels", "labels"), ("load", "output"),
-    ("network", "network"), ("no-cache", "no-cache"), ("no-cache-filter", "no-cache-filter"), ("output", "output"),
-    ("platform", "platforms"), ("pull", "pull"), ("push", "output"), ("secrets", "secret"), ("shm-size", "shm-size"),
-    ("ssh", "ssh"), ("tags", "tags"), ("target", "target"), ("ulimits", "ulimits"),
+    ("annotations", "annotations"),
+    ("args", "args"),
+    ("attest", "attest"),
+    ("cache-from", "cache-from"),
+    ("cache-to", "cache-to"),
+    ("call", "call"),
+    ("context", "context"),
+    ("contexts", "contexts"),
+    ("dockerfile", "dockerfile"),
+    ("entitlements", "entitlements"),
+    ("extra-hosts", "extra-hosts"),
+    ("labels", "labels"),
+    ("load", "output"),
+    ("network", "network"),
+    ("no-cache", "no-cache"),
+    ("no-cache-filter", "no-cache-filter"),
+    ("output", "output"),
+    ("platform", "platforms"),
+    ("pull", "pull"),
+    ("push", "output"),
+    ("secrets", "secret"),
+    ("shm-size", "shm-size"),
+    ("ssh", "ssh"),
+    ("tags", "tags"),
+    ("target", "target"),
+    ("ulimits", "ulimits"),
 ];
 const LIST_KEYS: &[&str] = &[
-    "annotations", "attest", "cache-from", "cache-to", "entitlements", "no-cache-filter", "output", "platform", "secrets", "ssh", "tags", "ulimits",
+    "annotations",
+    "attest",
+    "cache-from",
+    "cache-to",
+    "entitlements",
+    "no-cache-filter",
+    "output",
+    "platform",
+    "secrets",
+    "ssh",
+    "tags",
+    "ulimits",
 ];
 const MAP_KEYS: &[&str] = &["args", "contexts", "extra-hosts", "labels"];
 
@@ -44,7 +75,11 @@ impl SetOverride {
         let lhs = lhs.trim_end_matches('+');
         let mut parts = lhs.splitn(3, '.');
         let (Some(pattern), Some(key)) = (parts.next(), parts.next()) else {
-            return Err(bad(span, format!("`{text}` is not an override"), "write --set TARGET.KEY=VALUE, e.g. --set app.tags=app:dev or --set *.platform=linux/arm64"));
+            return Err(bad(
+                span,
+                format!("`{text}` is not an override"),
+                "write --set TARGET.KEY=VALUE, e.g. --set app.tags=app:dev or --set *.platform=linux/arm64",
+            ));
         };
         let subkey = parts.next().map(String::from);
         if !KEYS.iter().any(|(k, _)| *k == key) {
@@ -55,7 +90,11 @@ impl SetOverride {
             return Err(bad(span, format!("`--set` cannot override `{key}`"), &help));
         }
         if MAP_KEYS.contains(&key) != subkey.is_some() {
-            let help = if MAP_KEYS.contains(&key) { format!("name the entry: --set {pattern}.{key}.NAME=VALUE") } else { format!("`{key}` has no sub-keys") };
+            let help = if MAP_KEYS.contains(&key) {
+                format!("name the entry: --set {pattern}.{key}.NAME=VALUE")
+            } else {
+                format!("`{key}` has no sub-keys")
+            };
             return Err(bad(span, format!("`{lhs}`: wrong number of key parts"), &help));
         }
         if append && !LIST_KEYS.contains(&key) {
@@ -86,9 +125,11 @@ pub fn matching<'a>(pattern: &str, names: impl Iterator<Item = &'a String>) -> V
 pub fn check_patterns<'a>(sets: &[SetOverride], names: impl Iterator<Item = &'a String> + Clone, diags: &mut Diagnostics) {
     for set in sets {
         if matching(&set.pattern, names.clone()).is_empty() {
-            diags.push(Diagnostic::error("spec::unknown-target", format!("could not find any target matching '{}'", set.pattern))
-                .with_label(set.span, "matches no target")
-                .with_help_opt(did_you_mean(&set.pattern, names.clone().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))));
+            diags.push(
+                Diagnostic::error("spec::unknown-target", format!("could not find any target matching '{}'", set.pattern))
+                    .with_label(set.span, "matches no target")
+                    .with_help_opt(did_you_mean(&set.pattern, names.clone().map(String::as_str)).map(|s| format!("did you mean `{s}`?"))),
+            );
         }
     }
 }
@@ -111,7 +152,8 @@ pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride],
 
 fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, String>, first: bool) -> Result<(), Diagnostic> {
     let field_name = KEYS.iter().find(|(k, _)| *k == set.key).map_or(set.key.as_str(), |(_, f)| f);
-    let field = target.fields.entry(field_name.to_string()).or_insert(Field { value: Value::Null, name_span: set.span, value_span: set.span });
+    let field =
+        target.fields.entry(field_name.to_string()).or_insert(Field { value: Value::Null, name_span: set.span, value_span: set.span });
     field.name_span = set.span;
     field.value_span = set.span;
     let value = set.value.clone();
@@ -128,12 +170,14 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, S
         }
         "no-cache" | "pull" => {
             let v = value.unwrap_or_default();
-            let b = parse_bool(&v).ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.no-cache=true"))?;
+            let b = parse_bool(&v)
+                .ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.no-cache=true"))?;
             field.value = Value::Bool(b);
         }
         "push" | "load" => {
             let v = value.unwrap_or_default();
-            let on = parse_bool(&v).ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.push=true"))?;
+            let on = parse_bool(&v)
+                .ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.push=true"))?;
             if on {
                 let entry = if set.key == "push" { "type=image,push=true" } else { "type=docker" };
                 push_unique(&mut field.value, Value::from(entry));

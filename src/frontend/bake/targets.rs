@@ -49,9 +49,11 @@ pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
         let matrix = blocks.iter().rev().find_map(|b| b.body.attr("matrix"));
         let name_attr = blocks.iter().rev().find_map(|b| b.body.attr("name"));
         if let (None, Some(attr)) = (matrix, name_attr) {
-            diags.push(Diagnostic::error("spec::matrix", "`name` is only for matrix targets")
-                .with_label(attr.name_span, "no `matrix` in this target")
-                .with_help("remove `name`, or add a `matrix` whose values the name uses"));
+            diags.push(
+                Diagnostic::error("spec::matrix", "`name` is only for matrix targets")
+                    .with_label(attr.name_span, "no `matrix` in this target")
+                    .with_help("remove `name`, or add a `matrix` whose values the name uses"),
+            );
         }
         let Some(matrix) = matrix else {
             check_name(name, blocks[0].name_span(), diags);
@@ -70,7 +72,8 @@ pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
             let generated = match name_attr {
                 Some(attr) => Evaluator::new(ctx).with_locals(locals.clone(), |ev| ev.eval(&attr.expr)).and_then(|v| {
                     v.to_template_string().ok_or_else(|| {
-                        Diagnostic::error("spec::type", "a matrix target's `name` must be a string").with_label(attr.expr.span, "not a string")
+                        Diagnostic::error("spec::type", "a matrix target's `name` must be a string")
+                            .with_label(attr.expr.span, "not a string")
                     })
                 }),
                 None => Ok(name.clone()),
@@ -85,9 +88,14 @@ pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
             let span = name_attr.map_or(blocks[0].name_span(), |a| a.expr.span);
             check_name(&generated, span, diags);
             if out.targets.contains_key(&generated) || members.contains(&generated) {
-                diags.push(Diagnostic::error("spec::duplicate-name", format!("matrix produces the target name `{generated}` twice"))
-                    .with_label(span, "this name template")
-                    .with_help(format!("give the target a name template that uses every matrix variable, e.g. name = \"{}\"", super::matrix::name_hint(name, &locals))));
+                diags.push(
+                    Diagnostic::error("spec::duplicate-name", format!("matrix produces the target name `{generated}` twice"))
+                        .with_label(span, "this name template")
+                        .with_help(format!(
+                            "give the target a name template that uses every matrix variable, e.g. name = \"{}\"",
+                            super::matrix::name_hint(name, &locals)
+                        )),
+                );
                 continue;
             }
             let mut target = evaluate_target(ctx, &generated, blocks, &locals, diags);
@@ -102,11 +110,13 @@ pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
     out
 }
 
-fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
+pub(super) fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        diags.push(Diagnostic::error("spec::invalid-name", format!("invalid name `{name}`"))
-            .with_label(span, "here")
-            .with_help("names may contain only letters, digits, `-` and `_`"));
+        diags.push(
+            Diagnostic::error("spec::invalid-name", format!("invalid name `{name}`"))
+                .with_label(span, "here")
+                .with_help("names may contain only letters, digits, `-` and `_`"),
+        );
     }
 }
 
@@ -146,9 +156,11 @@ fn evaluate_block(ctx: &Context, name: &str, block: &Block, locals: &[(String, V
         if MPBAKE_BLOCKS.contains(&inner.kind.as_str()) {
             target.blocks.push(ScopedBlock { block: inner.clone(), locals: locals.to_vec() });
         } else {
-            diags.push(Diagnostic::warning("spec::unknown-block", format!("targets have no `{}` block", inner.kind))
-                .with_label(inner.kind_span, "ignored")
-                .with_help("targets take `file \"/dest\" { ... }` and `platform \"os/arch\" { ... }` blocks"));
+            diags.push(
+                Diagnostic::warning("spec::unknown-block", format!("targets have no `{}` block", inner.kind))
+                    .with_label(inner.kind_span, "ignored")
+                    .with_help("targets take `file \"/dest\" { ... }` and `platform \"os/arch\" { ... }` blocks"),
+            );
         }
     }
     target
@@ -160,8 +172,10 @@ fn inherits_list(value: Value, span: Span, diags: &mut Diagnostics) -> Vec<(Stri
         Value::String(s) => vec![Value::String(s)],
         Value::Null => Vec::new(),
         other => {
-            diags.push(Diagnostic::error("spec::type", format!("`inherits` must be a list of target names, got {}", other.type_name()))
-                .with_label(span, "here"));
+            diags.push(
+                Diagnostic::error("spec::type", format!("`inherits` must be a list of target names, got {}", other.type_name()))
+                    .with_label(span, "here"),
+            );
             return Vec::new();
         }
     };

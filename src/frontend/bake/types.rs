@@ -29,7 +29,9 @@ impl VarType {
                 "string" => Ok(VarType::String),
                 "number" => Ok(VarType::Number),
                 "bool" => Ok(VarType::Bool),
-                other => Err(format!("unknown type `{other}` (expected string, number, bool, any, list(T), set(T), map(T), tuple([...]), object({{...}}))")),
+                other => Err(format!(
+                    "unknown type `{other}` (expected string, number, bool, any, list(T), set(T), map(T), tuple([...]), object({{...}}))"
+                )),
             },
             ExprKind::Call { name, args, .. } if args.len() == 1 => {
                 let arg = &args[0];
@@ -123,7 +125,14 @@ impl VarType {
                 let mut out: Vec<Value> = items.into_iter().map(|i| t.convert(i)).collect::<Result<_, _>>()?;
                 if matches!(self, VarType::Set(_)) {
                     let mut unique = Vec::new();
-                    out.retain(|v| if unique.contains(v) { false } else { unique.push(v.clone()); true });
+                    out.retain(|v| {
+                        if unique.contains(v) {
+                            false
+                        } else {
+                            unique.push(v.clone());
+                            true
+                        }
+                    });
                 }
                 Ok(Value::List(out))
             }
@@ -154,7 +163,9 @@ impl VarType {
             VarType::Set(t) => format!("set({})", t.name()),
             VarType::Map(t) => format!("map({})", t.name()),
             VarType::Tuple(ts) => format!("tuple([{}])", ts.iter().map(VarType::name).collect::<Vec<_>>().join(", ")),
-            VarType::Object(fs) => format!("object({{{}}})", fs.iter().map(|(k, t)| format!("{k} = {}", t.name())).collect::<Vec<_>>().join(", ")),
+            VarType::Object(fs) => {
+                format!("object({{{}}})", fs.iter().map(|(k, t)| format!("{k} = {}", t.name())).collect::<Vec<_>>().join(", "))
+            }
         }
     }
 }

@@ -44,7 +44,11 @@ impl<'r> Evaluator<'r> {
             ExprKind::Traverse(base, ops) => self.traverse(base, ops),
             ExprKind::Call { name, args, expand_final } => self.call(name, args, *expand_final, expr.span),
             ExprKind::Cond(cond, yes, no) => {
-                if ops::truthy(&self.eval(cond)?, cond.span)? { self.eval(yes) } else { self.eval(no) }
+                if ops::truthy(&self.eval(cond)?, cond.span)? {
+                    self.eval(yes)
+                } else {
+                    self.eval(no)
+                }
             }
             ExprKind::Unary(op, operand) => ops::unary(*op, self.eval(operand)?, operand.span),
             ExprKind::Binary(op, lhs, rhs) => {
@@ -169,8 +173,10 @@ impl<'r> Evaluator<'r> {
             }
             let mut names: Vec<String> = stdlib::names().map(String::from).collect();
             names.extend(self.resolver.function_names());
-            let help = did_you_mean(name, names.iter().map(String::as_str))
-                .map_or_else(|| "define it with a `function` block, or see docs/spec.md for the standard library".to_string(), |s| format!("did you mean `{s}`?"));
+            let help = did_you_mean(name, names.iter().map(String::as_str)).map_or_else(
+                || "define it with a `function` block, or see docs/spec.md for the standard library".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
             return Err(Diagnostic::error("spec::unknown-function", format!("unknown function `{name}`"))
                 .with_label(span, "no such function")
                 .with_help(help));

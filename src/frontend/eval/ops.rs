@@ -107,8 +107,11 @@ pub fn index(value: Value, key: &Value, span: Span) -> Result<Value, Diagnostic>
         Value::List(mut items) => {
             let i = number(key, span)?;
             if i.fract() != 0.0 || i < 0.0 || i as usize >= items.len() {
-                return Err(Diagnostic::error("spec::index", format!("index {} out of range for a list of {} element(s)", key, items.len()))
-                    .with_label(span, "out of range"));
+                return Err(Diagnostic::error(
+                    "spec::index",
+                    format!("index {} out of range for a list of {} element(s)", key, items.len()),
+                )
+                .with_label(span, "out of range"));
             }
             Ok(items.swap_remove(i as usize))
         }
@@ -116,7 +119,9 @@ pub fn index(value: Value, key: &Value, span: Span) -> Result<Value, Diagnostic>
             let k = key.to_template_string().ok_or_else(|| type_error("a string key", key, span))?;
             get_attr(Value::Object(map), &k, span)
         }
-        other => Err(Diagnostic::error("spec::type", format!("cannot index {}", describe(&other))).with_label(span, "not a list or object")),
+        other => {
+            Err(Diagnostic::error("spec::type", format!("cannot index {}", describe(&other))).with_label(span, "not a list or object"))
+        }
     }
 }
 

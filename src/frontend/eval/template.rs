@@ -27,9 +27,12 @@ impl Evaluator<'_> {
                         Some(s) => out.push_str(&s),
                         None => {
                             let why = if value.is_null() { "the value is null" } else { "a list or object cannot be put in a string" };
-                            return Err(Diagnostic::error("spec::interpolation", format!("cannot interpolate a {}: {why}", value.type_name()))
-                                .with_label(expr.span, "this value")
-                                .with_help("use join(\",\", list) for a list, or a default for a null variable"));
+                            return Err(Diagnostic::error(
+                                "spec::interpolation",
+                                format!("cannot interpolate a {}: {why}", value.type_name()),
+                            )
+                            .with_label(expr.span, "this value")
+                            .with_help("use join(\",\", list) for a list, or a default for a null variable"));
                         }
                     }
                 }

@@ -1,0 +1,10 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+)
+
+func main() {
+	fmt.Printf("Hello, %s/%s!\n", runtime.GOOS, runtime.GOARCH)
+}
