@@ -12,6 +12,11 @@ use crate::ir::{Composable, Target};
 
 pub fn run(args: &SpecArgs, names: &[String]) -> anyhow::Result<ExitCode> {
     let mut loaded = load::load(args, names)?;
+    if loaded.diags.has_errors() {
+        // names can't be resolved against a spec that did not load; say only what is wrong in it
+        report(&loaded.diags, &loaded.sources);
+        return Ok(ExitCode::from(1));
+    }
     let skip: usize = args.sets.iter().map(|s| s.len() + 1).sum();
     let sel = select::select(&loaded.spec, names, loaded.command_line, skip, &mut loaded.diags);
     if report(&loaded.diags, &loaded.sources) {

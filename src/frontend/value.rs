@@ -91,9 +91,9 @@ fn number_to_json(n: f64) -> serde_json::Value {
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.to_template_string() {
-            Some(s) => write!(f, "{s:?}"),
-            None => write!(f, "{}", self.to_json()),
+        match self {
+            Value::String(s) => write!(f, "{s:?}"),
+            other => write!(f, "{}", other.to_json()),
         }
     }
 }

@@ -7,3 +7,8 @@ mod spec;
 pub use image_ref::{DOCKER_HUB, Digest, ImageRef};
 pub use platform::{Platform, PlatformError};
 pub use spec::{BaseImage, Composable, FileMode, FileSelection, Group, InlineImage, PlatformOverride, Spec, Target};
+
+/// The JSON Schema of the IR (`schemas/spec.schema.json` holds it; a test fails when it is stale).
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Spec)).unwrap_or_default()
+}
