@@ -54,7 +54,7 @@ fn warnings_alone_exit_zero() {
     let ws = Workspace::with(&[("docker-bake.hcl", "target \"default\" {\n  depends_on = [\"db\"]\n}\n")]);
     let run = ws.run(&["print"], &[]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
-    assert!(run.stderr().contains("contexts = { name = \"target:other\" }"), "{}", run.stderr());
+    assert!(run.stderr().contains("\"target:other\""), "{}", run.stderr());
 }
 
 #[test]
