@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod emit;
 pub mod frontend;
 pub mod ir;
 pub mod source;

@@ -47,3 +47,20 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<syntax::Body, Diagnost
         Format::Kdl => kdl::parse(file, &source.text),
     }
 }
+
+/// Parses and evaluates in-memory files (in order) into a Spec: the whole front end without I/O,
+/// for tests, fuzzing and benchmarks.
+pub fn evaluate_texts(files: &[(&str, &str)], options: &bake::Options) -> (SourceMap, crate::ir::Spec, crate::diag::Diagnostics) {
+    let mut sources = SourceMap::default();
+    let mut diags = crate::diag::Diagnostics::default();
+    let mut bodies = Vec::new();
+    for (name, text) in files {
+        let id = sources.add(*name, *text);
+        match parse(&sources, id) {
+            Ok(body) => bodies.push(body),
+            Err(d) => diags.push(d),
+        }
+    }
+    let spec = bake::evaluate(&bodies, options, &mut diags);
+    (sources, spec, diags)
+}

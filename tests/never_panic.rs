@@ -1,0 +1,86 @@
+//! No input, however malformed, makes the front end panic: a corpus of mutated specs (truncated,
+//! bytes replaced, syntax tokens spliced in) goes through parsing, evaluation and rendering.
+
+use mpbake::diag::{render_human, render_json};
+use mpbake::frontend::bake::Options;
+use mpbake::frontend::evaluate_texts;
+
+const SEEDS: &[(&str, &str)] = &[
+    ("a.hcl", include_str!("../examples/per-arch-binaries/mpbake.hcl")),
+    ("a.hcl", include_str!("../examples/go-hello/mpbake.hcl")),
+    ("a.hcl", include_str!("../examples/bake-compat/docker-bake.hcl")),
+    ("a.kdl", include_str!("../examples/per-arch-binaries/mpbake.kdl")),
+    ("a.json", include_str!("../examples/bake-compat/docker-bake.json")),
+];
+
+const TOKENS: &[&str] = &["${", "}", "\"", "[", "]", "{", "%{", "<<EOF\n", "= ", "\\", "#", "é", "\u{0}", "target.", "(", "...", "?", ":", "/*"];
+
+/// A small deterministic PRNG (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn mutants(text: &str, rng: &mut Rng) -> Vec<String> {
+    let mut out = Vec::new();
+    let step = (text.len() / 40).max(1);
+    for cut in (0..text.len()).step_by(step) {
+        out.push(text[..char_boundary(text, cut)].to_string());
+    }
+    for _ in 0..150 {
+        let at = char_boundary(text, rng.below(text.len()));
+        let token = TOKENS[rng.below(TOKENS.len())];
+        let mut m = text.to_string();
+        if rng.below(2) == 0 {
+            m.insert_str(at, token);
+        } else {
+            let end = char_boundary(text, (at + rng.below(8)).min(text.len()));
+            m.replace_range(at..end.max(at), token);
+        }
+        out.push(m);
+    }
+    out
+}
+
+#[test]
+fn mutated_specs_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut checked = 0;
+    for (name, seed) in SEEDS {
+        for text in mutants(seed, &mut rng) {
+            let outcome = std::panic::catch_unwind(|| {
+                let (sources, _spec, diags) = evaluate_texts(&[(name, &text)], &Options::default());
+                let _ = render_human(&diags.items, &sources, false);
+                let _ = render_json(&diags.items, &sources);
+            });
+            assert!(outcome.is_ok(), "panicked on {name}:\n{text}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} inputs checked");
+}
+
+#[test]
+fn seeds_themselves_load_cleanly() {
+    for (name, seed) in SEEDS {
+        let (sources, _, diags) = evaluate_texts(&[(name, seed)], &Options::default());
+        assert!(!diags.has_errors(), "{name}: {}", render_human(&diags.items, &sources, false));
+    }
+}
