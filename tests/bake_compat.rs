@@ -12,8 +12,14 @@ fn variables_default_env_var_and_typed_coercion() {
 variable "TAG" { default = "dev" }
 variable "PUSH" { default = false }
 variable "N" { type = number }
-variable "LIST" { type = list(string), default = ["a"] }
-variable "M" { type = map(string), default = {} }
+variable "LIST" {
+  type = list(string)
+  default = ["a"]
+}
+variable "M" {
+  type = map(string)
+  default = {}
+}
 variable "NOTHING" {}
 target "default" {
   tags = ["app:${TAG}"]

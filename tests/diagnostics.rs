@@ -33,8 +33,16 @@ case!(platforms_must_be_a_list, "docker-bake.hcl", "target \"default\" {\n  plat
 case!(invalid_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm65\"]\n}\n");
 case!(duplicate_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/arm64\", \"linux/arm64/v8\"]\n}\n");
 case!(invalid_tag, "docker-bake.hcl", "target \"default\" {\n  tags = [\"Registry.example/App:1\"]\n}\n");
-case!(variable_cycle, "docker-bake.hcl", "variable \"A\" { default = B }\nvariable \"B\" { default = \"${A}-x\" }\ntarget \"default\" {}\n");
-case!(target_reference_cycle, "docker-bake.hcl", "target \"a\" { tags = target.b.tags }\ntarget \"b\" { tags = target.a.tags }\ntarget \"default\" {}\n");
+case!(
+    variable_cycle,
+    "docker-bake.hcl",
+    "variable \"A\" { default = B }\nvariable \"B\" { default = \"${A}-x\" }\ntarget \"default\" {}\n"
+);
+case!(
+    target_reference_cycle,
+    "docker-bake.hcl",
+    "target \"a\" { tags = target.b.tags }\ntarget \"b\" { tags = target.a.tags }\ntarget \"default\" {}\n"
+);
 case!(inherits_unknown_target, "docker-bake.hcl", "target \"base\" {}\ntarget \"default\" { inherits = [\"bsae\"] }\n");
 case!(invalid_target_name, "docker-bake.hcl", "target \"my.app\" {}\ngroup \"default\" { targets = [\"my.app\"] }\n");
 case!(group_lists_unknown_target, "docker-bake.hcl", "group \"default\" { targets = [\"ap\"] }\ntarget \"app\" {}\n");
@@ -44,10 +52,19 @@ case!(
     "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n  from = \"scratch\"\n  file \"/bin/x\" {\n    select = { \"linux/amd64\" = \"dist/x-amd64\" }\n  }\n}\n"
 );
 case!(target_vars_outside_file_blocks, "mpbake.hcl", "target \"default\" {\n  tags = [\"x:${TARGETARCH}\"]\n}\n");
-case!(depends_on_is_unknown_under_strict, "docker-bake.hcl", "target \"db\" {}\ntarget \"default\" {\n  depends_on = [\"db\"]\n}\n", "--strict");
+case!(
+    depends_on_is_unknown_under_strict,
+    "docker-bake.hcl",
+    "target \"db\" {}\ntarget \"default\" {\n  depends_on = [\"db\"]\n}\n",
+    "--strict"
+);
 case!(invalid_set_override, "docker-bake.hcl", "target \"default\" {}\n", "--set", "default.args=1");
 case!(unknown_requested_target, "docker-bake.hcl", "target \"app\" {}\n", "apq");
-case!(validation_failure, "docker-bake.hcl", "variable \"PORT\" {\n  type = number\n  default = 70000\n  validation {\n    condition = PORT < 65536\n    error_message = \"PORT must be a TCP port\"\n  }\n}\ntarget \"default\" {}\n");
+case!(
+    validation_failure,
+    "docker-bake.hcl",
+    "variable \"PORT\" {\n  type = number\n  default = 70000\n  validation {\n    condition = PORT < 65536\n    error_message = \"PORT must be a TCP port\"\n  }\n}\ntarget \"default\" {}\n"
+);
 
 #[test]
 fn warnings_alone_exit_zero() {
@@ -64,7 +81,10 @@ fn check_reports_json_and_sarif_with_locations() {
     assert_eq!(run.code(), 1);
     let json: serde_json::Value = serde_json::from_str(&run.stdout()).expect("json");
     assert_eq!(json[0]["code"], "spec::invalid-platform");
-    assert_eq!((json[0]["file"].as_str(), json[0]["line"].as_u64(), json[0]["column"].as_u64()), (Some("docker-bake.hcl"), Some(2), Some(15)));
+    assert_eq!(
+        (json[0]["file"].as_str(), json[0]["line"].as_u64(), json[0]["column"].as_u64()),
+        (Some("docker-bake.hcl"), Some(2), Some(15))
+    );
     let sarif: serde_json::Value = serde_json::from_str(&ws.run(&["check", "--format", "sarif"], &[]).stdout()).expect("sarif");
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 2);

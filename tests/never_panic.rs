@@ -13,7 +13,8 @@ const SEEDS: &[(&str, &str)] = &[
     ("a.json", include_str!("../examples/bake-compat/docker-bake.json")),
 ];
 
-const TOKENS: &[&str] = &["${", "}", "\"", "[", "]", "{", "%{", "<<EOF\n", "= ", "\\", "#", "é", "\u{0}", "target.", "(", "...", "?", ":", "/*"];
+const TOKENS: &[&str] =
+    &["${", "}", "\"", "[", "]", "{", "%{", "<<EOF\n", "= ", "\\", "#", "é", "\u{0}", "target.", "(", "...", "?", ":", "/*"];
 
 /// A small deterministic PRNG (xorshift), so failures reproduce.
 struct Rng(u64);

@@ -68,7 +68,7 @@ impl Platform {
         match (self.arch.as_str(), self.variant.as_deref()) {
             ("amd64", _) => "x86_64".into(),
             ("arm64", _) => "aarch64".into(),
-            ("arm", Some(v)) => format!("arm{}l", v.trim_start_matches('v')),
+            ("arm", Some(v)) => format!("arm{v}l"),
             ("arm", None) => "armv7l".into(),
             ("386", _) => "i686".into(),
             ("ppc64le", _) => "ppc64le".into(),
