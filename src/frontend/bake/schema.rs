@@ -125,3 +125,28 @@ mod tests {
         assert!(d.help.unwrap_or_default().contains("target:other"));
     }
 }
+
+/// The attribute tables of docs/spec.md, generated from this list (a test keeps them in sync).
+pub fn markdown_tables() -> String {
+    let kind = |k: Kind| match k {
+        Kind::Str => "string",
+        Kind::Bool => "bool",
+        Kind::StrList => "list(string)",
+        Kind::Map => "map(string)",
+        Kind::Composable => "list(string | object)",
+        Kind::Other => "see below",
+    };
+    let merge = |m: Merge| match m {
+        Merge::Replace => "replaced",
+        Merge::Keys => "merged by key",
+        Merge::Append => "appended",
+    };
+    let table = |specs: &[AttrSpec]| {
+        let mut out = String::from("| attribute | type | on `inherits` | meaning |\n|---|---|---|---|\n");
+        for s in specs {
+            out.push_str(&format!("| `{}` | {} | {} | {} |\n", s.name, kind(s.kind), merge(s.merge), s.summary));
+        }
+        out
+    };
+    format!("### Bake target attributes\n\n{}\n### mpbake image attributes\n\n{}", table(TARGET_ATTRS), table(IMAGE_ATTRS))
+}
