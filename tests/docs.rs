@@ -55,7 +55,9 @@ fn regex_lite_codes(text: &str) -> Vec<String> {
             let rest = &text[i + 1..];
             let end = rest.find('"').unwrap_or(0);
             let code = &rest[..end];
-            if code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == ':') && !codes.iter().any(|c2| c2 == code) {
+            if code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == ':')
+                && !codes.iter().any(|c2| c2 == code)
+            {
                 codes.push(code.to_string());
             }
         }

@@ -26,9 +26,15 @@ target "default" {
 }"#;
     let out = common::print_hcl(spec, &[], &[]);
     let files = &out["target"]["default"]["mpbake"]["files"];
-    assert_eq!(files[0]["sources"], json!({"linux/amd64": "dist/a-linux-amd64", "linux/arm64": "dist/a-linux-arm64", "linux/arm/v7": "dist/a-armhf"}));
+    assert_eq!(
+        files[0]["sources"],
+        json!({"linux/amd64": "dist/a-linux-amd64", "linux/arm64": "dist/a-linux-arm64", "linux/arm/v7": "dist/a-armhf"})
+    );
     assert_eq!(files[0]["mode"], "0755");
-    assert_eq!(files[1]["sources"], json!({"linux/amd64": "dist/b-x86_64", "linux/arm64": "dist/b-aarch64", "linux/arm/v7": "dist/b-armv7l"}));
+    assert_eq!(
+        files[1]["sources"],
+        json!({"linux/amd64": "dist/b-x86_64", "linux/arm64": "dist/b-aarch64", "linux/arm/v7": "dist/b-armv7l"})
+    );
     assert_eq!(files[2]["sources"], json!({"linux/amd64": "dist/c-amd64", "linux/arm64": "dist/c-arm64", "linux/arm/v7": "dist/c-armhf"}));
     assert_eq!(files[3]["sources"]["linux/arm/v7"], "target/armv7-unknown-linux-musleabihf/release/d");
     assert_eq!(files[3]["owner"], "1000:1000");
@@ -174,7 +180,13 @@ target "base" {
 
 #[test]
 fn bundled_examples_print() {
-    for example in ["per-arch-binaries/mpbake.hcl", "per-arch-binaries/mpbake.kdl", "go-hello/mpbake.hcl", "bake-compat/docker-bake.hcl", "bake-compat/docker-bake.json"] {
+    for example in [
+        "per-arch-binaries/mpbake.hcl",
+        "per-arch-binaries/mpbake.kdl",
+        "go-hello/mpbake.hcl",
+        "bake-compat/docker-bake.hcl",
+        "bake-compat/docker-bake.json",
+    ] {
         let path = repo().join("examples").join(example);
         let ws = Workspace::new();
         let out = ws.run(&["print", "-f", path.to_str().unwrap_or_default()], &[]).json();
@@ -184,7 +196,10 @@ fn bundled_examples_print() {
 
 #[test]
 fn list_targets_and_variables() {
-    let ws = Workspace::with(&[("docker-bake.hcl", "variable \"TAG\" { default = \"dev\" }\ngroup \"default\" { targets = [\"app\"] }\ntarget \"app\" { description = \"the app\" }\n")]);
+    let ws = Workspace::with(&[(
+        "docker-bake.hcl",
+        "variable \"TAG\" { default = \"dev\" }\ngroup \"default\" { targets = [\"app\"] }\ntarget \"app\" { description = \"the app\" }\n",
+    )]);
     let text = ws.run(&["list", "targets"], &[]).stdout();
     assert!(text.contains("app") && text.contains("the app") && text.contains("default"), "{text}");
     let vars = ws.run(&["list", "variables", "--format", "json"], &[("TAG", "v1")]).json();

@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
+use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 use crate::ir::{Composable, Group, Spec, Target};
@@ -11,15 +14,16 @@ use crate::ir::{Composable, Group, Spec, Target};
 /// The targets to print (targets linked as `target:NAME` contexts are added, cache-only) and
 /// the groups to print, rendered as bake prints them. `source_date_epoch` is injected into args.
 pub fn render(spec: &Spec, targets: &[String], groups: &BTreeMap<String, Group>, source_date_epoch: Option<&str>) -> String {
-    let mut out: BTreeMap<String, IndexMap<&str, Json>> = BTreeMap::new();
+    let host_entitlement = NETWORK_HOST.to_string();
+    let mut out: BTreeMap<&str, PrintTarget> = BTreeMap::new();
     for name in targets {
         let Some(target) = spec.targets.get(name) else { continue };
-        out.insert(name.clone(), target_json(target, source_date_epoch, false));
+        out.insert(name, target_json(target, source_date_epoch, false, &host_entitlement));
         for link in target.contexts.values().filter_map(|v| v.strip_prefix("target:")) {
             if !targets.iter().any(|t| t == link)
                 && let Some(linked) = spec.targets.get(link)
             {
-                out.insert(link.to_string(), target_json(linked, source_date_epoch, true));
+                out.insert(link, target_json(linked, source_date_epoch, true, &host_entitlement));
             }
         }
     }
@@ -39,10 +43,10 @@ pub fn render(spec: &Spec, targets: &[String], groups: &BTreeMap<String, Group>,
     go_escape(&serde_json::to_string_pretty(&doc).unwrap_or_default())
 }
 
-#[derive(serde::Serialize)]
+#[derive(Serialize)]
 struct PrintDoc<'a> {
     group: BTreeMap<&'a String, IndexMap<&'static str, Json>>,
-    target: BTreeMap<String, IndexMap<&'static str, Json>>,
+    target: BTreeMap<&'a str, PrintTarget<'a>>,
 }
 
 /// Go's encoding/json escapes `<`, `>` and `&`; do the same so output diffs cleanly with buildx.
@@ -51,78 +55,116 @@ fn go_escape(json: &str) -> String {
 }
 
 /// `${` → `$${` and `%{` → `%%{`, so printed values read back as the same literal text.
-fn escape_template(s: &str) -> String {
-    s.replace("${", "$${").replace("%{", "%%{")
+fn escape_template(s: &str) -> Cow<'_, str> {
+    if s.contains("${") || s.contains("%{") { Cow::Owned(s.replace("${", "$${").replace("%{", "%%{")) } else { Cow::Borrowed(s) }
 }
 
-fn escaped_map(map: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    map.iter().map(|(k, v)| (k.clone(), escape_template(v))).collect()
+fn escaped_map(map: &BTreeMap<String, String>) -> BTreeMap<&str, Cow<'_, str>> {
+    map.iter().map(|(k, v)| (k.as_str(), escape_template(v))).collect()
 }
 
-/// One target in bake's field order; empty fields are omitted, as bake's `omitempty` does.
-fn target_json(t: &Target, source_date_epoch: Option<&str>, cache_only: bool) -> IndexMap<&'static str, Json> {
-    let mut o: IndexMap<&str, Json> = IndexMap::new();
-    let mut put = |k: &'static str, v: Json| {
-        let empty = match &v {
-            Json::Null => true,
-            Json::Array(a) => a.is_empty(),
-            Json::Object(m) => m.is_empty(),
-            _ => false,
-        };
-        if !empty {
-            o.insert(k, v);
-        }
-    };
-    let mut args = t.args.clone();
+/// One target as bake prints it: bake's field order, empty fields omitted (`omitempty`).
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct PrintTarget<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    annotations: Vec<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attest: Vec<Json>,
+    context: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    contexts: BTreeMap<&'a str, &'a str>,
+    dockerfile: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dockerfile_inline: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    args: BTreeMap<&'a str, Cow<'a, str>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    labels: BTreeMap<&'a str, Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<&'a String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    cache_from: &'a [Composable],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    cache_to: &'a [Composable],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    secret: Vec<Json>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ssh: Vec<Json>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    platforms: &'a [crate::ir::Platform],
+    #[serde(skip_serializing_if = "Json::is_null")]
+    output: Json,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pull: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_cache: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    no_cache_filter: Vec<&'a String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shm_size: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ulimits: Vec<&'a String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    call: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    entitlements: Vec<&'a String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    extra_hosts: BTreeMap<&'a str, Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mpbake: Option<&'a crate::ir::InlineImage>,
+}
+
+const NETWORK_HOST: &str = "network.host";
+
+fn target_json<'a>(t: &'a Target, source_date_epoch: Option<&'a str>, cache_only: bool, host_entitlement: &'a String) -> PrintTarget<'a> {
+    let mut args = escaped_map(&t.args);
     if let Some(epoch) = source_date_epoch {
-        args.entry("SOURCE_DATE_EPOCH".into()).or_insert_with(|| epoch.to_string());
+        args.entry("SOURCE_DATE_EPOCH").or_insert(Cow::Borrowed(epoch));
     }
-    let mut entitlements = t.entitlements.clone();
-    if t.network.as_deref() == Some("host") && !entitlements.iter().any(|e| e == "network.host") {
-        entitlements.push("network.host".into());
+    let mut entitlements = non_empty(&t.entitlements);
+    if t.network.as_deref() == Some("host") && !entitlements.iter().any(|e| *e == NETWORK_HOST) {
+        entitlements.push(host_entitlement);
     }
-    let contexts: BTreeMap<&String, &String> = t.contexts.iter().filter(|(_, v)| !v.is_empty()).collect();
-    put("description", json!(t.description));
-    put("annotations", json!(non_empty(&t.annotations).iter().map(|a| escape_template(a)).collect::<Vec<_>>()));
-    put("attest", Json::Array(t.attest.iter().map(attest_json).collect()));
-    put("context", json!(clean_context(t.context.as_deref().unwrap_or("."))));
-    put("contexts", json!(contexts));
-    put("dockerfile", json!(t.dockerfile.as_deref().filter(|d| !d.is_empty()).unwrap_or("Dockerfile")));
-    put("dockerfile-inline", json!(t.dockerfile_inline.as_deref().map(escape_template)));
-    put("args", json!(escaped_map(&args)));
-    put("labels", json!(escaped_map(&t.labels)));
-    put("tags", json!(non_empty(&t.tags)));
-    put("cache-from", json!(t.cache_from));
-    put("cache-to", json!(t.cache_to));
-    put("target", json!(t.target));
-    put("secret", Json::Array(t.secret.iter().map(secret_json).collect()));
-    put("ssh", Json::Array(t.ssh.iter().map(ssh_json).collect()));
-    put("platforms", json!(t.platforms));
-    put("output", if cache_only { json!([{"type": "cacheonly"}]) } else { json!(t.output) });
-    put("pull", json!(t.pull));
-    put("no-cache", json!(t.no_cache));
-    put("network", json!(t.network));
-    put("no-cache-filter", json!(non_empty(&t.no_cache_filter)));
-    put("shm-size", json!(t.shm_size));
-    put("ulimits", json!(non_empty(&t.ulimits)));
-    put("call", json!(t.call));
-    put("entitlements", json!(non_empty(&entitlements)));
-    put("extra-hosts", json!(escaped_map(&t.extra_hosts)));
-    put("mpbake", t.image.as_ref().map_or(Json::Null, |i| prune(json!(i))));
-    o
-}
-
-/// Drops nulls and empty lists and objects, as `omitempty` would.
-fn prune(value: Json) -> Json {
-    match value {
-        Json::Object(map) => Json::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, prune(v)))
-                .filter(|(_, v)| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(|m| m.is_empty())))
-                .collect(),
-        ),
-        Json::Array(items) => Json::Array(items.into_iter().map(prune).collect()),
-        other => other,
+    let output = match (cache_only, t.output.is_empty()) {
+        (true, _) => json!([{"type": "cacheonly"}]),
+        (false, true) => Json::Null,
+        (false, false) => json!(t.output),
+    };
+    PrintTarget {
+        description: t.description.as_deref(),
+        annotations: non_empty(&t.annotations).into_iter().map(|a| escape_template(a)).collect(),
+        attest: t.attest.iter().map(attest_json).collect(),
+        context: clean_context(t.context.as_deref().unwrap_or(".")),
+        contexts: t.contexts.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.as_str(), v.as_str())).collect(),
+        dockerfile: t.dockerfile.as_deref().filter(|d| !d.is_empty()).unwrap_or("Dockerfile"),
+        dockerfile_inline: t.dockerfile_inline.as_deref().map(escape_template),
+        args,
+        labels: escaped_map(&t.labels),
+        tags: non_empty(&t.tags),
+        cache_from: &t.cache_from,
+        cache_to: &t.cache_to,
+        target: t.target.as_deref(),
+        secret: t.secret.iter().map(secret_json).collect(),
+        ssh: t.ssh.iter().map(ssh_json).collect(),
+        platforms: &t.platforms,
+        output,
+        pull: t.pull,
+        no_cache: t.no_cache,
+        network: t.network.as_deref(),
+        no_cache_filter: non_empty(&t.no_cache_filter),
+        shm_size: t.shm_size.as_deref(),
+        ulimits: non_empty(&t.ulimits),
+        call: t.call.as_deref(),
+        entitlements,
+        extra_hosts: escaped_map(&t.extra_hosts),
+        mpbake: t.image.as_ref(),
     }
 }
 

@@ -76,15 +76,24 @@ pub struct Target {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct InlineImage {
     /// The base image; `None` with a Dockerfile (files go on top of its stage).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<BaseImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileSelection>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workdir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entrypoint: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expose: Vec<String>,
     /// Per-platform values; keys are normalized platforms.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub platform: BTreeMap<String, PlatformOverride>,
 }
 
@@ -138,9 +147,13 @@ impl TryFrom<String> for FileMode {
 /// Values one platform sees instead of (args and labels: on top of) the target's.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct PlatformOverride {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub args: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<BaseImage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileSelection>,
 }
 
@@ -149,9 +162,12 @@ pub struct PlatformOverride {
 pub struct FileSelection {
     pub dest: String,
     /// The source path (relative to the context) for each of the target's platforms.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<FileMode>,
     /// `uid[:gid]` or `user[:group]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     #[serde(skip)]
     #[schemars(skip)]

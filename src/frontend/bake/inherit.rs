@@ -1,6 +1,8 @@
 //! `inherits`: a target starts from its parents' merged attributes (in order), then its own,
 //! with bake's per-attribute rules (maps merge by key, some lists append, the rest replace).
 
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 
 use super::schema::{Merge, spec};
@@ -21,18 +23,19 @@ pub fn resolve_all(targets: &IndexMap<String, RawTarget>, finish: &mut Finish, d
         let mut stack = Vec::new();
         resolve(name, targets, &mut done, &mut stack, finish, diags);
     }
-    // keep the definition order
-    targets.keys().filter_map(|n| done.get(n).cloned().flatten().map(|t| (n.clone(), t))).collect()
+    // keep the definition order; each resolved target is shared only by `done` by now
+    let mut done: IndexMap<String, Rc<RawTarget>> = done.into_iter().filter_map(|(n, t)| t.map(|t| (n, t))).collect();
+    targets.keys().filter_map(|n| done.swap_remove(n).map(|t| (n.clone(), Rc::unwrap_or_clone(t)))).collect()
 }
 
 fn resolve(
     name: &str,
     targets: &IndexMap<String, RawTarget>,
-    done: &mut IndexMap<String, Option<RawTarget>>,
+    done: &mut IndexMap<String, Option<Rc<RawTarget>>>,
     stack: &mut Vec<(String, Span)>,
     finish: &mut Finish,
     diags: &mut Diagnostics,
-) -> Option<RawTarget> {
+) -> Option<Rc<RawTarget>> {
     if let Some(result) = done.get(name) {
         return result.clone();
     }
@@ -71,7 +74,7 @@ fn resolve(
     }
     merge_into(&mut merged, own);
     finish(&mut merged, diags);
-    let result = ok.then_some(merged);
+    let result = ok.then(|| Rc::new(merged));
     done.insert(name.to_string(), result.clone());
     result
 }

@@ -123,10 +123,10 @@ pub(super) fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
 /// Evaluates every block of one target and merges them in order, as bake merges a target
 /// defined twice (maps by key, some lists appended, the rest last-wins).
 fn evaluate_target(ctx: &Context, name: &str, blocks: &[Block], locals: &[(String, Value)], diags: &mut Diagnostics) -> RawTarget {
-    let mut merged = RawTarget { name: name.to_string(), span: blocks[0].name_span(), ..RawTarget::default() };
-    for block in blocks {
-        let own = evaluate_block(ctx, name, block, locals, diags);
-        super::inherit::merge_into(&mut merged, &own);
+    let mut own = blocks.iter().map(|block| evaluate_block(ctx, name, block, locals, diags));
+    let mut merged = own.next().unwrap_or_default();
+    for later in own {
+        super::inherit::merge_into(&mut merged, &later);
     }
     merged
 }

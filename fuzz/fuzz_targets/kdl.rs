@@ -1,0 +1,11 @@
+//! Fuzzes the kdl front end: any bytes go through parsing, evaluation and rendering without a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let (sources, _spec, diags) = mpbake::frontend::evaluate_texts(&[("fuzz.kdl", text)], &Default::default());
+        let _ = mpbake::diag::render_human(&diags.items, &sources, false);
+    }
+});
