@@ -2,6 +2,7 @@
 
 pub mod bake;
 pub mod csv;
+pub mod dockerfile;
 pub mod eval;
 pub mod hcl;
 pub mod json;

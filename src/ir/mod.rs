@@ -1,9 +1,11 @@
 //! The typed IR: plain data that every stage after the front end reads; knows no syntax and no I/O.
 
+mod dockerfile;
 mod image_ref;
 mod platform;
 mod spec;
 
+pub use dockerfile::{ArgDecl, Command, CopyOp, Dockerfile, Mount, Op, OpKind, Stage};
 pub use image_ref::{DOCKER_HUB, Digest, ImageRef};
 pub use platform::{Platform, PlatformError};
 pub use spec::{BaseImage, Composable, FileMode, FileSelection, Group, InlineImage, PlatformOverride, Spec, Target};

@@ -1,0 +1,132 @@
+//! A Dockerfile as typed stages and instructions, words kept unexpanded (expansion depends on
+//! the platform being built, so it happens when planning). Plain data with spans.
+
+use crate::source::Span;
+
+/// A parsed Dockerfile: global ARGs, stages in order, and the checks it switches off.
+#[derive(Debug, Clone, Default)]
+pub struct Dockerfile {
+    pub global_args: Vec<ArgDecl>,
+    pub stages: Vec<Stage>,
+    /// Lint ids listed in `# check=skip=ID,ID`.
+    pub skip_checks: Vec<String>,
+}
+
+/// `ARG NAME[=default]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgDecl {
+    pub name: String,
+    pub default: Option<String>,
+    pub span: Span,
+}
+
+/// `FROM [--platform=P] BASE [AS NAME]` and the instructions after it.
+#[derive(Debug, Clone, Default)]
+pub struct Stage {
+    pub name: Option<String>,
+    /// The base as written (a reference, `scratch`, or an earlier stage's name), unexpanded.
+    pub base: String,
+    pub base_span: Span,
+    /// The `--platform` value as written, unexpanded.
+    pub platform: Option<String>,
+    pub platform_span: Option<Span>,
+    pub span: Span,
+    pub ops: Vec<Op>,
+}
+
+impl Stage {
+    /// The name `--from` and `target` use: the `AS` name, or the index.
+    pub fn label(&self, index: usize) -> String {
+        self.name.clone().unwrap_or_else(|| index.to_string())
+    }
+}
+
+/// One instruction after FROM.
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub kind: OpKind,
+    /// The whole instruction.
+    pub span: Span,
+    /// The instruction as written (continuations joined), for display and keys.
+    pub text: String,
+}
+
+/// A command in exec form (`["a", "b"]`) or shell form (`a b`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Exec(Vec<String>),
+    Shell(String),
+}
+
+/// `RUN --mount=type=...`: the options as written, `k=v` pairs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Mount {
+    pub kind: String,
+    pub options: Vec<(String, String)>,
+}
+
+impl Mount {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.options.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// COPY and ADD.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CopyOp {
+    pub sources: Vec<String>,
+    /// `COPY <<EOF` bodies: (name, contents, expand).
+    pub heredocs: Vec<(String, String, bool)>,
+    pub dest: String,
+    pub from: Option<String>,
+    pub from_span: Option<Span>,
+    pub chown: Option<String>,
+    pub chmod: Option<String>,
+    pub link: bool,
+    pub parents: bool,
+    pub exclude: Vec<String>,
+    pub is_add: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpKind {
+    Arg(Vec<ArgDecl>),
+    Env(Vec<(String, String)>),
+    Run { command: Command, heredocs: Vec<(String, String)>, mounts: Vec<Mount>, network: Option<String> },
+    Copy(CopyOp),
+    Workdir(String),
+    User(String),
+    Cmd(Command),
+    Entrypoint(Command),
+    Label(Vec<(String, String)>),
+    Expose(Vec<String>),
+    Volume(Vec<String>),
+    Stopsignal(String),
+    Healthcheck(Option<Command>),
+    Shell(Vec<String>),
+    Onbuild(String),
+}
+
+impl OpKind {
+    /// The instruction keyword, upper case.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            OpKind::Arg(_) => "ARG",
+            OpKind::Env(_) => "ENV",
+            OpKind::Run { .. } => "RUN",
+            OpKind::Copy(c) if c.is_add => "ADD",
+            OpKind::Copy(_) => "COPY",
+            OpKind::Workdir(_) => "WORKDIR",
+            OpKind::User(_) => "USER",
+            OpKind::Cmd(_) => "CMD",
+            OpKind::Entrypoint(_) => "ENTRYPOINT",
+            OpKind::Label(_) => "LABEL",
+            OpKind::Expose(_) => "EXPOSE",
+            OpKind::Volume(_) => "VOLUME",
+            OpKind::Stopsignal(_) => "STOPSIGNAL",
+            OpKind::Healthcheck(_) => "HEALTHCHECK",
+            OpKind::Shell(_) => "SHELL",
+            OpKind::Onbuild(_) => "ONBUILD",
+        }
+    }
+}
