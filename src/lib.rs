@@ -5,4 +5,5 @@ pub mod diag;
 pub mod emit;
 pub mod frontend;
 pub mod ir;
+pub mod plan;
 pub mod source;

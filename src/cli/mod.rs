@@ -1,8 +1,10 @@
 //! The command line: clap types and the wiring of stages; the only place anyhow is used.
 
 mod check;
+mod dockerfiles;
 mod list;
 mod load;
+mod plan;
 mod print;
 mod select;
 
@@ -37,6 +39,19 @@ enum Command {
         what: ListWhat,
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+    },
+    /// Show the build graph: which steps run once for all platforms, which per platform, which
+    /// under emulation.
+    Plan {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Targets or groups (default: `default`).
+        targets: Vec<String>,
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// The platform of the machine that builds (default: this machine's), e.g. linux/arm64.
+        #[arg(long)]
+        build_platform: Option<String>,
     },
     /// Report every diagnostic of a spec without building anything.
     Check {
@@ -77,6 +92,13 @@ enum ListFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum CheckFormat {
     Human,
     Json,
@@ -88,6 +110,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
+        Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Check { spec, format } => check::run(&spec, format),
     };
     match result {

@@ -39,6 +39,11 @@ impl Stage {
     pub fn label(&self, index: usize) -> String {
         self.name.clone().unwrap_or_else(|| index.to_string())
     }
+
+    /// The name shown to people: the `AS` name, or `stage-N` as BuildKit shows it.
+    pub fn display_name(&self, index: usize) -> String {
+        self.name.clone().unwrap_or_else(|| format!("stage-{index}"))
+    }
 }
 
 /// One instruction after FROM.

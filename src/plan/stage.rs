@@ -1,0 +1,278 @@
+//! Walks Dockerfile stages for one target platform: expands words with the scope BuildKit
+//! gives each instruction, resolves bases, `--from` and mounts, and adds one step per instruction.
+
+use std::collections::BTreeMap;
+
+use super::build::{Builder, Built};
+use super::graph::StepDef;
+use super::model::Class;
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::frontend::dockerfile::expand::expand;
+use crate::ir::{Command, Dockerfile, OpKind, Platform, Stage, Target};
+
+/// The automatic platform ARGs for a build on `build` targeting `target`.
+pub fn platform_args(build: &Platform, target: &Platform) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (prefix, p) in [("BUILD", build), ("TARGET", target)] {
+        out.push((format!("{prefix}PLATFORM"), p.to_string()));
+        out.push((format!("{prefix}OS"), p.os.clone()));
+        out.push((format!("{prefix}ARCH"), p.arch.clone()));
+        out.push((format!("{prefix}VARIANT"), p.variant.clone().unwrap_or_default()));
+    }
+    out
+}
+
+fn lookup(scope: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+}
+
+/// Where a `--from`/FROM name points.
+enum Source {
+    Stage(usize),
+    Target(String),
+    Image(String),
+    Context(String),
+}
+
+impl Builder<'_> {
+    pub(super) fn dockerfile_target(&mut self, target: &Target, df: &Dockerfile, platform: &Platform) -> Option<Built> {
+        let index = match &target.target {
+            Some(name) => match df.stages.iter().enumerate().position(|(i, s)| s.label(i) == name.to_lowercase()) {
+                Some(i) => i,
+                None => {
+                    let names: Vec<String> = df.stages.iter().enumerate().map(|(i, s)| s.label(i)).collect();
+                    let help = did_you_mean(name, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "plan::unknown-stage",
+                            format!("target `{}` builds stage `{name}`, which the Dockerfile does not have", target.name),
+                        )
+                        .with_label(target.span, "this target")
+                        .with_help_opt(help.or_else(|| Some(format!("stages: {}", names.join(", "))))),
+                    );
+                    return None;
+                }
+            },
+            None => df.stages.len().checked_sub(1)?,
+        };
+        self.stage(target, df, index, platform)
+    }
+
+    /// The global scope: global ARGs (build args override their defaults) and platform ARGs.
+    fn global_scope(&self, target: &Target, df: &Dockerfile, platform: &Platform) -> Vec<(String, String)> {
+        let args = target.args_for(platform);
+        let mut scope = platform_args(&self.inputs.build_platform, platform);
+        for arg in &df.global_args {
+            let value =
+                args.get(&arg.name).cloned().or_else(|| arg.default.as_ref().map(|d| expand(d, &lookup(&scope), '\\').unwrap_or_default()));
+            if let Some(v) = value {
+                scope.push((arg.name.clone(), v));
+            }
+        }
+        scope
+    }
+
+    fn stage(&mut self, target: &Target, df: &Dockerfile, index: usize, platform: &Platform) -> Option<Built> {
+        let memo = (target.name.clone(), platform.to_string(), index);
+        if let Some(done) = self.stage_memo.get(&memo) {
+            return done.clone();
+        }
+        let stage = &df.stages[index];
+        let key = format!("{}/{}", target.name, stage.display_name(index));
+        if let Some(start) = self.visiting.iter().position(|v| *v == key) {
+            let chain: Vec<&str> = self.visiting[start..].iter().map(String::as_str).chain([key.as_str()]).collect();
+            self.diags.push(
+                Diagnostic::error("plan::cycle", format!("stage cycle: {}", chain.join(" → ")))
+                    .with_label(stage.base_span, "depends on itself through here"),
+            );
+            return None;
+        }
+        self.visiting.push(key.clone());
+        let built = self.stage_body(target, df, stage, &key, platform);
+        self.visiting.pop();
+        self.stage_memo.insert(memo, built.clone());
+        built
+    }
+
+    fn stage_body(&mut self, target: &Target, df: &Dockerfile, stage: &Stage, key: &str, platform: &Platform) -> Option<Built> {
+        let global = self.global_scope(target, df, platform);
+        let base = expand(&stage.base, &lookup(&global), '\\').ok()?;
+        let exec = match &stage.platform {
+            Some(p) => {
+                let text = expand(p, &lookup(&global), '\\').unwrap_or_default();
+                match Platform::parse(&text) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.diags.push(
+                            Diagnostic::error("plan::invalid-platform", format!("`--platform={p}` is `{text}`, not a platform"))
+                                .with_label(stage.platform_span.unwrap_or(stage.span), e.0),
+                        );
+                        return None;
+                    }
+                }
+            }
+            None => platform.clone(),
+        };
+        let mut built = match self.resolve(target, df, &base, Some(stage.base_span))? {
+            (Source::Stage(i), _) => self.stage(target, df, i, platform)?,
+            (Source::Target(t), _) => self.target(&t, platform)?,
+            (Source::Image(reference), _) => Built {
+                node: self.base(key, &reference, &exec, &target.name, platform, Some(stage.base_span)),
+                exec: exec.clone(),
+                env: Vec::new(),
+            },
+            (Source::Context(c), span) => {
+                self.diags.push(
+                    Diagnostic::error("plan::invalid-base", format!("`FROM {base}` names the local context `{c}`"))
+                        .with_label(span, "not an image or stage"),
+                );
+                return None;
+            }
+        };
+        let args = target.args_for(platform);
+        let automatic = platform_args(&self.inputs.build_platform, platform);
+        let mut scope: Vec<(String, String)> = built.env.clone();
+        for op in &stage.ops {
+            let words = |text: &str, scope: &[(String, String)]| expand(text, &lookup(scope), '\\').unwrap_or_else(|_| text.to_string());
+            let (display, class, mut inputs, mut parents) = match &op.kind {
+                OpKind::Arg(decls) => {
+                    for d in decls {
+                        let auto = automatic.iter().find(|(n, _)| *n == d.name).map(|(_, v)| v.clone());
+                        let global_default = global.iter().rev().find(|(n, _)| *n == d.name).map(|(_, v)| v.clone());
+                        let value =
+                            args.get(&d.name).cloned().or(auto).or_else(|| d.default.as_ref().map(|v| words(v, &scope))).or(global_default);
+                        scope.push((d.name.clone(), value.unwrap_or_default()));
+                    }
+                    continue;
+                }
+                OpKind::Env(pairs) => {
+                    let expanded: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.clone(), words(v, &scope))).collect();
+                    built.env.extend(expanded.iter().cloned());
+                    scope.extend(expanded.iter().cloned());
+                    let text = expanded.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+                    (format!("ENV {text}"), Class::NoExec, Vec::new(), Vec::new())
+                }
+                OpKind::Run { command, mounts, network, heredocs } => {
+                    let class = if same_machine(&exec, &self.inputs.build_platform) { Class::Native } else { Class::Emulated };
+                    let env: BTreeMap<&str, &str> = scope.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    let mut inputs = vec![format!("{env:?}"), format!("{command:?}{heredocs:?}{network:?}")];
+                    let mut parents = Vec::new();
+                    for m in mounts {
+                        inputs.push(format!("{m:?}"));
+                        if let Some(from) = m.get("from") {
+                            let (source, _) = self.resolve(target, df, &words(from, &scope), Some(op.span))?;
+                            parents.extend(self.source_node(target, df, source, &exec, platform, key));
+                        }
+                    }
+                    let text = match command {
+                        Command::Shell(s) => s.clone(),
+                        Command::Exec(args) => format!("{args:?}"),
+                    };
+                    (format!("RUN {}", text.trim()), class, inputs, parents)
+                }
+                OpKind::Copy(copy) => {
+                    let sources: Vec<String> = copy.sources.iter().map(|s| words(s, &scope)).collect();
+                    let dest = words(&copy.dest, &scope);
+                    let mut inputs =
+                        vec![format!("{:?}", (&copy.chown, &copy.chmod, copy.link, copy.parents, &copy.exclude, &copy.heredocs))];
+                    let mut parents = Vec::new();
+                    let from_text = match &copy.from {
+                        Some(from) => {
+                            let from = words(from, &scope);
+                            let (source, _) = self.resolve(target, df, &from, copy.from_span)?;
+                            match &source {
+                                Source::Context(path) => inputs.push(format!("context:{path}")),
+                                _ => parents.extend(self.source_node(target, df, source, &exec, platform, key)),
+                            }
+                            format!(" --from={from}")
+                        }
+                        None => {
+                            inputs.push(format!("context:{}", target.context.as_deref().unwrap_or(".")));
+                            String::new()
+                        }
+                    };
+                    let keyword = if copy.is_add { "ADD" } else { "COPY" };
+                    (format!("{keyword}{from_text} {} {dest}", sources.join(" ")), Class::NoExec, inputs, parents)
+                }
+                other => (
+                    format!("{} {}", other.keyword(), words(op.text.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim()), &scope)),
+                    Class::NoExec,
+                    Vec::new(),
+                    Vec::new(),
+                ),
+            };
+            parents.insert(0, built.node);
+            inputs.push(display.clone());
+            let def = StepDef { stage: key, op: display, class, exec_platform: &exec, inputs, parents, span: Some(op.span) };
+            built.node = self.graph.add(def, &target.name, platform);
+        }
+        built.exec = exec;
+        Some(built)
+    }
+
+    /// What a FROM base or `--from` name refers to: a named context, a stage, or an image.
+    fn resolve(
+        &mut self,
+        target: &Target,
+        df: &Dockerfile,
+        name: &str,
+        span: Option<crate::source::Span>,
+    ) -> Option<(Source, crate::source::Span)> {
+        let span = span.unwrap_or(target.span);
+        if let Some(value) = target.contexts.get(name) {
+            return Some((
+                if let Some(t) = value.strip_prefix("target:") {
+                    if !self.inputs.spec.targets.contains_key(t) {
+                        let help = did_you_mean(t, self.inputs.spec.targets.keys().map(String::as_str))
+                            .map(|s| format!("did you mean `target:{s}`?"));
+                        self.diags.push(
+                            Diagnostic::error("plan::unknown-target", format!("context `{name}` links unknown target `{t}`"))
+                                .with_label(target.span, "in this target's contexts")
+                                .with_help_opt(help),
+                        );
+                        return None;
+                    }
+                    Source::Target(t.to_string())
+                } else if let Some(image) = value.strip_prefix("docker-image://") {
+                    Source::Image(image.to_string())
+                } else {
+                    Source::Context(value.clone())
+                },
+                span,
+            ));
+        }
+        let lowered = name.to_lowercase();
+        if let Some(i) = df.stages.iter().enumerate().position(|(i, s)| s.label(i) == lowered) {
+            return Some((Source::Stage(i), span));
+        }
+        if name.chars().all(|c| c.is_ascii_digit()) {
+            self.diags.push(
+                Diagnostic::error("plan::unknown-stage", format!("there is no stage {name}")).with_label(span, "no stage with this index"),
+            );
+            return None;
+        }
+        Some((Source::Image(name.to_string()), span))
+    }
+
+    fn source_node(
+        &mut self,
+        target: &Target,
+        df: &Dockerfile,
+        source: Source,
+        exec: &Platform,
+        platform: &Platform,
+        stage: &str,
+    ) -> Option<usize> {
+        match source {
+            Source::Stage(i) => self.stage(target, df, i, platform).map(|b| b.node),
+            Source::Target(t) => self.target(&t, platform).map(|b| b.node),
+            Source::Image(reference) => Some(self.base(stage, &reference, exec, &target.name, platform, None)),
+            Source::Context(_) => None,
+        }
+    }
+}
+
+/// Whether a RUN for `exec` runs natively on `host` (same OS and architecture).
+fn same_machine(exec: &Platform, host: &Platform) -> bool {
+    exec.os == host.os && exec.arch == host.arch
+}
