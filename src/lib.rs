@@ -5,5 +5,6 @@ pub mod diag;
 pub mod emit;
 pub mod frontend;
 pub mod ir;
+pub mod lint;
 pub mod plan;
 pub mod source;

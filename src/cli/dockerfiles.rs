@@ -42,7 +42,11 @@ pub fn load(spec: &Spec, names: &[String], sources: &mut SourceMap, diags: &mut 
             None => {
                 let context = target.context.as_deref().unwrap_or(".");
                 let file = target.dockerfile.as_deref().filter(|d| !d.is_empty()).unwrap_or("Dockerfile");
-                let path = if Path::new(file).is_absolute() { Path::new(file).to_path_buf() } else { Path::new(context).join(file) };
+                let path = if Path::new(file).is_absolute() || context == "." {
+                    Path::new(file).to_path_buf()
+                } else {
+                    Path::new(context).join(file)
+                };
                 match std::fs::read_to_string(&path) {
                     Ok(text) => (path.display().to_string(), text),
                     Err(e) => {

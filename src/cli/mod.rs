@@ -5,6 +5,7 @@ mod dockerfiles;
 mod list;
 mod load;
 mod plan;
+mod planned;
 mod print;
 mod select;
 
@@ -53,12 +54,17 @@ enum Command {
         #[arg(long)]
         build_platform: Option<String>,
     },
-    /// Report every diagnostic of a spec without building anything.
+    /// Report every diagnostic of the spec, its Dockerfiles and the lint rules, without building.
     Check {
         #[command(flatten)]
         spec: SpecArgs,
+        /// Targets or groups to lint (default: `default`).
+        targets: Vec<String>,
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// The platform of the machine that builds (default: this machine's).
+        #[arg(long)]
+        build_platform: Option<String>,
     },
 }
 
@@ -111,7 +117,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
-        Command::Check { spec, format } => check::run(&spec, format),
+        Command::Check { spec, targets, format, build_platform } => check::run(&spec, &targets, format, build_platform.as_deref()),
     };
     match result {
         Ok(code) => code,

@@ -72,7 +72,7 @@ pub struct Target {
 }
 
 /// mpbake's extensions of a target: an image described without a Dockerfile (or a final layer
-/// of files on top of the Dockerfile's stage), and values that differ per platform.
+/// of files on top of the Dockerfile's stage), values that differ per platform, lint switches.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct InlineImage {
     /// The base image; `None` with a Dockerfile (files go on top of its stage).
@@ -92,6 +92,9 @@ pub struct InlineImage {
     pub cmd: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expose: Vec<String>,
+    /// Lint ids switched off for this target (`skip-checks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_checks: Vec<String>,
     /// Per-platform values; keys are normalized platforms.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub platform: BTreeMap<String, PlatformOverride>,

@@ -67,6 +67,7 @@ fn set_field(image: &mut InlineImage, name: &str, f: &Field) -> Result<(), Diagn
         "entrypoint" => image.entrypoint = command(name, f)?,
         "cmd" => image.cmd = command(name, f)?,
         "expose" => image.expose = convert::string_list(name, f)?,
+        "skip-checks" => image.skip_checks = convert::string_list(name, f)?,
         _ => {}
     }
     Ok(())

@@ -75,7 +75,8 @@ pub const TARGET_ATTRS: &[AttrSpec] = &[
     a("ulimits", StrList, Append, "ulimits for RUN (`nofile=1024:1024`)"),
 ];
 
-/// mpbake's own target attributes (an image without a Dockerfile); they print under `mpbake`.
+/// mpbake's own target attributes (an image without a Dockerfile, lint switches); they print
+/// under `mpbake`.
 pub const IMAGE_ATTRS: &[AttrSpec] = &[
     a("from", Str, Replace, "base image of an inline image, or `scratch`"),
     a("env", Map, Keys, "environment variables of the image"),
@@ -84,6 +85,7 @@ pub const IMAGE_ATTRS: &[AttrSpec] = &[
     a("entrypoint", Other, Replace, "entrypoint: a list of strings (exec form) or a string (run by /bin/sh -c)"),
     a("cmd", Other, Replace, "default command: a list of strings or a string"),
     a("expose", StrList, Append, "exposed ports (`8080`, `53/udp`)"),
+    a("skip-checks", StrList, Append, "lint rules switched off for this target (docs/rules/)"),
 ];
 
 pub const MPBAKE_BLOCKS: &[&str] = &["file", "platform"];
