@@ -2,6 +2,7 @@
 
 mod check;
 mod dockerfiles;
+mod emit;
 mod list;
 mod load;
 mod plan;
@@ -53,6 +54,19 @@ enum Command {
         /// The platform of the machine that builds (default: this machine's), e.g. linux/arm64.
         #[arg(long)]
         build_platform: Option<String>,
+    },
+    /// Write optimized Dockerfiles and a docker-bake.json for BuildKit (or buildah) to build.
+    Emit {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Targets or groups (default: `default`).
+        targets: Vec<String>,
+        /// Output directory.
+        #[arg(short = 'o', long = "output")]
+        output: String,
+        /// Apply the lint rules' automatic fixes where they are provably safe.
+        #[arg(long)]
+        fix: bool,
     },
     /// Report every diagnostic of the spec, its Dockerfiles and the lint rules, without building.
     Check {
@@ -117,6 +131,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
+        Command::Emit { spec, targets, output, fix } => emit::run(&spec, &targets, &output, fix),
         Command::Check { spec, targets, format, build_platform } => check::run(&spec, &targets, format, build_platform.as_deref()),
     };
     match result {

@@ -12,6 +12,18 @@ pub struct Dockerfile {
     pub skip_checks: Vec<String>,
 }
 
+impl Dockerfile {
+    /// The stage a `--from`, FROM or `target` name refers to: an `AS` name (case-insensitive) or
+    /// an index.
+    pub fn stage_index(&self, name: &str) -> Option<usize> {
+        let lowered = name.to_lowercase();
+        self.stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lowered.as_str()))
+            .or_else(|| name.parse::<usize>().ok().filter(|i| *i < self.stages.len()))
+    }
+}
+
 /// `ARG NAME[=default]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArgDecl {

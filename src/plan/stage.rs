@@ -37,7 +37,7 @@ enum Source {
 impl Builder<'_> {
     pub(super) fn dockerfile_target(&mut self, target: &Target, df: &Dockerfile, platform: &Platform) -> Option<Built> {
         let index = match &target.target {
-            Some(name) => match df.stages.iter().enumerate().position(|(i, s)| s.label(i) == name.to_lowercase()) {
+            Some(name) => match df.stage_index(name) {
                 Some(i) => i,
                 None => {
                     let names: Vec<String> = df.stages.iter().enumerate().map(|(i, s)| s.label(i)).collect();
@@ -241,8 +241,7 @@ impl Builder<'_> {
                 span,
             ));
         }
-        let lowered = name.to_lowercase();
-        if let Some(i) = df.stages.iter().enumerate().position(|(i, s)| s.label(i) == lowered) {
+        if let Some(i) = df.stage_index(name) {
             return Some((Source::Stage(i), span));
         }
         if name.chars().all(|c| c.is_ascii_digit()) {

@@ -1,0 +1,104 @@
+//! `mpbake emit`: the emitted Dockerfiles and docker-bake.json read back with our own front end
+//! to an equivalent plan (round trip), selections become platform stages, fixes are applied.
+
+mod common;
+
+use common::{Workspace, repo};
+use serde_json::Value;
+
+fn plan(ws: &Workspace, args: &[&str]) -> Value {
+    let mut all = vec!["plan", "--format", "json", "--build-platform", "linux/amd64"];
+    all.extend_from_slice(args);
+    ws.run(&all, &[]).json()
+}
+
+/// (op, class, platforms) of every RUN and COPY node, sorted: what a build actually does.
+fn work(plan: &Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = plan["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|n| n["op"].as_str().is_some_and(|o| o.starts_with("RUN") || o.starts_with("COPY")))
+        .map(|n| (n["op"].as_str().unwrap_or("").replace("--link ", ""), n["class"].to_string(), n["platforms"].to_string()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn go_hello_round_trips_to_the_same_plan() {
+    let dir = repo().join("examples/go-hello");
+    let ws = Workspace::new();
+    let spec = dir.join("mpbake.hcl");
+    let context = format!("*.context={}", dir.display());
+    let original = plan(&ws, &["-f", spec.to_str().unwrap_or_default(), "--set", &context]);
+    let run = ws.run(&["emit", "-f", spec.to_str().unwrap_or_default(), "--set", &context, "-o", "out"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let emitted = plan(&ws, &["-f", "out/docker-bake.json"]);
+    assert_eq!(emitted["summary"], original["summary"], "{emitted}");
+    assert_eq!(work(&emitted), work(&original));
+}
+
+#[test]
+fn per_arch_selections_become_platform_stages_without_run() {
+    let dir = repo().join("examples/per-arch-binaries");
+    let ws = Workspace::new();
+    let spec = dir.join("mpbake.hcl");
+    let run = ws.run(&["emit", "-f", spec.to_str().unwrap_or_default(), "-o", "out"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let text = std::fs::read_to_string(ws.path().join("out/xxx.Dockerfile")).unwrap_or_default();
+    assert!(!text.contains("RUN"), "{text}");
+    assert!(
+        text.contains("FROM scratch AS mpbake-files-linux-arm64\nCOPY --link --chmod=0755 dist/xxx.arm64 /usr/local/bin/xxx"),
+        "{text}"
+    );
+    assert!(text.contains("FROM mpbake-files-${TARGETOS}-${TARGETARCH}${TARGETVARIANT} AS mpbake-files"), "{text}");
+    let emitted = plan(&ws, &["-f", "out/docker-bake.json"]);
+    assert_eq!(emitted["summary"]["emulated"], 0);
+    let copies: Vec<_> = work(&emitted).into_iter().filter(|(op, _, _)| op.contains("dist/xxx")).collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert!(copies.iter().any(|(op, _, p)| op.contains("xxx.arm64") && p.contains("linux/arm64") && !p.contains("amd64")), "{copies:?}");
+    let bake: Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.path().join("out/docker-bake.json")).unwrap_or_default()).unwrap_or_default();
+    assert!(bake["target"]["xxx"].get("mpbake").is_none());
+    assert_eq!(bake["target"]["xxx"]["platforms"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn fix_moves_args_drops_redundant_platforms_and_cross_compiles_go() {
+    let df = "FROM --platform=$BUILDPLATFORM alpine AS assets\nARG TARGETARCH\nRUN echo build assets > /a\nRUN echo $TARGETARCH > /arch\n\nFROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n\nFROM alpine AS unused\nRUN exit 1\n\nFROM --platform=$TARGETPLATFORM alpine\nCOPY --from=assets /a /a\nCOPY --from=build /app /app\n";
+    let ws = Workspace::with(&[
+        ("Dockerfile", df),
+        ("docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n}\n"),
+    ]);
+    let before = plan(&ws, &[]);
+    assert_eq!(before["summary"]["emulated"], 1);
+    let run = ws.run(&["emit", "--fix", "-o", "out"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let log = run.stderr();
+    for change in [
+        "dropped unused stages: unused",
+        "removed redundant --platform=$TARGETPLATFORM",
+        "moved `ARG TARGETARCH` past 1 RUN(s)",
+        "go build cross-compiles",
+    ] {
+        assert!(log.contains(change), "missing `{change}` in:\n{log}");
+    }
+    let after = plan(&ws, &["-f", "out/docker-bake.json"]);
+    assert_eq!(after["summary"]["emulated"], 0, "{after}");
+    let shared_assets = work(&after).into_iter().filter(|(op, _, p)| op == "RUN echo build assets > /a" && p.contains(',')).count();
+    assert_eq!(shared_assets, 1, "the asset step is shared once ARG TARGETARCH moved down");
+    let check = ws.run(&["check", "-f", "out/docker-bake.json", "--build-platform", "linux/amd64"], &[]);
+    assert_eq!(check.code(), 0);
+    assert!(check.stderr().contains("no problems found"), "{}", check.stderr());
+}
+
+#[test]
+fn without_fix_the_dockerfile_keeps_its_instructions() {
+    let df = "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine\nCOPY --from=0 /app /app\n";
+    let ws = Workspace::with(&[("Dockerfile", df), ("docker-bake.hcl", "target \"default\" {}\n")]);
+    assert_eq!(ws.run(&["emit", "-o", "out"], &[]).code(), 0);
+    let text = std::fs::read_to_string(ws.path().join("out/default.Dockerfile")).unwrap_or_default();
+    assert!(text.contains("FROM golang:1.22 AS build\nRUN go build -o /app ."), "{text}");
+    assert!(text.contains("COPY --from=build /app /app"), "index references follow the stage names: {text}");
+}
