@@ -81,3 +81,10 @@ pub fn print_hcl(spec: &str, args: &[&str], env: &[(&str, &str)]) -> serde_json:
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Runs mpbake in `dir` with a clean environment.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpbake"));
+    cmd.args(args).current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    Run(cmd.output().expect("run mpbake"))
+}
