@@ -48,16 +48,14 @@ fn per_arch_selections_become_platform_stages_without_run() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let text = std::fs::read_to_string(ws.path().join("out/xxx.Dockerfile")).unwrap_or_default();
     assert!(!text.contains("RUN"), "{text}");
-    assert!(
-        text.contains("FROM scratch AS mpbake-files-linux-arm64\nCOPY --link --chmod=0755 dist/xxx.arm64 /usr/local/bin/xxx"),
-        "{text}"
-    );
-    assert!(text.contains("FROM mpbake-files-${TARGETOS}-${TARGETARCH}${TARGETVARIANT} AS mpbake-files"), "{text}");
+    assert!(text.contains("ARG TARGETOS TARGETARCH TARGETVARIANT\nCOPY --chmod=0755 dist/xxx.${TARGETARCH} /usr/local/bin/xxx"), "{text}");
     let emitted = plan(&ws, &["-f", "out/docker-bake.json"]);
     assert_eq!(emitted["summary"]["emulated"], 0);
     let copies: Vec<_> = work(&emitted).into_iter().filter(|(op, _, _)| op.contains("dist/xxx")).collect();
     assert_eq!(copies.len(), 2, "{copies:?}");
     assert!(copies.iter().any(|(op, _, p)| op.contains("xxx.arm64") && p.contains("linux/arm64") && !p.contains("amd64")), "{copies:?}");
+    let original = plan(&Workspace::new(), &["-f", spec.to_str().unwrap_or_default()]);
+    assert_eq!(work(&emitted), work(&original), "the emitted COPYs are the spec's selections");
     let bake: Value =
         serde_json::from_str(&std::fs::read_to_string(ws.path().join("out/docker-bake.json")).unwrap_or_default()).unwrap_or_default();
     assert!(bake["target"]["xxx"].get("mpbake").is_none());
@@ -101,4 +99,24 @@ fn without_fix_the_dockerfile_keeps_its_instructions() {
     let text = std::fs::read_to_string(ws.path().join("out/default.Dockerfile")).unwrap_or_default();
     assert!(text.contains("FROM golang:1.22 AS build\nRUN go build -o /app ."), "{text}");
     assert!(text.contains("COPY --from=build /app /app"), "index references follow the stage names: {text}");
+}
+
+#[test]
+fn selections_that_no_template_covers_become_platform_stages() {
+    let spec = "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm/v7\"]\n  from = \"busybox\"\n  file \"/bin/x\" {\n    source = \"dist/x-${TARGETARCH}\"\n    select = { \"linux/arm/v7\" = \"dist/x-armhf\" }\n  }\n}\n";
+    let ws = Workspace::with(&[("mpbake.hcl", spec)]);
+    let run = ws.run(&["emit", "-o", "out"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("--build-arg MPBAKE_PLATFORM"), "{}", run.stderr());
+    let text = std::fs::read_to_string(ws.path().join("out/default.Dockerfile")).unwrap_or_default();
+    assert!(text.contains("ARG MPBAKE_PLATFORM=${TARGETOS}-${TARGETARCH}${TARGETVARIANT}"), "{text}");
+    assert!(text.contains("FROM scratch AS mpbake-files-linux-armv7\nCOPY dist/x-armhf /bin/x"), "{text}");
+    assert!(text.contains("FROM mpbake-files-${MPBAKE_PLATFORM} AS mpbake-files"), "{text}");
+    let emitted = plan(&ws, &["-f", "out/docker-bake.json"]);
+    let copies: Vec<_> = work(&emitted).into_iter().filter(|(op, _, _)| op.contains("dist/x-")).collect();
+    assert!(copies.iter().any(|(op, _, p)| op.contains("x-armhf") && p.contains("linux/arm/v7") && !p.contains("amd64")), "{copies:?}");
+    let buildkit = ws.run(&["emit", "--engine", "buildkit", "-o", "bk"], &[]);
+    assert_eq!(buildkit.code(), 0);
+    let text = std::fs::read_to_string(ws.path().join("bk/default.Dockerfile")).unwrap_or_default();
+    assert!(text.starts_with("# syntax=docker/dockerfile:1") && text.contains("COPY --link dist/x-armhf /bin/x"), "{text}");
 }

@@ -8,13 +8,13 @@ use anyhow::Context as _;
 use super::{SpecArgs, planned, report};
 use crate::emit;
 
-pub fn run(args: &SpecArgs, names: &[String], out_dir: &str, fix: bool) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SpecArgs, names: &[String], out_dir: &str, options: emit::Options) -> anyhow::Result<ExitCode> {
     let p = planned::planned(args, names, None)?;
     if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
         return Ok(ExitCode::from(1));
     }
     let out = Path::new(out_dir);
-    let emission = emit::emit(&p.loaded.spec, &p.dockerfiles, &p.targets, out, fix);
+    let emission = emit::emit(&p.loaded.spec, &p.dockerfiles, &p.targets, out, options);
     std::fs::create_dir_all(out).with_context(|| format!("creating {out_dir}"))?;
     for (name, target) in &emission.targets {
         let path = out.join(&target.file);

@@ -67,6 +67,10 @@ enum Command {
         /// Apply the lint rules' automatic fixes where they are provably safe.
         #[arg(long)]
         fix: bool,
+        /// Which engines must accept the files: `portable` (buildah, BuildKit offline) or
+        /// `buildkit` (adds `# syntax=` and `COPY --link`).
+        #[arg(long, value_enum, default_value_t = Engine::Portable)]
+        engine: Engine,
     },
     /// Report every diagnostic of the spec, its Dockerfiles and the lint rules, without building.
     Check {
@@ -112,6 +116,12 @@ enum ListFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Engine {
+    Portable,
+    Buildkit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum PlanFormat {
     Text,
     Json,
@@ -131,7 +141,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
-        Command::Emit { spec, targets, output, fix } => emit::run(&spec, &targets, &output, fix),
+        Command::Emit { spec, targets, output, fix, engine } => {
+            emit::run(&spec, &targets, &output, crate::emit::Options { buildkit: engine == Engine::Buildkit, fix })
+        }
         Command::Check { spec, targets, format, build_platform } => check::run(&spec, &targets, format, build_platform.as_deref()),
     };
     match result {

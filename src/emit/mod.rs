@@ -11,6 +11,16 @@ use std::path::{Component, Path};
 
 use crate::ir::{Dockerfile, Group, Spec, Target};
 
+/// How `emit` writes: which engines must accept the files, and whether lint fixes apply.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Use BuildKit-only syntax (`# syntax=` header, `COPY --link`); otherwise the files stay
+    /// within what buildah and an offline dockerd's built-in frontend accept.
+    pub buildkit: bool,
+    /// Apply the lint rules' automatic fixes.
+    pub fix: bool,
+}
+
 /// One emitted target: the Dockerfile's file name, text, and the changes made.
 pub struct EmittedTarget {
     pub file: String,
@@ -29,15 +39,15 @@ pub struct Emission {
 
 /// Emits `targets` of `spec` for an output directory `out_dir` (as the user named it, relative to
 /// the working directory, which is where bake resolves contexts).
-pub fn emit(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &[String], out_dir: &Path, fix: bool) -> Emission {
+pub fn emit(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &[String], out_dir: &Path, options: Options) -> Emission {
     let mut emitted = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut bake_spec = Spec { groups: BTreeMap::new(), targets: BTreeMap::new(), variables: BTreeMap::new() };
     for name in targets {
         let Some(target) = spec.targets.get(name) else { continue };
         let result = match dockerfiles.get(name) {
-            Some(df) => dockerfile::from_dockerfile(target, df, fix),
-            None => dockerfile::from_inline(target),
+            Some(df) => dockerfile::from_dockerfile(target, df, options),
+            None => dockerfile::from_inline(target, options),
         };
         let file = format!("{name}.Dockerfile");
         if target.image.as_ref().is_some_and(|i| i.platform.values().any(|o| !o.args.is_empty() || !o.labels.is_empty())) {

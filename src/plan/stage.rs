@@ -192,7 +192,10 @@ impl Builder<'_> {
                         }
                     };
                     let keyword = if copy.is_add { "ADD" } else { "COPY" };
-                    (format!("{keyword}{from_text} {} {dest}", sources.join(" ")), Class::NoExec, inputs, parents)
+                    let link = if copy.link { " --link" } else { "" };
+                    let chmod = copy.chmod.as_ref().map(|m| format!(" --chmod={m}")).unwrap_or_default();
+                    let chown = copy.chown.as_ref().map(|o| format!(" --chown={o}")).unwrap_or_default();
+                    (format!("{keyword}{link}{chmod}{chown}{from_text} {} {dest}", sources.join(" ")), Class::NoExec, inputs, parents)
                 }
                 other => (
                     format!("{} {}", other.keyword(), words(op.text.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim()), &scope)),
