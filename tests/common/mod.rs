@@ -88,3 +88,13 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     cmd.args(args).current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     Run(cmd.output().expect("run mpbake"))
 }
+
+/// Runs mpbake in `dir` with a clean environment plus `env`.
+pub fn run_in_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mpbake"));
+    cmd.args(args).current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    Run(cmd.output().expect("run mpbake"))
+}
