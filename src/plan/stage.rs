@@ -197,12 +197,21 @@ impl Builder<'_> {
                     let chown = copy.chown.as_ref().map(|o| format!(" --chown={o}")).unwrap_or_default();
                     (format!("{keyword}{link}{chmod}{chown}{from_text} {} {dest}", sources.join(" ")), Class::NoExec, inputs, parents)
                 }
-                other => (
-                    format!("{} {}", other.keyword(), words(op.text.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim()), &scope)),
-                    Class::NoExec,
-                    Vec::new(),
-                    Vec::new(),
-                ),
+                other => {
+                    let rest = op.text.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim());
+                    // BuildKit expands these; CMD, ENTRYPOINT, SHELL, HEALTHCHECK and ONBUILD stay as written
+                    let expands = matches!(
+                        other,
+                        OpKind::Workdir(_)
+                            | OpKind::User(_)
+                            | OpKind::Label(_)
+                            | OpKind::Expose(_)
+                            | OpKind::Volume(_)
+                            | OpKind::Stopsignal(_)
+                    );
+                    let text = if expands { words(rest, &scope) } else { rest.to_string() };
+                    (format!("{} {text}", other.keyword()), Class::NoExec, Vec::new(), Vec::new())
+                }
             };
             parents.insert(0, built.node);
             inputs.push(display.clone());
