@@ -5,11 +5,16 @@
 use std::collections::BTreeMap;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mimalloc::MiMalloc;
 use mpbake::emit::bake_json;
 use mpbake::frontend::bake::Options;
 use mpbake::frontend::evaluate_texts;
 use mpbake::ir::Platform;
 use mpbake::plan::{Inputs, plan};
+
+/// The allocator the `mpbake` binary uses, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 /// The Dockerfile every generated target builds: a cross-compiling builder and a final stage.
 const DOCKERFILE: &str = "ARG GO_VERSION=1.22\nFROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nARG APP\nARG TARGETOS TARGETARCH\nRUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/app ./cmd/${APP}\n\nFROM alpine:3.20\nRUN adduser -D app\nCOPY --from=build /out/app /usr/local/bin/app\nUSER app\nENTRYPOINT [\"/usr/local/bin/app\"]\n";

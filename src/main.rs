@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: the front end and planner allocate many small strings; glibc's malloc spent ~40% of
+/// planning time in malloc/free (benches/frontend.rs, docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match mpbake::cli::Cli::try_parse() {
         Ok(cli) => mpbake::cli::run(cli),

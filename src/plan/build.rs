@@ -29,6 +29,7 @@ pub(super) struct Builder<'a> {
     pub graph: Graph,
     pub diags: &'a mut Diagnostics,
     pub stage_memo: HashMap<(String, String, usize), Option<Built>>,
+    pub scope_memo: HashMap<(String, String), std::rc::Rc<super::stage::Scopes>>,
     target_memo: HashMap<(String, String), Option<Built>>,
     /// Targets and stages being built, for cycle diagnostics.
     pub visiting: Vec<String>,
@@ -36,8 +37,15 @@ pub(super) struct Builder<'a> {
 
 /// Plans the named targets (already resolved from groups) for all their platforms.
 pub fn plan(inputs: &Inputs, targets: &[String], diags: &mut Diagnostics) -> Plan {
-    let mut b =
-        Builder { inputs, graph: Graph::default(), diags, stage_memo: HashMap::new(), target_memo: HashMap::new(), visiting: Vec::new() };
+    let mut b = Builder {
+        inputs,
+        graph: Graph::default(),
+        diags,
+        stage_memo: HashMap::new(),
+        scope_memo: HashMap::new(),
+        target_memo: HashMap::new(),
+        visiting: Vec::new(),
+    };
     let mut plans = BTreeMap::new();
     for name in targets {
         let Some(target) = inputs.spec.targets.get(name) else { continue };
@@ -124,7 +132,7 @@ impl Builder<'_> {
                     parents: vec![built.node],
                     span: Some(target.span),
                 };
-                built.node = self.graph.add(def, &target.name, platform);
+                built.node = self.graph.add(def, &target.name, &platform.to_string());
             }
         }
         Some(built)
@@ -149,7 +157,7 @@ impl Builder<'_> {
             parents: Vec::new(),
             span,
         };
-        self.graph.add(def, target, platform)
+        self.graph.add(def, target, &platform.to_string())
     }
 
     /// A per-arch file selection: this platform's source copied to the destination; no-exec.
@@ -168,6 +176,6 @@ impl Builder<'_> {
             parents: vec![parent],
             span: Some(file.span),
         };
-        self.graph.add(def, &target.name, platform)
+        self.graph.add(def, &target.name, &platform.to_string())
     }
 }

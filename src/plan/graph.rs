@@ -2,6 +2,7 @@
 //! targets, and the final dependency-ordered list (checked acyclic with petgraph).
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use petgraph::algo::is_cyclic_directed;
 use petgraph::graphmap::DiGraphMap;
@@ -23,34 +24,72 @@ pub struct StepDef<'a> {
     pub span: Option<Span>,
 }
 
+/// Content keys are sha256 digests, already uniformly distributed: their first 8 bytes are the
+/// hash-map hash (no SipHash over them on every step).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
+}
+
+type Key = [u8; 32];
+
 /// Nodes by content key; a step seen again only gains the platform and target it serves.
 #[derive(Default)]
 pub struct Graph {
     pub nodes: Vec<Node>,
-    by_key: HashMap<String, usize>,
+    keys: Vec<Key>,
+    /// Each node's parents, by index (the same edges as `depends_on`, without the id lookups).
+    parents: Vec<Vec<usize>>,
+    by_key: HashMap<Key, usize, BuildHasherDefault<DigestHasher>>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 impl Graph {
-    pub fn add(&mut self, def: StepDef, target: &str, platform: &Platform) -> usize {
+    /// Adds (or finds) a step serving `platform` (as its normalized string) of `target`.
+    pub fn add(&mut self, def: StepDef, target: &str, platform: &str) -> usize {
         let mut hasher = Sha256::new();
         for parent in &def.parents {
-            hasher.update(self.nodes[*parent].key.as_bytes());
-            hasher.update([0]);
+            hasher.update(self.keys[*parent]);
         }
-        for part in [def.op.as_str(), &def.exec_platform.to_string()].into_iter().chain(def.inputs.iter().map(String::as_str)) {
+        let p = def.exec_platform;
+        for part in [def.op.as_str(), &p.os, &p.arch, p.variant.as_deref().unwrap_or(""), p.os_version.as_deref().unwrap_or("")]
+            .into_iter()
+            .chain(def.inputs.iter().map(String::as_str))
+        {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
-        let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let key: Key = hasher.finalize().into();
         let index = match self.by_key.get(&key) {
             Some(&i) => i,
             None => {
+                let full = hex(&key);
                 let depends_on = def.parents.iter().map(|p| self.nodes[*p].id.clone()).collect();
+                let (op, stage) = (def.op, def.stage.to_string());
                 self.nodes.push(Node {
-                    id: key[..12].to_string(),
-                    key: key.clone(),
-                    stage: def.stage.to_string(),
-                    op: def.op,
+                    id: full[..12].to_string(),
+                    key: full,
+                    stage,
+                    op,
                     class: def.class,
                     exec_platform: def.exec_platform.clone(),
                     platforms: BTreeSet::new(),
@@ -58,13 +97,19 @@ impl Graph {
                     depends_on,
                     span: def.span,
                 });
+                self.keys.push(key);
+                self.parents.push(def.parents);
                 self.by_key.insert(key, self.nodes.len() - 1);
                 self.nodes.len() - 1
             }
         };
         let node = &mut self.nodes[index];
-        node.platforms.insert(platform.to_string());
-        node.targets.insert(target.to_string());
+        if !node.platforms.contains(platform) {
+            node.platforms.insert(platform.to_string());
+        }
+        if !node.targets.contains(target) {
+            node.targets.insert(target.to_string());
+        }
         index
     }
 
@@ -72,14 +117,11 @@ impl Graph {
     /// insertion order is one). Content keys make cycles impossible; petgraph checks it anyway,
     /// and a cycle, which would be a planner bug, is reported as None rather than a panic.
     pub fn into_ordered(self) -> Option<Vec<Node>> {
-        let mut graph: DiGraphMap<usize, ()> = DiGraphMap::new();
-        let index: HashMap<&str, usize> = self.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
-        for (i, node) in self.nodes.iter().enumerate() {
+        let mut graph: DiGraphMap<usize, ()> = DiGraphMap::with_capacity(self.nodes.len(), self.nodes.len() * 2);
+        for (i, parents) in self.parents.iter().enumerate() {
             graph.add_node(i);
-            for dep in &node.depends_on {
-                if let Some(&d) = index.get(dep.as_str()) {
-                    graph.add_edge(d, i, ());
-                }
+            for &p in parents {
+                graph.add_edge(p, i, ());
             }
         }
         if is_cyclic_directed(&graph) {

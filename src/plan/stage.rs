@@ -2,6 +2,7 @@
 //! gives each instruction, resolves bases, `--from` and mounts, and adds one step per instruction.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::build::{Builder, Built};
 use super::graph::StepDef;
@@ -24,6 +25,14 @@ pub fn platform_args(build: &Platform, target: &Platform) -> Vec<(String, String
 
 fn lookup(scope: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
     move |name| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+}
+
+/// The per-(target, platform) values every stage starts from.
+pub(super) struct Scopes {
+    platform_key: String,
+    args: std::collections::BTreeMap<String, String>,
+    automatic: Vec<(String, String)>,
+    global: Vec<(String, String)>,
 }
 
 /// Where a `--from`/FROM name points.
@@ -58,18 +67,28 @@ impl Builder<'_> {
         self.stage(target, df, index, platform)
     }
 
-    /// The global scope: global ARGs (build args override their defaults) and platform ARGs.
-    fn global_scope(&self, target: &Target, df: &Dockerfile, platform: &Platform) -> Vec<(String, String)> {
+    /// What every stage of a target sees for one platform, computed once: build args, the
+    /// automatic platform ARGs, and the global scope (global ARGs over the platform ARGs).
+    fn scopes(&mut self, target: &Target, df: &Dockerfile, platform: &Platform) -> Rc<Scopes> {
+        let memo = (target.name.clone(), platform.to_string());
+        if let Some(done) = self.scope_memo.get(&memo) {
+            return done.clone();
+        }
         let args = target.args_for(platform);
-        let mut scope = platform_args(&self.inputs.build_platform, platform);
+        let automatic = platform_args(&self.inputs.build_platform, platform);
+        let mut global = automatic.clone();
         for arg in &df.global_args {
-            let value =
-                args.get(&arg.name).cloned().or_else(|| arg.default.as_ref().map(|d| expand(d, &lookup(&scope), '\\').unwrap_or_default()));
+            let value = args
+                .get(&arg.name)
+                .cloned()
+                .or_else(|| arg.default.as_ref().map(|d| expand(d, &lookup(&global), '\\').unwrap_or_default()));
             if let Some(v) = value {
-                scope.push((arg.name.clone(), v));
+                global.push((arg.name.clone(), v));
             }
         }
-        scope
+        let scopes = Rc::new(Scopes { platform_key: memo.1.clone(), args, automatic, global });
+        self.scope_memo.insert(memo, scopes.clone());
+        scopes
     }
 
     fn stage(&mut self, target: &Target, df: &Dockerfile, index: usize, platform: &Platform) -> Option<Built> {
@@ -95,7 +114,8 @@ impl Builder<'_> {
     }
 
     fn stage_body(&mut self, target: &Target, df: &Dockerfile, stage: &Stage, key: &str, platform: &Platform) -> Option<Built> {
-        let global = self.global_scope(target, df, platform);
+        let scopes = self.scopes(target, df, platform);
+        let Scopes { platform_key, args, automatic, global } = &*scopes;
         let base = expand(&stage.base, &lookup(&global), '\\').ok()?;
         let exec = match &stage.platform {
             Some(p) => {
@@ -129,8 +149,6 @@ impl Builder<'_> {
                 return None;
             }
         };
-        let args = target.args_for(platform);
-        let automatic = platform_args(&self.inputs.build_platform, platform);
         let mut scope: Vec<(String, String)> = built.env.clone();
         for op in &stage.ops {
             let words = |text: &str, scope: &[(String, String)]| expand(text, &lookup(scope), '\\').unwrap_or_else(|_| text.to_string());
@@ -216,7 +234,7 @@ impl Builder<'_> {
             parents.insert(0, built.node);
             inputs.push(display.clone());
             let def = StepDef { stage: key, op: display, class, exec_platform: &exec, inputs, parents, span: Some(op.span) };
-            built.node = self.graph.add(def, &target.name, platform);
+            built.node = self.graph.add(def, &target.name, platform_key);
         }
         built.exec = exec;
         Some(built)

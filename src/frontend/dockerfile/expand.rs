@@ -3,6 +3,9 @@
 
 /// Expands `word`; `lookup` gives a variable's value (None: unset).
 pub fn expand(word: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char) -> Result<String, String> {
+    if !word.contains('$') {
+        return Ok(word.to_string());
+    }
     let mut out = String::new();
     let chars: Vec<char> = word.chars().collect();
     let mut i = 0;
@@ -115,6 +118,9 @@ fn braced(inner: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char) ->
 /// The variable names a word reads, in order (for deciding what a step depends on).
 pub fn referenced(word: &str, escape: char) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
+    if !word.contains('$') {
+        return names;
+    }
     let chars: Vec<char> = word.chars().collect();
     let mut i = 0;
     while i < chars.len() {

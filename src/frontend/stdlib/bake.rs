@@ -84,10 +84,7 @@ pub(crate) fn sanitize(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
+    use crate::frontend::stdlib::test_values::s;
 
     #[test]
     fn basenames() {

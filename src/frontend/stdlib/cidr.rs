@@ -138,13 +138,7 @@ pub(crate) fn cidrsubnets(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
-    fn n(v: f64) -> Value {
-        Value::Number(v)
-    }
+    use crate::frontend::stdlib::test_values::{n, s};
 
     #[test]
     fn hosts() {

@@ -145,13 +145,8 @@ pub(crate) fn zipmap(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontend::stdlib::test_values::{n, s};
 
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
-    fn n(v: f64) -> Value {
-        Value::Number(v)
-    }
     fn obj(pairs: &[(&str, Value)]) -> Value {
         Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }

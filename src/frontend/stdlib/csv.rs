@@ -113,10 +113,8 @@ pub(crate) fn csvdecode(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontend::stdlib::test_values::s;
 
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
     fn row(pairs: &[(&str, &str)]) -> Value {
         Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
     }

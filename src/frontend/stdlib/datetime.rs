@@ -169,10 +169,8 @@ pub(crate) fn unixtimestampparse(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontend::stdlib::test_values::s;
 
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
     fn fd(fmt: &str, ts: &str) -> Result<String, String> {
         match formatdate(&[s(fmt), s(ts)]) {
             Ok(Value::String(out)) => Ok(out),

@@ -61,10 +61,7 @@ pub(crate) fn bytesslice(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
+    use crate::frontend::stdlib::test_values::s;
 
     #[test]
     fn base64_round_trip() {

@@ -209,14 +209,9 @@ pub(crate) fn formatlist(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontend::stdlib::test_values::{n, s};
     use std::collections::BTreeMap;
 
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
-    fn n(v: f64) -> Value {
-        Value::Number(v)
-    }
     fn fmt(args: &[Value]) -> Result<String, String> {
         match format(args) {
             Ok(Value::String(s)) => Ok(s),

@@ -47,10 +47,7 @@ pub(crate) fn uuidv5(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
+    use crate::frontend::stdlib::test_values::s;
 
     #[test]
     fn digests() {

@@ -281,10 +281,7 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
+    use crate::frontend::stdlib::test_values::s;
 
     #[test]
     fn encodes_like_go() {

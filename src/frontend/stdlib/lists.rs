@@ -169,13 +169,8 @@ pub(crate) fn slice(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frontend::stdlib::test_values::{n, s};
 
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
-    fn n(v: f64) -> Value {
-        Value::Number(v)
-    }
     fn l(items: Vec<Value>) -> Value {
         Value::List(items)
     }

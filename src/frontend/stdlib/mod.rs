@@ -262,3 +262,25 @@ mod tests {
         assert_eq!(upper, Some(Ok(Value::from("AB"))));
     }
 }
+
+/// Short constructors for the functions' unit tests.
+#[cfg(test)]
+pub(crate) mod test_values {
+    use crate::frontend::value::Value;
+
+    pub fn s(v: &str) -> Value {
+        Value::from(v)
+    }
+
+    pub fn n(v: f64) -> Value {
+        Value::Number(v)
+    }
+
+    pub fn b(v: bool) -> Value {
+        Value::Bool(v)
+    }
+
+    pub fn l(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|i| s(i)).collect())
+    }
+}

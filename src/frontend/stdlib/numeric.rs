@@ -182,13 +182,7 @@ pub(crate) fn not(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn n(v: f64) -> Value {
-        Value::Number(v)
-    }
-    fn b(v: bool) -> Value {
-        Value::Bool(v)
-    }
+    use crate::frontend::stdlib::test_values::{b, n};
 
     #[test]
     fn arithmetic() {

@@ -167,13 +167,7 @@ pub(crate) fn regex_replace(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
-    fn l(items: &[&str]) -> Value {
-        Value::List(items.iter().map(|i| s(i)).collect())
-    }
+    use crate::frontend::stdlib::test_values::{l, s};
 
     #[test]
     fn regex_shapes() {

@@ -146,16 +146,7 @@ pub(crate) fn replace(args: &[Value]) -> FnResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::from(v)
-    }
-    fn n(v: f64) -> Value {
-        Value::Number(v)
-    }
-    fn l(items: &[&str]) -> Value {
-        Value::List(items.iter().map(|i| s(i)).collect())
-    }
+    use crate::frontend::stdlib::test_values::{l, n, s};
 
     #[test]
     fn case_functions() {
