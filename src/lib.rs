@@ -6,5 +6,6 @@ pub mod emit;
 pub mod frontend;
 pub mod ir;
 pub mod lint;
+pub mod oci;
 pub mod plan;
 pub mod source;

@@ -17,9 +17,17 @@ use harness::{elf, ensure_binfmt, images, require, run, stdout};
 const TOOLS: &[&str] = &["docker-registry", "buildah", "dockerd", "/usr/bin/docker", "qemu-aarch64-static", "apt-get", "dpkg"];
 const PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64"];
 
+/// `mpbake emit --pin`: every base image pinned to the digest the test registry serves.
 fn emit(example: &Path, registry: &str, out: &Path) {
-    let run = common::run_in_env(example, &["emit", "-o", out.to_str().unwrap_or_default()], &[("REGISTRY", registry)]);
+    let run = common::run_in_env(example, &["emit", "--pin", "-o", out.to_str().unwrap_or_default()], &[("REGISTRY", registry)]);
     assert_eq!(run.code(), 0, "mpbake emit failed:\n{}", run.stderr());
+    for entry in std::fs::read_dir(out).into_iter().flatten().flatten().filter(|e| e.path().extension().is_some_and(|x| x == "Dockerfile"))
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for from in text.lines().filter(|l| l.starts_with("FROM ") && l.contains(registry)) {
+            assert!(from.contains("@sha256:"), "not pinned: {from}");
+        }
+    }
 }
 
 /// Copies an example into a scratch directory (so the build context is exactly the example).

@@ -120,3 +120,27 @@ fn selections_that_no_template_covers_become_platform_stages() {
     let text = std::fs::read_to_string(ws.path().join("bk/default.Dockerfile")).unwrap_or_default();
     assert!(text.starts_with("# syntax=docker/dockerfile:1") && text.contains("COPY --link dist/x-armhf /bin/x"), "{text}");
 }
+
+#[test]
+fn copy_link_only_for_buildkit() {
+    let df = "FROM scratch AS files\nCOPY a /a\nFROM busybox\nCOPY --from=files /a /a\n";
+    let ws = Workspace::with(&[("Dockerfile", df), ("docker-bake.hcl", "target \"default\" {}\n")]);
+    assert_eq!(ws.run(&["emit", "-o", "portable"], &[]).code(), 0);
+    let portable = std::fs::read_to_string(ws.path().join("portable/default.Dockerfile")).unwrap_or_default();
+    assert!(!portable.contains("--link") && !portable.contains("# syntax"), "{portable}");
+    let run = ws.run(&["emit", "--engine", "buildkit", "-o", "bk"], &[]);
+    assert!(run.stderr().contains("COPY --link on 1 step(s)"), "{}", run.stderr());
+    let buildkit = std::fs::read_to_string(ws.path().join("bk/default.Dockerfile")).unwrap_or_default();
+    assert!(buildkit.contains("FROM scratch AS files\nCOPY --link a /a"), "{buildkit}");
+}
+
+#[test]
+fn pin_fails_clearly_when_the_registry_is_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
+    let spec = format!("target \"default\" {{\n  from = \"127.0.0.1:{port}/base:1\"\n}}\n");
+    let ws = Workspace::with(&[("mpbake.hcl", &spec)]);
+    let run = ws.run(&["emit", "--pin", "-o", "out"], &[]);
+    assert_eq!(run.code(), 2, "an unreachable registry is the environment's failure: {}", run.stderr());
+    assert!(run.stderr().contains(&format!("pinning 127.0.0.1:{port}/base:1")), "{}", run.stderr());
+    assert!(!ws.path().join("out").exists(), "nothing is written when pinning fails");
+}

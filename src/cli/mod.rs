@@ -67,6 +67,9 @@ enum Command {
         /// Apply the lint rules' automatic fixes where they are provably safe.
         #[arg(long)]
         fix: bool,
+        /// Pin base images by the digest their registry serves now (FROM name:tag@sha256:...).
+        #[arg(long)]
+        pin: bool,
         /// Which engines must accept the files: `portable` (buildah, BuildKit offline) or
         /// `buildkit` (adds `# syntax=` and `COPY --link`).
         #[arg(long, value_enum, default_value_t = Engine::Portable)]
@@ -141,8 +144,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
-        Command::Emit { spec, targets, output, fix, engine } => {
-            emit::run(&spec, &targets, &output, crate::emit::Options { buildkit: engine == Engine::Buildkit, fix })
+        Command::Emit { spec, targets, output, fix, pin, engine } => {
+            let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };
+            emit::run(&spec, &targets, &output, options, pin)
         }
         Command::Check { spec, targets, format, build_platform } => check::run(&spec, &targets, format, build_platform.as_deref()),
     };

@@ -12,13 +12,15 @@ use std::path::{Component, Path};
 use crate::ir::{Dockerfile, Group, Spec, Target};
 
 /// How `emit` writes: which engines must accept the files, and whether lint fixes apply.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Use BuildKit-only syntax (`# syntax=` header, `COPY --link`); otherwise the files stay
     /// within what buildah and an offline dockerd's built-in frontend accept.
     pub buildkit: bool,
     /// Apply the lint rules' automatic fixes.
     pub fix: bool,
+    /// Base images to pin: the reference as the plan expanded it → its digest (`--pin`).
+    pub pins: BTreeMap<String, String>,
 }
 
 /// One emitted target: the Dockerfile's file name, text, and the changes made.
@@ -39,7 +41,7 @@ pub struct Emission {
 
 /// Emits `targets` of `spec` for an output directory `out_dir` (as the user named it, relative to
 /// the working directory, which is where bake resolves contexts).
-pub fn emit(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &[String], out_dir: &Path, options: Options) -> Emission {
+pub fn emit(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &[String], out_dir: &Path, options: &Options) -> Emission {
     let mut emitted = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut bake_spec = Spec { groups: BTreeMap::new(), targets: BTreeMap::new(), variables: BTreeMap::new() };

@@ -48,7 +48,7 @@ pub enum Selection {
 }
 
 /// Writes what the selection needs before the final stage and says how to finish it.
-pub fn emit(target: &Target, options: Options, out: &mut String) -> Selection {
+pub fn emit(target: &Target, options: &Options, out: &mut String) -> Selection {
     let platforms = platforms(target);
     let per_platform: Vec<(Platform, BTreeMap<String, (String, FileSelection)>)> =
         platforms.iter().map(|p| (p.clone(), files_for(target, p))).collect();

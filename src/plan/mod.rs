@@ -5,7 +5,7 @@ mod build;
 mod graph;
 mod model;
 pub mod render;
-mod stage;
+pub mod stage;
 
 pub use build::{Inputs, plan};
 pub use model::{Class, Node, Plan, Summary, TargetPlan};

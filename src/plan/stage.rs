@@ -23,7 +23,22 @@ pub fn platform_args(build: &Platform, target: &Platform) -> Vec<(String, String
     out
 }
 
-fn lookup(scope: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
+/// The scope of FROM lines: the platform ARGs, then the global ARGs (build args override their
+/// defaults, defaults may use what comes before them).
+pub fn global_scope(automatic: &[(String, String)], args: &BTreeMap<String, String>, df: &Dockerfile) -> Vec<(String, String)> {
+    let mut global = automatic.to_vec();
+    for arg in &df.global_args {
+        let value =
+            args.get(&arg.name).cloned().or_else(|| arg.default.as_ref().map(|d| expand(d, &lookup(&global), '\\').unwrap_or_default()));
+        if let Some(v) = value {
+            global.push((arg.name.clone(), v));
+        }
+    }
+    global
+}
+
+/// A lookup over a scope, the latest binding winning.
+pub fn lookup(scope: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
     move |name| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone())
 }
 
@@ -76,16 +91,7 @@ impl Builder<'_> {
         }
         let args = target.args_for(platform);
         let automatic = platform_args(&self.inputs.build_platform, platform);
-        let mut global = automatic.clone();
-        for arg in &df.global_args {
-            let value = args
-                .get(&arg.name)
-                .cloned()
-                .or_else(|| arg.default.as_ref().map(|d| expand(d, &lookup(&global), '\\').unwrap_or_default()));
-            if let Some(v) = value {
-                global.push((arg.name.clone(), v));
-            }
-        }
+        let global = global_scope(&automatic, &args, df);
         let scopes = Rc::new(Scopes { platform_key: memo.1.clone(), args, automatic, global });
         self.scope_memo.insert(memo, scopes.clone());
         scopes
