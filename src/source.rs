@@ -65,10 +65,6 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
-    }
-
     /// One-based line and column (in characters) of a span's start.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
         let text = &self.file(span.file).text;
@@ -83,12 +79,6 @@ impl SourceMap {
     pub fn location(&self, span: Span) -> String {
         let (line, col) = self.line_col(span);
         format!("{}:{line}:{col}", self.file(span.file).name)
-    }
-
-    /// The text a span covers (empty when out of range).
-    pub fn snippet(&self, span: Span) -> &str {
-        let text = &self.file(span.file).text;
-        text.get(span.start as usize..span.end as usize).unwrap_or("")
     }
 }
 

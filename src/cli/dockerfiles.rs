@@ -10,7 +10,7 @@ use crate::ir::{Dockerfile, Spec, Target};
 use crate::source::SourceMap;
 
 /// Whether a target is an inline image (no Dockerfile): it has `from` and names no Dockerfile.
-pub fn is_inline(target: &Target) -> bool {
+fn is_inline(target: &Target) -> bool {
     target.image.as_ref().is_some_and(|i| i.from.is_some()) && target.dockerfile.is_none() && target.dockerfile_inline.is_none()
 }
 

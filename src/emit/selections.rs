@@ -37,6 +37,9 @@ fn files_for(target: &Target, p: &Platform) -> BTreeMap<String, (String, FileSel
     files.into_iter().map(|(dest, f)| (dest, (f.sources.get(&p.to_string()).cloned().unwrap_or_default(), f))).collect()
 }
 
+/// Each platform with its files: destination → (source, selection).
+type PlatformFiles = Vec<(Platform, BTreeMap<String, (String, FileSelection)>)>;
+
 /// How a target's files get into its image.
 pub enum Selection {
     /// Nothing to select.
@@ -50,8 +53,7 @@ pub enum Selection {
 /// Writes what the selection needs before the final stage and says how to finish it.
 pub fn emit(target: &Target, options: &Options, out: &mut String) -> Selection {
     let platforms = platforms(target);
-    let per_platform: Vec<(Platform, BTreeMap<String, (String, FileSelection)>)> =
-        platforms.iter().map(|p| (p.clone(), files_for(target, p))).collect();
+    let per_platform: PlatformFiles = platforms.iter().map(|p| (p.clone(), files_for(target, p))).collect();
     if per_platform.iter().all(|(_, f)| f.is_empty()) {
         return Selection::None;
     }
@@ -78,7 +80,7 @@ fn flags(file: &FileSelection) -> String {
 
 /// One COPY per destination when, for every file, a template of the platform ARGs gives each
 /// platform's source (and every platform has the same destinations and flags).
-fn templated(per_platform: &[(Platform, BTreeMap<String, (String, FileSelection)>)]) -> Option<Vec<String>> {
+fn templated(per_platform: &PlatformFiles) -> Option<Vec<String>> {
     let (first_platform, first_files) = per_platform.first()?;
     let mut lines = Vec::new();
     for (dest, (source, file)) in first_files {

@@ -85,8 +85,4 @@ impl Plan {
             no_exec: nodes.iter().filter(|n| n.class == Class::NoExec).count(),
         }
     }
-
-    pub fn node(&self, id: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.id == id)
-    }
 }

@@ -122,10 +122,10 @@ impl Builder<'_> {
     fn stage_body(&mut self, target: &Target, df: &Dockerfile, stage: &Stage, key: &str, platform: &Platform) -> Option<Built> {
         let scopes = self.scopes(target, df, platform);
         let Scopes { platform_key, args, automatic, global } = &*scopes;
-        let base = expand(&stage.base, &lookup(&global), '\\').ok()?;
+        let base = expand(&stage.base, &lookup(global), '\\').ok()?;
         let exec = match &stage.platform {
             Some(p) => {
-                let text = expand(p, &lookup(&global), '\\').unwrap_or_default();
+                let text = expand(p, &lookup(global), '\\').unwrap_or_default();
                 match Platform::parse(&text) {
                     Ok(p) => p,
                     Err(e) => {

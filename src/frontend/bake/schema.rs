@@ -110,24 +110,6 @@ pub fn unknown_attribute(name: &str, span: Span) -> Diagnostic {
         .with_help_opt(help)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn attributes_are_sorted_and_unique() {
-        let names: Vec<&str> = TARGET_ATTRS.iter().map(|s| s.name).collect();
-        assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
-        assert!(IMAGE_ATTRS.iter().all(|s| !names.contains(&s.name)));
-    }
-
-    #[test]
-    fn depends_on_gets_the_contexts_hint() {
-        let d = unknown_attribute("depends_on", Span::default());
-        assert!(d.help.unwrap_or_default().contains("target:other"));
-    }
-}
-
 /// The attribute tables of docs/spec.md, generated from this list (a test keeps them in sync).
 pub fn markdown_tables() -> String {
     let kind = |k: Kind| match k {
@@ -151,4 +133,22 @@ pub fn markdown_tables() -> String {
         out
     };
     format!("### Bake target attributes\n\n{}\n### mpbake image attributes\n\n{}", table(TARGET_ATTRS), table(IMAGE_ATTRS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_sorted_and_unique() {
+        let names: Vec<&str> = TARGET_ATTRS.iter().map(|s| s.name).collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "{names:?}");
+        assert!(IMAGE_ATTRS.iter().all(|s| !names.contains(&s.name)));
+    }
+
+    #[test]
+    fn depends_on_gets_the_contexts_hint() {
+        let d = unknown_attribute("depends_on", Span::default());
+        assert!(d.help.unwrap_or_default().contains("target:other"));
+    }
 }

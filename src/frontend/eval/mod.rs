@@ -39,7 +39,7 @@ impl<'r> Evaluator<'r> {
     pub fn eval(&mut self, expr: &Expr) -> EvalResult {
         match &expr.kind {
             ExprKind::Literal(v) => Ok(v.clone()),
-            ExprKind::Template(parts) => self.template(parts, expr.span),
+            ExprKind::Template(parts) => self.template(parts),
             ExprKind::Var(name) => self.variable(name, expr.span),
             ExprKind::Traverse(base, ops) => self.traverse(base, ops),
             ExprKind::Call { name, args, expand_final } => self.call(name, args, *expand_final, expr.span),
@@ -224,12 +224,13 @@ impl<'r> Evaluator<'r> {
                         items.push(v);
                     }
                 }
+                Some((Some(k), _)) if object.contains_key(&k) => {
+                    return Err(Diagnostic::error("spec::duplicate-key", format!("duplicate object key `{k}` in for expression"))
+                        .with_label(span, "produces the key twice")
+                        .with_help("add `...` after the value to group values by key"));
+                }
                 Some((Some(k), v)) => {
-                    if object.insert(k.clone(), v).is_some() {
-                        return Err(Diagnostic::error("spec::duplicate-key", format!("duplicate object key `{k}` in for expression"))
-                            .with_label(span, "produces the key twice")
-                            .with_help("add `...` after the value to group values by key"));
-                    }
+                    object.insert(k, v);
                 }
             }
         }

@@ -4,20 +4,19 @@ use super::{EvalResult, Evaluator, ops};
 use crate::diag::Diagnostic;
 use crate::frontend::syntax::TemplatePart;
 use crate::frontend::value::Value;
-use crate::source::Span;
 
 impl Evaluator<'_> {
     /// A template that is one interpolation (`"${x}"`) yields x's value unconverted, as in HCL.
-    pub(super) fn template(&mut self, parts: &[TemplatePart], span: Span) -> EvalResult {
+    pub(super) fn template(&mut self, parts: &[TemplatePart]) -> EvalResult {
         if let [TemplatePart::Interp(expr)] = parts {
             return self.eval(expr);
         }
         let mut out = String::new();
-        self.render(parts, span, &mut out)?;
+        self.render(parts, &mut out)?;
         Ok(Value::String(out))
     }
 
-    fn render(&mut self, parts: &[TemplatePart], span: Span, out: &mut String) -> Result<(), Diagnostic> {
+    fn render(&mut self, parts: &[TemplatePart], out: &mut String) -> Result<(), Diagnostic> {
         for part in parts {
             match part {
                 TemplatePart::Literal(s) => out.push_str(s),
@@ -38,7 +37,7 @@ impl Evaluator<'_> {
                 }
                 TemplatePart::If { cond, then, otherwise } => {
                     let branch = if ops::truthy(&self.eval(cond)?, cond.span)? { then } else { otherwise };
-                    self.render(branch, span, out)?;
+                    self.render(branch, out)?;
                 }
                 TemplatePart::For { key_var, value_var, collection, body } => {
                     let items = ops::iterate(self.eval(collection)?, collection.span)?;
@@ -47,7 +46,7 @@ impl Evaluator<'_> {
                         if let Some(k) = key_var {
                             locals.push((k.clone(), key));
                         }
-                        self.with_locals(locals, |ev| ev.render(body, span, out))?;
+                        self.with_locals(locals, |ev| ev.render(body, out))?;
                     }
                 }
             }
