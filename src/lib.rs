@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod exec;
 pub mod frontend;
 pub mod ir;
 pub mod lint;

@@ -50,7 +50,7 @@ fn walk(dir: &str) -> String {
 /// Every `"spec::..."`/`"cli::..."` string literal in the sources.
 fn regex_lite_codes(text: &str) -> Vec<String> {
     let mut codes = Vec::new();
-    for prefix in ["\"spec::", "\"cli::", "\"plan::", "\"dockerfile::", "\"lint::"] {
+    for prefix in ["\"spec::", "\"cli::", "\"plan::", "\"dockerfile::", "\"lint::", "\"build::"] {
         for (i, _) in text.match_indices(prefix) {
             let rest = &text[i + 1..];
             let end = rest.find('"').unwrap_or(0);

@@ -1,5 +1,6 @@
 //! The command line: clap types and the wiring of stages; the only place anyhow is used.
 
+mod build;
 mod check;
 mod dockerfiles;
 mod emit;
@@ -54,6 +55,16 @@ enum Command {
         /// The platform of the machine that builds (default: this machine's), e.g. linux/arm64.
         #[arg(long)]
         build_platform: Option<String>,
+    },
+    /// Build targets into OCI image layouts on disk (this version: inline images on scratch).
+    Build {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Targets or groups (default: `default`).
+        targets: Vec<String>,
+        /// Directory for the OCI layouts, one per target.
+        #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
+        output: String,
     },
     /// Write optimized Dockerfiles and a docker-bake.json for BuildKit (or buildah) to build.
     Emit {
@@ -144,6 +155,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
+        Command::Build { spec, targets, output } => build::run(&spec, &targets, &output),
         Command::Emit { spec, targets, output, fix, pin, engine } => {
             let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };
             emit::run(&spec, &targets, &output, options, pin)

@@ -25,6 +25,25 @@ impl Digest {
     }
 }
 
+impl Digest {
+    /// The sha256 digest of some bytes.
+    pub fn sha256(bytes: &[u8]) -> Digest {
+        use sha2::Digest as _;
+        Digest { algorithm: "sha256".into(), hex: hex(&sha2::Sha256::digest(bytes)) }
+    }
+}
+
+/// Lowercase hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.algorithm, self.hex)

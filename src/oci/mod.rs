@@ -1,6 +1,9 @@
-//! OCI registries and images: for now, resolving tags to digests (`emit --pin`); knows nothing
-//! of specs or plans.
+//! OCI images, layouts and registries: reproducible layers, image values, the on-disk layout,
+//! tag-to-digest resolution; knows nothing of specs or plans.
 
+pub mod image;
+pub mod layer;
+pub mod layout;
 mod resolve;
 
 pub use resolve::{RegistryError, Resolver};

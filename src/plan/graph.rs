@@ -9,7 +9,7 @@ use petgraph::graphmap::DiGraphMap;
 use sha2::{Digest as _, Sha256};
 
 use super::model::{Class, Node};
-use crate::ir::Platform;
+use crate::ir::{Platform, hex};
 use crate::source::Span;
 
 /// What defines a step; its hash is the step's content key.
@@ -51,16 +51,6 @@ pub struct Graph {
     /// Each node's parents, by index (the same edges as `depends_on`, without the id lookups).
     parents: Vec<Vec<usize>>,
     by_key: HashMap<Key, usize, BuildHasherDefault<DigestHasher>>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 impl Graph {

@@ -1,0 +1,45 @@
+//! `mpbake build`: builds targets into OCI layouts on disk (this version: inline images on
+//! scratch; see `exec`).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::{SpecArgs, planned, report};
+use crate::diag::Diagnostics;
+use crate::exec::{self, BuildError};
+
+pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<ExitCode> {
+    let p = planned::planned(args, names, None)?;
+    if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
+        return Ok(ExitCode::from(1));
+    }
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let cwd = std::env::current_dir()?;
+    for name in &p.targets {
+        let Some(target) = p.loaded.spec.targets.get(name) else { continue };
+        if p.dockerfiles.contains_key(name) {
+            eprintln!(
+                "mpbake: error: target `{name}` uses a Dockerfile; building Dockerfiles is not supported yet — `mpbake emit` writes them for BuildKit"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        let dest = Path::new(output).join(name);
+        match exec::build_inline(target, &cwd, &dest, epoch) {
+            Ok(built) => {
+                let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
+                println!("{name}  {}  {}  oci:{}", built.index.digest, platforms.join(","), built.layout.display());
+            }
+            Err(BuildError::Input(d)) => {
+                let mut diags = Diagnostics::default();
+                diags.push(d);
+                report(&diags, &p.loaded.sources);
+                return Ok(ExitCode::from(1));
+            }
+            Err(BuildError::Tool(message)) => {
+                eprintln!("mpbake: error: {message}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,135 @@
+//! Builds an inline-image target on `scratch`: one reproducible layer per platform holding that
+//! platform's selected files, a config from the target's metadata, a manifest per platform and
+//! an index over them, written to an OCI layout.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::ir::{BaseImage, FileSelection, Platform, Target};
+use crate::oci::image::{self, Config, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST};
+use crate::oci::layer::{self, LayerFile};
+use crate::oci::layout::Layout;
+
+/// Why a target did not build.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The input is wrong (a missing source file, an owner that is not numeric).
+    Input(Diagnostic),
+    /// Something this version cannot build yet, or the machine failed (I/O).
+    Tool(String),
+}
+
+/// A built target: its index and each platform's manifest.
+#[derive(Debug)]
+pub struct Built {
+    pub index: Descriptor,
+    pub manifests: Vec<Descriptor>,
+    pub layout: PathBuf,
+}
+
+fn io(context: &str) -> impl Fn(std::io::Error) -> BuildError + '_ {
+    move |e| BuildError::Tool(format!("{context}: {e}"))
+}
+
+/// Builds `target` into the OCI layout at `dest`; sources are read relative to `cwd` joined
+/// with the target's context; every timestamp is `epoch` (SOURCE_DATE_EPOCH).
+pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64) -> Result<Built, BuildError> {
+    let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
+    let platforms = if target.platforms.is_empty() { vec![Platform::host()] } else { target.platforms.clone() };
+    let context = cwd.join(target.context.as_deref().unwrap_or("."));
+    let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
+    let mut manifests = Vec::new();
+    for platform in &platforms {
+        let overrides = image.platform.get(&platform.to_string());
+        let from = overrides.and_then(|o| o.from.clone()).or_else(|| image.from.clone());
+        if from != Some(BaseImage::Scratch) {
+            return Err(BuildError::Tool(format!(
+                "target `{}`: building on a registry base image is not supported yet (only `from = \"scratch\"`); use `mpbake emit` and BuildKit meanwhile",
+                target.name
+            )));
+        }
+        let mut files: BTreeMap<&str, &FileSelection> = image.files.iter().map(|f| (f.dest.as_str(), f)).collect();
+        if let Some(o) = overrides {
+            files.extend(o.files.iter().map(|f| (f.dest.as_str(), f)));
+        }
+        let layer_files = files.values().map(|f| layer_file(f, platform, &context)).collect::<Result<Vec<_>, _>>()?;
+        let mut layers = Vec::new();
+        let mut diff_ids = Vec::new();
+        let mut history = Vec::new();
+        if !layer_files.is_empty() {
+            let written = layer::write(&layer_files, epoch.max(0) as u64).map_err(io("writing a layer"))?;
+            let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, written.digest.clone(), written.blob.len() as u64);
+            layout.blob(&descriptor, &written.blob).map_err(io("storing a layer"))?;
+            layers.push(descriptor);
+            diff_ids.push(written.diff_id);
+            history.push(format!("mpbake: per-arch files {}", files.keys().copied().collect::<Vec<_>>().join(" ")));
+        }
+        let mut labels = target.labels.clone();
+        if let Some(o) = overrides {
+            labels.extend(o.labels.clone());
+        }
+        let config = Config {
+            env: image.env.clone(),
+            entrypoint: image.entrypoint.clone(),
+            cmd: image.cmd.clone(),
+            workdir: image.workdir.clone(),
+            user: image.user.clone(),
+            labels,
+            exposed_ports: image.expose.clone(),
+        };
+        let config_bytes = image::config(platform, &config, &diff_ids, &history, epoch);
+        let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
+        layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
+        let manifest_bytes = image::manifest(&config_descriptor, &layers, &BTreeMap::new());
+        let mut manifest = Descriptor::of(MEDIA_MANIFEST, &manifest_bytes);
+        layout.blob(&manifest, &manifest_bytes).map_err(io("storing a manifest"))?;
+        manifest.platform = Some(platform.clone());
+        manifests.push(manifest);
+    }
+    let index_bytes = image::index(&manifests, &BTreeMap::new());
+    let mut index = Descriptor::of(MEDIA_INDEX, &index_bytes);
+    layout.blob(&index, &index_bytes).map_err(io("storing the index"))?;
+    if let Some(tag) = target.tags.first() {
+        index
+            .annotations
+            .insert("org.opencontainers.image.ref.name".into(), tag.rsplit_once(':').map_or(tag.as_str(), |(_, t)| t).to_string());
+    }
+    layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
+    Ok(Built { index, manifests, layout: dest.to_path_buf() })
+}
+
+/// One selected file: its bytes, its mode (the selection's, else the source's permission bits),
+/// its owner (numeric `uid[:gid]`, default root).
+fn layer_file(file: &FileSelection, platform: &Platform, context: &Path) -> Result<LayerFile, BuildError> {
+    let source = file.sources.get(&platform.to_string()).cloned().unwrap_or_default();
+    let path = context.join(&source);
+    let contents = std::fs::read(&path).map_err(|e| {
+        BuildError::Input(
+            Diagnostic::error("build::missing-source", format!("{platform}: cannot read `{source}` for `{}`: {e}", file.dest))
+                .with_label(file.span, format!("selected for {platform}"))
+                .with_help("the source is relative to the target's context (relative to the working directory, as in bake)"),
+        )
+    })?;
+    let mode = match file.mode {
+        Some(m) => m.0,
+        None => std::fs::metadata(&path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777).unwrap_or(0o644),
+    };
+    let (uid, gid) = match &file.owner {
+        None => (0, 0),
+        Some(owner) => {
+            let (u, g) = owner.split_once(':').unwrap_or((owner, owner));
+            match (u.parse::<u64>(), g.parse::<u64>()) {
+                (Ok(u), Ok(g)) => (u, g),
+                _ => {
+                    return Err(BuildError::Input(
+                        Diagnostic::error("build::owner", format!("owner `{owner}` is not numeric"))
+                            .with_label(file.span, "here")
+                            .with_help("a scratch image has no /etc/passwd: write owner = \"1000:1000\""),
+                    ));
+                }
+            }
+        }
+    };
+    Ok(LayerFile { path: file.dest.clone(), contents, mode, uid, gid })
+}

@@ -1,0 +1,143 @@
+//! Writes reproducible layers: a tar with sorted entries, fixed owners where asked and mtimes
+//! from SOURCE_DATE_EPOCH, gzip-compressed, with diff_id and digest computed in the same pass.
+
+use std::io::{self, Write};
+
+use flate2::{Compression, GzBuilder};
+use sha2::{Digest as _, Sha256};
+
+use crate::ir::{Digest, hex};
+
+/// One file to put into a layer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LayerFile {
+    /// Absolute path inside the image.
+    pub path: String,
+    pub contents: Vec<u8>,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+}
+
+/// A finished layer blob and its identities.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub blob: Vec<u8>,
+    /// sha256 of the uncompressed tar (the config's rootfs.diff_ids).
+    pub diff_id: Digest,
+    /// sha256 of the compressed blob (the manifest's layer digest).
+    pub digest: Digest,
+}
+
+/// Passes bytes through while hashing them.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes `files` (and their parent directories, mode 0755, root-owned) as one layer; entries
+/// are sorted by path and stamped with `mtime`, so equal inputs give equal digests.
+pub fn write(files: &[LayerFile], mtime: u64) -> io::Result<Layer> {
+    let mut sorted: Vec<&LayerFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut dirs: Vec<String> = Vec::new();
+    for f in &sorted {
+        let parts: Vec<&str> = f.path.trim_start_matches('/').split('/').collect();
+        for i in 1..parts.len() {
+            let dir = format!("{}/", parts[..i].join("/"));
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs.sort();
+    let gz = GzBuilder::new().mtime(0).write(Hashing { inner: Vec::new(), hasher: Sha256::new() }, Compression::new(6));
+    let mut tar = tar::Builder::new(Hashing { inner: gz, hasher: Sha256::new() });
+    tar.mode(tar::HeaderMode::Deterministic);
+    let mut entries: Vec<(String, Option<&LayerFile>)> = dirs.into_iter().map(|d| (d, None)).collect();
+    entries.extend(sorted.iter().map(|f| (f.path.trim_start_matches('/').to_string(), Some(*f))));
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, file) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_mtime(mtime);
+        match file {
+            None => {
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_mode(0o755);
+                header.set_uid(0);
+                header.set_gid(0);
+                header.set_size(0);
+                tar.append_data(&mut header, &path, io::empty())?;
+            }
+            Some(f) => {
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_mode(f.mode);
+                header.set_uid(f.uid);
+                header.set_gid(f.gid);
+                header.set_size(f.contents.len() as u64);
+                tar.append_data(&mut header, &path, f.contents.as_slice())?;
+            }
+        }
+    }
+    let tar_hashing = tar.into_inner()?;
+    let diff_id = hex(&tar_hashing.hasher.finalize());
+    let compressed = tar_hashing.inner.finish()?;
+    let digest = hex(&compressed.hasher.finalize());
+    Ok(Layer {
+        blob: compressed.inner,
+        diff_id: Digest { algorithm: "sha256".into(), hex: diff_id },
+        digest: Digest { algorithm: "sha256".into(), hex: digest },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, contents: &[u8]) -> LayerFile {
+        LayerFile { path: path.into(), contents: contents.to_vec(), mode: 0o755, uid: 0, gid: 0 }
+    }
+
+    #[test]
+    fn same_files_in_any_order_give_the_same_digests() {
+        let a = write(&[file("/usr/local/bin/x", b"x"), file("/etc/y", b"y")], 0).unwrap_or_else(|e| panic!("{e}"));
+        let b = write(&[file("/etc/y", b"y"), file("/usr/local/bin/x", b"x")], 0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((&a.diff_id, &a.digest), (&b.diff_id, &b.digest));
+        assert_eq!(a.digest, Digest::sha256(&a.blob));
+        let c = write(&[file("/etc/y", b"z")], 0).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(a.digest, c.digest);
+    }
+
+    #[test]
+    fn entries_are_sorted_with_parent_directories() {
+        let layer = write(&[file("/usr/local/bin/x", b"x"), file("/etc/y", b"y")], 1_700_000_000).unwrap_or_else(|e| panic!("{e}"));
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(layer.blob.as_slice()));
+        let entries: Vec<(String, u64, u32)> = archive
+            .entries()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+            .map(|e| {
+                (
+                    e.path().map(|p| p.display().to_string()).unwrap_or_default(),
+                    e.header().mtime().unwrap_or(0),
+                    e.header().mode().unwrap_or(0),
+                )
+            })
+            .collect();
+        let paths: Vec<&str> = entries.iter().map(|(p, _, _)| p.as_str()).collect();
+        assert_eq!(paths, ["etc/", "etc/y", "usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/x"]);
+        assert!(entries.iter().all(|(_, m, _)| *m == 1_700_000_000));
+    }
+}

@@ -1,0 +1,132 @@
+//! `mpbake build` of inline images on scratch: an OCI layout whose index lists every platform,
+//! each platform's layer holding exactly its selected files, reproducible digests, and a layout
+//! other OCI tools read (skopeo, when installed).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use common::{repo, run_in_env};
+use serde_json::Value;
+
+fn blob(layout: &Path, digest: &str) -> Vec<u8> {
+    let hex = digest.trim_start_matches("sha256:");
+    std::fs::read(layout.join("blobs/sha256").join(hex)).unwrap_or_else(|e| panic!("blob {digest}: {e}"))
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// path → contents of every regular file in a gzip layer.
+fn layer_files(bytes: &[u8]) -> BTreeMap<String, String> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut out = BTreeMap::new();
+    for mut entry in archive.entries().expect("tar").flatten() {
+        if entry.header().entry_type().is_file() {
+            let path = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+            let mut text = String::new();
+            let _ = entry.read_to_string(&mut text);
+            out.insert(path, text);
+        }
+    }
+    out
+}
+
+fn build(dir: &Path, env: &[(&str, &str)]) -> String {
+    let run = run_in_env(dir, &["build"], env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    run.stdout()
+}
+
+fn example() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("dir");
+    for entry in ["mpbake.hcl", "files/README", "files/motd-amd64.txt", "files/motd-arm64.txt", "files/motd-armv7.txt"] {
+        let to = dir.path().join(entry);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(repo().join("examples/scratch-files").join(entry), &to).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn scratch_images_hold_each_platforms_files() {
+    let dir = example();
+    build(dir.path(), &[]);
+    let layout = dir.path().join("mpbake-out/motd");
+    assert_eq!(std::fs::read_to_string(layout.join("oci-layout")).unwrap_or_default(), r#"{"imageLayoutVersion":"1.0.0"}"#);
+    let top = json(&std::fs::read(layout.join("index.json")).expect("index.json"));
+    let index_digest = top["manifests"][0]["digest"].as_str().unwrap_or_default().to_string();
+    assert_eq!(top["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"], "dev");
+    let index = json(&blob(&layout, &index_digest));
+    let manifests = index["manifests"].as_array().cloned().unwrap_or_default();
+    assert_eq!(manifests.len(), 3);
+    for m in manifests {
+        let (arch, variant) = (m["platform"]["architecture"].as_str().unwrap_or(""), m["platform"]["variant"].as_str().unwrap_or(""));
+        let manifest = json(&blob(&layout, m["digest"].as_str().unwrap_or("")));
+        let config = json(&blob(&layout, manifest["config"]["digest"].as_str().unwrap_or("")));
+        assert_eq!((config["architecture"].as_str(), config["os"].as_str()), (Some(arch), Some("linux")));
+        assert_eq!(config["variant"].as_str().unwrap_or(""), variant);
+        assert_eq!(config["config"]["Env"], serde_json::json!(["MOTD=/etc/motd"]));
+        let layers = manifest["layers"].as_array().cloned().unwrap_or_default();
+        assert_eq!(layers.len(), 1);
+        let layer = blob(&layout, layers[0]["digest"].as_str().unwrap_or(""));
+        let files = layer_files(&layer);
+        let expected_motd = format!("Built for linux/{arch}{}.\n", if variant.is_empty() { String::new() } else { format!("/{variant}") });
+        assert_eq!(files.get("etc/motd"), Some(&expected_motd), "{arch}{variant}: {files:?}");
+        assert_eq!(files.get("usr/share/motd/README").map(String::as_str), Some("The same file on every platform.\n"));
+        assert_eq!(files.len(), 2, "only the selected files: {files:?}");
+    }
+}
+
+#[test]
+fn builds_are_reproducible_and_honour_source_date_epoch() {
+    let (a, b) = (example(), example());
+    let first = build(a.path(), &[]);
+    let second = build(b.path(), &[]);
+    assert_eq!(first, second.replace(b.path().to_str().unwrap_or(""), a.path().to_str().unwrap_or("")), "same inputs, same digests");
+    let dated = build(a.path(), &[("SOURCE_DATE_EPOCH", "1700000000")]);
+    assert_ne!(first.split_whitespace().nth(1), dated.split_whitespace().nth(1), "the epoch is part of the image");
+}
+
+#[test]
+fn other_oci_tools_read_the_layout() {
+    if common_skopeo().is_none() {
+        assert!(std::env::var_os("CI").is_none(), "skopeo is installed by .ci/run");
+        println!("SKIP: skopeo not installed");
+        return;
+    }
+    let dir = example();
+    build(dir.path(), &[]);
+    let layout = format!("oci:{}", dir.path().join("mpbake-out/motd").display());
+    let out = std::process::Command::new("skopeo")
+        .args(["inspect", "--override-arch", "arm", "--override-variant", "v7", &layout])
+        .output()
+        .expect("skopeo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(v["Architecture"], "arm");
+    assert_eq!(v["Labels"]["org.opencontainers.image.title"], "motd");
+}
+
+fn common_skopeo() -> Option<()> {
+    std::process::Command::new("skopeo").arg("--version").output().ok().filter(|o| o.status.success()).map(|_| ())
+}
+
+#[test]
+fn missing_sources_are_input_errors_and_registry_bases_not_yet_supported() {
+    let dir = example();
+    std::fs::remove_file(dir.path().join("files/motd-arm64.txt")).expect("rm");
+    let run = run_in_env(dir.path(), &["build"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("build::missing-source") && run.stderr().contains("mpbake.hcl:16:8"), "{}", run.stderr());
+    let dir = example();
+    let spec =
+        std::fs::read_to_string(dir.path().join("mpbake.hcl")).unwrap_or_default().replace("\"scratch\"", "\"registry.example/base:1\"");
+    std::fs::write(dir.path().join("mpbake.hcl"), spec).expect("write");
+    let run = run_in_env(dir.path(), &["build"], &[]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("not supported yet"), "{}", run.stderr());
+}
