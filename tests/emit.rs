@@ -144,3 +144,17 @@ fn pin_fails_clearly_when_the_registry_is_unreachable() {
     assert!(run.stderr().contains(&format!("pinning 127.0.0.1:{port}/base:1")), "{}", run.stderr());
     assert!(!ws.path().join("out").exists(), "nothing is written when pinning fails");
 }
+
+#[test]
+fn dockerignore_patterns_key_context_copies_and_travel_with_the_emitted_dockerfile() {
+    let ws = Workspace::with(&[("Dockerfile", "FROM alpine\nCOPY . /src\n"), ("docker-bake.hcl", "target \"default\" {}\n")]);
+    let copy_key = |ws: &Workspace| {
+        plan(ws, &[])["nodes"].as_array().and_then(|n| n.iter().find(|n| n["op"] == "COPY . /src").map(|n| n["key"].clone()))
+    };
+    let before = copy_key(&ws);
+    ws.write(".dockerignore", "# build output\nout/\n\n*.md\n");
+    let after = copy_key(&ws);
+    assert!(before.is_some() && before != after, "the ignore patterns are part of the COPY's key");
+    assert_eq!(ws.run(&["emit", "-o", "out"], &[]).code(), 0);
+    assert_eq!(std::fs::read_to_string(ws.path().join("out/default.Dockerfile.dockerignore")).unwrap_or_default(), "out/\n*.md\n");
+}

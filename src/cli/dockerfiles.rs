@@ -37,10 +37,10 @@ pub fn load(spec: &Spec, names: &[String], sources: &mut SourceMap, diags: &mut 
         if is_inline(target) {
             continue;
         }
+        let context = target.context.as_deref().unwrap_or(".");
         let (display, text) = match &target.dockerfile_inline {
             Some(text) => (format!("{name}:dockerfile-inline"), text.clone()),
             None => {
-                let context = target.context.as_deref().unwrap_or(".");
                 let file = target.dockerfile.as_deref().filter(|d| !d.is_empty()).unwrap_or("Dockerfile");
                 let path = if Path::new(file).is_absolute() || context == "." {
                     Path::new(file).to_path_buf()
@@ -58,13 +58,22 @@ pub fn load(spec: &Spec, names: &[String], sources: &mut SourceMap, diags: &mut 
                 }
             }
         };
-        let id = sources.add(display, text);
+        let id = sources.add(display.clone(), text);
         match dockerfile::parse(id, &sources.file(id).text.clone()) {
-            Ok(df) => {
+            Ok(mut df) => {
+                df.ignore = ignore_patterns(&display, context);
                 out.insert(name, df);
             }
             Err(d) => diags.push(d),
         }
     }
     out
+}
+
+/// BuildKit's ignore file: `DOCKERFILE.dockerignore` beside the Dockerfile, else the context's
+/// `.dockerignore`; patterns without comments and blank lines.
+fn ignore_patterns(dockerfile: &str, context: &str) -> Vec<String> {
+    let candidates = [format!("{dockerfile}.dockerignore"), Path::new(context).join(".dockerignore").display().to_string()];
+    let Some(text) = candidates.iter().find_map(|p| std::fs::read_to_string(p).ok()) else { return Vec::new() };
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect()
 }

@@ -43,6 +43,11 @@ pub fn run(args: &SpecArgs, names: &[String], out_dir: &str, mut options: emit::
     for (name, target) in &emission.targets {
         let path = out.join(&target.file);
         std::fs::write(&path, &target.text).with_context(|| format!("writing {}", path.display()))?;
+        if let Some(ignore) = &target.dockerignore {
+            // BuildKit reads DOCKERFILE.dockerignore beside the Dockerfile before the context's
+            let ignore_path = out.join(format!("{}.dockerignore", target.file));
+            std::fs::write(&ignore_path, ignore).with_context(|| format!("writing {}", ignore_path.display()))?;
+        }
         eprintln!("{name}: wrote {}", path.display());
         for change in &target.changes {
             eprintln!("  - {change}");

@@ -27,6 +27,8 @@ pub struct Options {
 pub struct EmittedTarget {
     pub file: String,
     pub text: String,
+    /// `FILE.dockerignore` contents, when the context has ignore patterns.
+    pub dockerignore: Option<String>,
     pub changes: Vec<String>,
 }
 
@@ -63,7 +65,9 @@ pub fn emit(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &[
             name.clone(),
             Target { dockerfile: Some(dockerfile_path), dockerfile_inline: None, target: None, image: None, ..target.clone() },
         );
-        emitted.insert(name.clone(), EmittedTarget { file, text: result.text, changes: result.changes });
+        let dockerignore =
+            dockerfiles.get(name).filter(|df| !df.ignore.is_empty()).map(|df| df.ignore.iter().map(|p| format!("{p}\n")).collect());
+        emitted.insert(name.clone(), EmittedTarget { file, text: result.text, dockerignore, changes: result.changes });
     }
     // bake builds the `default` group, or the target named `default` when there is no such group
     let mut groups = BTreeMap::new();

@@ -10,6 +10,9 @@ pub struct Dockerfile {
     pub stages: Vec<Stage>,
     /// Lint ids listed in `# check=skip=ID,ID`.
     pub skip_checks: Vec<String>,
+    /// The context's ignore patterns (`.dockerignore`, or `NAME.dockerignore` beside the
+    /// Dockerfile, which wins, as in BuildKit); comments and blank lines dropped.
+    pub ignore: Vec<String>,
 }
 
 impl Dockerfile {

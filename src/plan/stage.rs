@@ -212,6 +212,9 @@ impl Builder<'_> {
                         }
                         None => {
                             inputs.push(format!("context:{}", target.context.as_deref().unwrap_or(".")));
+                            if !df.ignore.is_empty() {
+                                inputs.push(format!("ignore:{:?}", df.ignore));
+                            }
                             String::new()
                         }
                     };

@@ -3,11 +3,8 @@
 use crate::frontend::value::Value;
 
 use super::{FnError, FnResult, str_arg};
+use crate::ir::hex;
 use sha2::Digest as _;
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 pub(crate) fn md5(args: &[Value]) -> FnResult {
     Ok(Value::String(hex(&md5::Md5::digest(str_arg(args, 0)?.as_bytes()))))
