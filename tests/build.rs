@@ -116,17 +116,18 @@ fn common_skopeo() -> Option<()> {
 }
 
 #[test]
-fn missing_sources_are_input_errors_and_registry_bases_not_yet_supported() {
+fn missing_sources_are_input_errors_and_unreachable_registries_tool_errors() {
     let dir = example();
     std::fs::remove_file(dir.path().join("files/motd-arm64.txt")).expect("rm");
     let run = run_in_env(dir.path(), &["build"], &[]);
     assert_eq!(run.code(), 1);
     assert!(run.stderr().contains("build::missing-source") && run.stderr().contains("mpbake.hcl:16:8"), "{}", run.stderr());
     let dir = example();
-    let spec =
-        std::fs::read_to_string(dir.path().join("mpbake.hcl")).unwrap_or_default().replace("\"scratch\"", "\"registry.example/base:1\"");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
+    let base = format!("\"127.0.0.1:{port}/base:1\"");
+    let spec = std::fs::read_to_string(dir.path().join("mpbake.hcl")).unwrap_or_default().replace("\"scratch\"", &base);
     std::fs::write(dir.path().join("mpbake.hcl"), spec).expect("write");
     let run = run_in_env(dir.path(), &["build"], &[]);
-    assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("not supported yet"), "{}", run.stderr());
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains(&format!("127.0.0.1:{port}/base:1")), "{}", run.stderr());
 }

@@ -14,7 +14,7 @@ use harness::engines::{Buildah, Dockerd};
 use harness::registry::Registry;
 use harness::{elf, ensure_binfmt, images, require, run, stdout};
 
-const TOOLS: &[&str] = &["docker-registry", "buildah", "dockerd", "/usr/bin/docker", "qemu-aarch64-static", "apt-get", "dpkg"];
+const TOOLS: &[&str] = &["docker-registry", "buildah", "dockerd", "/usr/bin/docker", "skopeo", "qemu-aarch64-static", "apt-get", "dpkg"];
 const PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64"];
 
 /// `mpbake emit --pin`: every base image pinned to the digest the test registry serves.
@@ -76,6 +76,45 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
         );
         let bytes = dockerd.file(&tag, "/usr/local/bin/xxx", files.path());
         assert_eq!(elf::machine(&bytes), Some(elf::expected(arch)), "BuildKit {arch} image holds the wrong binary");
+    }
+
+    // mpbake's own build of the same spec: the busybox base layers by reference, one layer with
+    // the platform's binary, readable by skopeo and runnable in dockerd
+    let built = common::run_in_env(per_arch.path(), &["build", "-o", "built"], &[("REGISTRY", &registry.host())]);
+    assert_eq!(built.code(), 0, "mpbake build failed:\n{}", built.stderr());
+    let layout = format!("oci:{}", per_arch.path().join("built/xxx").display());
+    for (arch, _) in &busybox {
+        let inspected = stdout(Command::new("skopeo").args(["inspect", "--override-arch", arch, &layout]));
+        let v: serde_json::Value = serde_json::from_str(&inspected).unwrap_or_default();
+        assert_eq!(v["Architecture"].as_str(), Some(arch.as_str()));
+        assert_eq!(v["Layers"].as_array().map(Vec::len), Some(2), "busybox's layer and the selection's: {v}");
+        let sock = dockerd.socket();
+        run(Command::new("skopeo").args([
+            "copy",
+            "--override-arch",
+            arch,
+            "--dest-daemon-host",
+            &format!("unix://{}", sock.display()),
+            &layout,
+            &format!("docker-daemon:xxx-mpbake:{arch}"),
+        ]));
+        // the payload is busybox, which picks its applet by name: run it as `busybox`
+        let script = "cp /usr/local/bin/xxx /busybox && /busybox echo built by mpbake";
+        let image = format!("xxx-mpbake:{arch}");
+        let printed = stdout(dockerd.docker().args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--platform",
+            &format!("linux/{arch}"),
+            "--entrypoint",
+            "/bin/sh",
+            &image,
+            "-c",
+            script,
+        ]));
+        assert_eq!(printed, "built by mpbake", "{arch}: the selected binary runs in the image mpbake built");
     }
 
     // the Go hello: a cross-compiling builder on the build platform, one binary per platform

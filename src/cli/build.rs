@@ -1,5 +1,5 @@
-//! `mpbake build`: builds targets into OCI layouts on disk (this version: inline images on
-//! scratch; see `exec`).
+//! `mpbake build`: builds targets into OCI layouts on disk (this version: inline images, on
+//! scratch or a registry base; see `exec`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,6 +15,18 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<Ex
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let cwd = std::env::current_dir()?;
+    let hosts: Vec<String> = p
+        .targets
+        .iter()
+        .filter_map(|n| p.loaded.spec.targets.get(n))
+        .filter_map(|t| t.image.as_ref())
+        .flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref())))
+        .filter_map(|b| match b {
+            crate::ir::BaseImage::Image(r) => Some(r.registry.clone()),
+            crate::ir::BaseImage::Scratch => None,
+        })
+        .collect();
+    let registry = if hosts.is_empty() { None } else { Some(crate::oci::Registry::new(&hosts, &[])?) };
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
         if p.dockerfiles.contains_key(name) {
@@ -24,7 +36,7 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<Ex
             return Ok(ExitCode::from(2));
         }
         let dest = Path::new(output).join(name);
-        match exec::build_inline(target, &cwd, &dest, epoch) {
+        match exec::build_inline(target, &cwd, &dest, epoch, registry.as_ref()) {
             Ok(built) => {
                 let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
                 println!("{name}  {}  {}  oci:{}", built.index.digest, platforms.join(","), built.layout.display());

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use super::{SpecArgs, planned, report};
 use crate::emit;
 use crate::ir::ImageRef;
-use crate::oci::Resolver;
+use crate::oci::Registry;
 use crate::plan::Plan;
 
 /// Resolves every base image the plan uses to the digest its registry serves now.
@@ -19,7 +19,7 @@ fn pins(plan: &Plan) -> anyhow::Result<BTreeMap<String, String>> {
     references.dedup();
     let parsed: Vec<(&str, ImageRef)> = references.iter().filter_map(|r| ImageRef::parse(r).ok().map(|i| (*r, i))).collect();
     let hosts: Vec<String> = parsed.iter().map(|(_, i)| i.registry.clone()).collect();
-    let resolver = Resolver::new(&hosts, &[])?;
+    let resolver = Registry::new(&hosts, &[])?;
     let mut pins = BTreeMap::new();
     for (text, image) in parsed.into_iter().filter(|(_, i)| i.digest.is_none()) {
         let digest = resolver.digest(&image).with_context(|| format!("pinning {text}"))?;

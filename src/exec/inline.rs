@@ -10,6 +10,7 @@ use crate::ir::{BaseImage, FileSelection, Platform, Target};
 use crate::oci::image::{self, Config, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST};
 use crate::oci::layer::{self, LayerFile};
 use crate::oci::layout::Layout;
+use crate::oci::{Registry, pull};
 
 /// Why a target did not build.
 #[derive(Debug)]
@@ -33,8 +34,9 @@ fn io(context: &str) -> impl Fn(std::io::Error) -> BuildError + '_ {
 }
 
 /// Builds `target` into the OCI layout at `dest`; sources are read relative to `cwd` joined
-/// with the target's context; every timestamp is `epoch` (SOURCE_DATE_EPOCH).
-pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64) -> Result<Built, BuildError> {
+/// with the target's context; every timestamp is `epoch` (SOURCE_DATE_EPOCH); base images come
+/// from `registry` (their layers are copied into the layout, never unpacked).
+pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, registry: Option<&Registry>) -> Result<Built, BuildError> {
     let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
     let platforms = if target.platforms.is_empty() { vec![Platform::host()] } else { target.platforms.clone() };
     let context = cwd.join(target.context.as_deref().unwrap_or("."));
@@ -43,18 +45,26 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64) -> Res
     for platform in &platforms {
         let overrides = image.platform.get(&platform.to_string());
         let from = overrides.and_then(|o| o.from.clone()).or_else(|| image.from.clone());
-        if from != Some(BaseImage::Scratch) {
-            return Err(BuildError::Tool(format!(
-                "target `{}`: building on a registry base image is not supported yet (only `from = \"scratch\"`); use `mpbake emit` and BuildKit meanwhile",
-                target.name
-            )));
-        }
+        let base = match from {
+            Some(BaseImage::Image(reference)) => {
+                let registry = registry.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
+                let pulled = pull::pull(registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
+                for layer in &pulled.layers {
+                    if !layout.has(&layer.digest) {
+                        let bytes = registry.blob(&reference, &layer.digest).map_err(|e| BuildError::Tool(e.to_string()))?;
+                        layout.blob(layer, &bytes).map_err(io("storing a base layer"))?;
+                    }
+                }
+                Some(pulled)
+            }
+            _ => None,
+        };
         let mut files: BTreeMap<&str, &FileSelection> = image.files.iter().map(|f| (f.dest.as_str(), f)).collect();
         if let Some(o) = overrides {
             files.extend(o.files.iter().map(|f| (f.dest.as_str(), f)));
         }
         let layer_files = files.values().map(|f| layer_file(f, platform, &context)).collect::<Result<Vec<_>, _>>()?;
-        let mut layers = Vec::new();
+        let mut layers = base.as_ref().map(|b| b.layers.clone()).unwrap_or_default();
         let mut diff_ids = Vec::new();
         let mut history = Vec::new();
         if !layer_files.is_empty() {
@@ -78,7 +88,10 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64) -> Res
             labels,
             exposed_ports: image.expose.clone(),
         };
-        let config_bytes = image::config(platform, &config, &diff_ids, &history, epoch);
+        let config_bytes = match &base {
+            Some(b) => image::config_on(&b.config, &config, &diff_ids, &history, epoch),
+            None => image::config(platform, &config, &diff_ids, &history, epoch),
+        };
         let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
         layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
         let manifest_bytes = image::manifest(&config_descriptor, &layers, &BTreeMap::new());

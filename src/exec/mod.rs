@@ -1,6 +1,6 @@
-//! Executes targets into OCI images. This first slice builds inline images on `scratch` —
-//! per-arch file selections and metadata, no RUN — into an OCI layout; base images from
-//! registries, Dockerfile stages and RUN in runc are the next steps (issue: execute plans).
+//! Executes targets into OCI images. This first slice builds inline images — per-arch file
+//! selections and metadata on `scratch` or a registry base, no RUN — into an OCI layout;
+//! Dockerfile stages, RUN in runc and the content store are the next steps.
 
 mod inline;
 

@@ -111,6 +111,56 @@ pub fn config(platform: &Platform, config: &Config, diff_ids: &[Digest], history
     serde_json::to_vec(&c).unwrap_or_default()
 }
 
+/// The config of an image built on `base` (a pulled config): the base's runtime config with
+/// ours over it (env and labels by key, ports added, the rest replaced where we set it; a new
+/// entrypoint clears the base's cmd, as in Dockerfiles), our layers and history appended.
+pub fn config_on(base: &Json, ours: &Config, diff_ids: &[Digest], history: &[String], created: i64) -> Vec<u8> {
+    let mut c = base.clone();
+    let created = rfc3339(created);
+    let runtime = &mut c["config"];
+    if !runtime.is_object() {
+        *runtime = json!({});
+    }
+    let mut env: Vec<String> = runtime["Env"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+    for (k, v) in &ours.env {
+        env.retain(|e| e.split_once('=').map_or(e.as_str(), |(n, _)| n) != k);
+        env.push(format!("{k}={v}"));
+    }
+    if !env.is_empty() {
+        runtime["Env"] = json!(env);
+    }
+    if let Some(e) = &ours.entrypoint {
+        runtime["Entrypoint"] = json!(e);
+        if ours.cmd.is_none() {
+            runtime["Cmd"] = Json::Null;
+        }
+    }
+    if let Some(cmd) = &ours.cmd {
+        runtime["Cmd"] = json!(cmd);
+    }
+    if let Some(w) = &ours.workdir {
+        runtime["WorkingDir"] = json!(w);
+    }
+    if let Some(u) = &ours.user {
+        runtime["User"] = json!(u);
+    }
+    for (k, v) in &ours.labels {
+        runtime["Labels"][k] = json!(v);
+    }
+    for p in &ours.exposed_ports {
+        let port = if p.contains('/') { p.clone() } else { format!("{p}/tcp") };
+        runtime["ExposedPorts"][port] = json!({});
+    }
+    c["created"] = json!(created);
+    let mut ids: Vec<Json> = c["rootfs"]["diff_ids"].as_array().cloned().unwrap_or_default();
+    ids.extend(diff_ids.iter().map(|d| json!(d.to_string())));
+    c["rootfs"] = json!({"type": "layers", "diff_ids": ids});
+    let mut hist: Vec<Json> = c["history"].as_array().cloned().unwrap_or_default();
+    hist.extend(history.iter().map(|h| json!({"created": created, "created_by": h})));
+    c["history"] = json!(hist);
+    serde_json::to_vec(&c).unwrap_or_default()
+}
+
 /// An image manifest.
 pub fn manifest(config: &Descriptor, layers: &[Descriptor], annotations: &BTreeMap<String, String>) -> Vec<u8> {
     let mut m = json!({

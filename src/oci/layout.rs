@@ -19,6 +19,11 @@ impl Layout {
         Ok(Layout { dir: dir.to_path_buf() })
     }
 
+    /// Whether a blob is already stored.
+    pub fn has(&self, digest: &crate::ir::Digest) -> bool {
+        self.dir.join("blobs").join(&digest.algorithm).join(&digest.hex).is_file()
+    }
+
     /// Stores a blob (skipped when present: blobs are content-addressed).
     pub fn blob(&self, descriptor: &Descriptor, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.dir.join("blobs").join(&descriptor.digest.algorithm).join(&descriptor.digest.hex);

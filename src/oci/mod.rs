@@ -4,6 +4,7 @@
 pub mod image;
 pub mod layer;
 pub mod layout;
-mod resolve;
+pub mod pull;
+mod registry;
 
-pub use resolve::{RegistryError, Resolver};
+pub use registry::{Registry, RegistryError};

@@ -121,6 +121,11 @@ impl Dockerd {
         d
     }
 
+    /// The daemon's API socket.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("sock")
+    }
+
     /// The Docker CLI (Debian's, not the client-only one in /usr/local/bin) against this daemon.
     pub fn docker(&self) -> Command {
         let mut c = Command::new("/usr/bin/docker");

@@ -1,12 +1,16 @@
-//! Resolves image references to the digest a registry serves for them (the index for
-//! multi-platform images), with oci-client over rustls; plain HTTP only for loopback registries
-//! and those named insecure; a few retries with backoff for transient failures.
+//! Reads from registries with oci-client over rustls: the digest a reference resolves to, one
+//! platform's manifest and config, blobs (digest-verified). Plain HTTP only for loopback
+//! registries and those named insecure; a few retries with backoff for transient failures.
 
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
+use std::future::Future;
+use std::pin::Pin;
+
+use super::image::{MEDIA_INDEX, MEDIA_MANIFEST};
 
 use crate::ir::{Digest, ImageRef};
 
@@ -20,12 +24,14 @@ pub enum RegistryError {
 }
 
 /// A registry client for digest lookups.
-pub struct Resolver {
+pub struct Registry {
     client: Client,
     runtime: tokio::runtime::Runtime,
 }
 
 const ATTEMPTS: u32 = 3;
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
 /// Whether a registry host is on this machine (`127.0.0.1:5000`, `localhost:5000`, `[::1]:5000`).
 pub fn is_loopback(host: &str) -> bool {
@@ -33,10 +39,10 @@ pub fn is_loopback(host: &str) -> bool {
     matches!(name, "localhost" | "127.0.0.1" | "[::1]") || name.starts_with("127.")
 }
 
-impl Resolver {
+impl Registry {
     /// A client that speaks plain HTTP to `insecure` hosts and to the loopback hosts among
     /// `hosts`, HTTPS to every other.
-    pub fn new(hosts: &[String], insecure: &[String]) -> Result<Resolver, RegistryError> {
+    pub fn new(hosts: &[String], insecure: &[String]) -> Result<Registry, RegistryError> {
         // one crypto provider for rustls (ring); installing twice is harmless
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http: Vec<String> = hosts.iter().filter(|h| is_loopback(h)).chain(insecure).cloned().collect();
@@ -49,11 +55,15 @@ impl Resolver {
         let client = Client::try_from(config).map_err(|e| RegistryError::Client(e.to_string()))?;
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| RegistryError::Client(e.to_string()))?;
-        Ok(Resolver { client, runtime })
+        Ok(Registry { client, runtime })
     }
 
-    /// The digest the registry serves for `image` (its index, for a multi-platform image).
-    pub fn digest(&self, image: &ImageRef) -> Result<Digest, RegistryError> {
+    /// Runs a registry call with retries; errors name the reference.
+    fn retry<T>(
+        &self,
+        image: &ImageRef,
+        call: impl for<'a> Fn(&'a Client, &'a Reference) -> Pin<Box<dyn Future<Output = oci_client::errors::Result<T>> + 'a>>,
+    ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
         let mut last = String::new();
@@ -61,12 +71,46 @@ impl Resolver {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(200 << attempt));
             }
-            match self.runtime.block_on(self.client.fetch_manifest_digest(&reference, &RegistryAuth::Anonymous)) {
-                Ok(digest) => return Digest::parse(&digest).map_err(failed),
+            match self.runtime.block_on(call(&self.client, &reference)) {
+                Ok(value) => return Ok(value),
                 Err(e) => last = e.to_string(),
             }
         }
         Err(failed(format!("{last} (after {ATTEMPTS} attempts)")))
+    }
+
+    /// The digest the registry serves for `image` (its index, for a multi-platform image).
+    pub fn digest(&self, image: &ImageRef) -> Result<Digest, RegistryError> {
+        let digest = self.retry(image, |c, r| Box::pin(c.fetch_manifest_digest(r, &RegistryAuth::Anonymous)))?;
+        Digest::parse(&digest).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })
+    }
+
+    /// The raw manifest (or index) bytes `image` resolves to, and their digest.
+    pub fn manifest(&self, image: &ImageRef) -> Result<(Vec<u8>, Digest), RegistryError> {
+        const ACCEPTED: &[&str] = &[MEDIA_INDEX, MEDIA_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST];
+        let (bytes, _) = self.retry(image, |c, r| Box::pin(c.pull_manifest_raw(r, &RegistryAuth::Anonymous, ACCEPTED)))?;
+        let digest = Digest::sha256(&bytes);
+        Ok((bytes.to_vec(), digest))
+    }
+
+    /// A blob of `image`'s repository, checked against its digest.
+    pub fn blob(&self, image: &ImageRef, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
+        let text = digest.to_string();
+        let bytes: Vec<u8> = self.retry(image, |c, r| {
+            let text = text.clone();
+            Box::pin(async move {
+                let mut out: Vec<u8> = Vec::new();
+                c.pull_blob(r, text.as_str(), &mut out).await?;
+                Ok::<Vec<u8>, oci_client::errors::OciDistributionError>(out)
+            })
+        })?;
+        if Digest::sha256(&bytes) != *digest {
+            return Err(RegistryError::Resolve {
+                reference: image.to_string(),
+                message: format!("blob {digest} does not match its digest"),
+            });
+        }
+        Ok(bytes)
     }
 }
 
@@ -87,7 +131,7 @@ mod tests {
     fn unreachable_registries_are_errors_not_panics() {
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(9);
         let host = format!("127.0.0.1:{port}");
-        let resolver = Resolver::new(std::slice::from_ref(&host), &[]).unwrap_or_else(|e| panic!("{e}"));
+        let resolver = Registry::new(std::slice::from_ref(&host), &[]).unwrap_or_else(|e| panic!("{e}"));
         let image = ImageRef::parse(&format!("{host}/nothing:1")).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(resolver.digest(&image), Err(RegistryError::Resolve { .. })));
     }
