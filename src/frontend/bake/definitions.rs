@@ -213,14 +213,15 @@ fn param_name(expr: &Expr) -> Option<String> {
 }
 
 /// Warns about attributes and blocks a block does not take.
-fn check_attrs(block: &Block, attrs: &[&str], blocks: &[&str], diags: &mut Diagnostics) {
+pub(super) fn check_attrs(block: &Block, attrs: &[&str], blocks: &[&str], diags: &mut Diagnostics) {
     for attr in &block.body.attrs {
         if !attrs.contains(&attr.name.as_str()) {
-            let help = did_you_mean(&attr.name, attrs.iter().copied()).map(|s| format!("did you mean `{s}`?"));
+            let help = did_you_mean(&attr.name, attrs.iter().copied())
+                .map_or_else(|| format!("`{}` blocks take {}", block.kind, attrs.join(", ")), |s| format!("did you mean `{s}`?"));
             diags.push(
                 Diagnostic::warning("spec::unknown-attribute", format!("`{}` blocks have no attribute `{}`", block.kind, attr.name))
                     .with_label(attr.name_span, "ignored")
-                    .with_help_opt(help),
+                    .with_help(help),
             );
         }
     }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::context::Context;
 use super::convert;
+use super::definitions::check_attrs;
 use super::schema::IMAGE_ATTRS;
 use super::targets::{Field, RawTarget, ScopedBlock};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -103,19 +104,6 @@ fn platform_locals(locals: &[(String, Value)], p: &Platform) -> Vec<(String, Val
     out
 }
 
-fn check_attrs(block: &Block, allowed: &[&str], diags: &mut Diagnostics) {
-    for attr in &block.body.attrs {
-        if !allowed.contains(&attr.name.as_str()) {
-            let help = crate::diag::did_you_mean(&attr.name, allowed.iter().copied()).map(|s| format!("did you mean `{s}`?"));
-            diags.push(
-                Diagnostic::warning("spec::unknown-attribute", format!("`{}` blocks have no attribute `{}`", block.kind, attr.name))
-                    .with_label(attr.name_span, "ignored")
-                    .with_help_opt(help.or_else(|| Some(format!("`{}` blocks take {}", block.kind, allowed.join(", "))))),
-            );
-        }
-    }
-}
-
 /// A `file "DEST" { source = TEMPLATE, select = { PLATFORM = SOURCE }, mode, owner }` block,
 /// resolved to one source per platform (table entries win over the template).
 fn file_selection(
@@ -125,7 +113,7 @@ fn file_selection(
     platforms: &Platforms,
     diags: &mut Diagnostics,
 ) -> Option<FileSelection> {
-    check_attrs(block, &["source", "select", "mode", "owner"], diags);
+    check_attrs(block, &["source", "select", "mode", "owner"], &[], diags);
     let dest = block.name().to_string();
     if !dest.starts_with('/') {
         diags.push(
@@ -247,7 +235,7 @@ fn platform_override(
     diags: &mut Diagnostics,
 ) {
     let block = &scoped.block;
-    check_attrs(block, &["args", "labels", "from"], diags);
+    check_attrs(block, &["args", "labels", "from"], &["file"], diags);
     let platform = match Platform::parse(block.name()) {
         Ok(p) => p,
         Err(e) => {
