@@ -131,3 +131,15 @@ fn missing_sources_are_input_errors_and_unreachable_registries_tool_errors() {
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains(&format!("127.0.0.1:{port}/base:1")), "{}", run.stderr());
 }
+
+#[test]
+fn metadata_file_names_the_digests() {
+    let dir = example();
+    let run = run_in_env(dir.path(), &["build", "--metadata-file", "meta.json"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let meta = json(&std::fs::read(dir.path().join("meta.json")).expect("meta.json"));
+    let digest = meta["motd"]["containerimage.digest"].as_str().unwrap_or("").to_string();
+    assert!(run.stdout().contains(&digest) && digest.starts_with("sha256:"), "{meta}");
+    assert_eq!(meta["motd"]["image.name"], "registry.example/motd:dev");
+    assert_eq!(meta["motd"]["mpbake.platforms"].as_object().map(|m| m.len()), Some(3));
+}

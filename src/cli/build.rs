@@ -2,13 +2,15 @@
 //! scratch or a registry base; see `exec`).
 
 use std::path::Path;
+
+use anyhow::Context as _;
 use std::process::ExitCode;
 
 use super::{SpecArgs, planned, report};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError};
 
-pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Option<&str>) -> anyhow::Result<ExitCode> {
     let p = planned::planned(args, names, None)?;
     if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
         return Ok(ExitCode::from(1));
@@ -27,6 +29,7 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<Ex
         })
         .collect();
     let registry = if hosts.is_empty() { None } else { Some(crate::oci::Registry::new(&hosts, &[])?) };
+    let mut metadata = serde_json::Map::new();
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
         if p.dockerfiles.contains_key(name) {
@@ -40,6 +43,7 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<Ex
             Ok(built) => {
                 let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
                 println!("{name}  {}  {}  oci:{}", built.index.digest, platforms.join(","), built.layout.display());
+                metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
             }
             Err(BuildError::Input(d)) => {
                 let mut diags = Diagnostics::default();
@@ -53,5 +57,24 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str) -> anyhow::Result<Ex
             }
         }
     }
+    if let Some(file) = metadata_file {
+        std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&metadata)?)).with_context(|| format!("writing {file}"))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// bake's `--metadata-file` keys for an image, plus mpbake's per-platform manifests and layout.
+fn metadata_entry(built: &exec::Built, tags: &[String]) -> serde_json::Value {
+    let platforms: serde_json::Map<String, serde_json::Value> = built
+        .manifests
+        .iter()
+        .filter_map(|m| m.platform.as_ref().map(|p| (p.to_string(), serde_json::json!(m.digest.to_string()))))
+        .collect();
+    serde_json::json!({
+        "containerimage.digest": built.index.digest.to_string(),
+        "containerimage.descriptor": {"mediaType": built.index.media_type, "digest": built.index.digest.to_string(), "size": built.index.size},
+        "image.name": tags.join(","),
+        "mpbake.platforms": platforms,
+        "mpbake.layout": built.layout.display().to_string(),
+    })
 }

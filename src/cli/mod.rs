@@ -65,6 +65,9 @@ enum Command {
         /// Directory for the OCI layouts, one per target.
         #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
         output: String,
+        /// Write JSON per target (index digest and descriptor, tags, per-platform manifests), like bake's.
+        #[arg(long)]
+        metadata_file: Option<String>,
     },
     /// Write optimized Dockerfiles and a docker-bake.json for BuildKit (or buildah) to build.
     Emit {
@@ -155,7 +158,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
-        Command::Build { spec, targets, output } => build::run(&spec, &targets, &output),
+        Command::Build { spec, targets, output, metadata_file } => build::run(&spec, &targets, &output, metadata_file.as_deref()),
         Command::Emit { spec, targets, output, fix, pin, engine } => {
             let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };
             emit::run(&spec, &targets, &output, options, pin)
