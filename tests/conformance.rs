@@ -80,8 +80,19 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
 
     // mpbake's own build of the same spec: the busybox base layers by reference, one layer with
     // the platform's binary, readable by skopeo and runnable in dockerd
-    let built = common::run_in_env(per_arch.path(), &["build", "-o", "built"], &[("REGISTRY", &registry.host())]);
+    let cache = tempfile::tempdir().expect("cache dir");
+    let env = [("REGISTRY", registry.host()), ("MPBAKE_CACHE_DIR", cache.path().display().to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let built = common::run_in_env(per_arch.path(), &["build", "-o", "built"], &env);
     assert_eq!(built.code(), 0, "mpbake build failed:\n{}", built.stderr());
+    let du = common::run_in_env(per_arch.path(), &["cache", "du"], &env).stdout();
+    assert!(du.contains("2 blobs"), "each platform's busybox layer is in the content store: {du}");
+    let again = common::run_in_env(per_arch.path(), &["build", "-o", "built-again"], &env);
+    assert_eq!(
+        again.stdout().split_whitespace().nth(1),
+        built.stdout().split_whitespace().nth(1),
+        "a rebuild from the store gives the same index"
+    );
     let layout = format!("oci:{}", per_arch.path().join("built/xxx").display());
     for (arch, _) in &busybox {
         let inspected = stdout(Command::new("skopeo").args(["inspect", "--override-arch", arch, &layout]));

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use super::{SpecArgs, planned, report};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError};
+use crate::oci::store::Store;
 
 pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Option<&str>) -> anyhow::Result<ExitCode> {
     let p = planned::planned(args, names, None)?;
@@ -28,7 +29,14 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
             crate::ir::BaseImage::Scratch => None,
         })
         .collect();
-    let registry = if hosts.is_empty() { None } else { Some(crate::oci::Registry::new(&hosts, &[])?) };
+    let bases = match hosts.is_empty() {
+        true => None,
+        false => {
+            let root = Store::default_root();
+            let store = Store::open(&root).with_context(|| format!("opening the content store {}", root.display()))?;
+            Some(exec::Bases { registry: crate::oci::Registry::new(&hosts, &[])?, store })
+        }
+    };
     let mut metadata = serde_json::Map::new();
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
@@ -39,7 +47,7 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
             return Ok(ExitCode::from(2));
         }
         let dest = Path::new(output).join(name);
-        match exec::build_inline(target, &cwd, &dest, epoch, registry.as_ref()) {
+        match exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref()) {
             Ok(built) => {
                 let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
                 println!("{name}  {}  {}  oci:{}", built.index.digest, platforms.join(","), built.layout.display());

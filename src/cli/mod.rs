@@ -1,6 +1,7 @@
 //! The command line: clap types and the wiring of stages; the only place anyhow is used.
 
 mod build;
+mod cache;
 mod check;
 mod dockerfiles;
 mod emit;
@@ -69,6 +70,9 @@ enum Command {
         #[arg(long)]
         metadata_file: Option<String>,
     },
+    /// Show (`du`) or empty (`prune`) the local content store ($MPBAKE_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/mpbake, else ~/.cache/mpbake).
+    Cache { what: CacheWhat },
     /// Write optimized Dockerfiles and a docker-bake.json for BuildKit (or buildah) to build.
     Emit {
         #[command(flatten)]
@@ -133,6 +137,12 @@ enum ListFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CacheWhat {
+    Du,
+    Prune,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Engine {
     Portable,
     Buildkit,
@@ -158,6 +168,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
+        Command::Cache { what } => cache::run(what),
         Command::Build { spec, targets, output, metadata_file } => build::run(&spec, &targets, &output, metadata_file.as_deref()),
         Command::Emit { spec, targets, output, fix, pin, engine } => {
             let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };

@@ -10,6 +10,7 @@ use crate::ir::{BaseImage, FileSelection, Platform, Target};
 use crate::oci::image::{self, Config, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST};
 use crate::oci::layer::{self, LayerFile};
 use crate::oci::layout::Layout;
+use crate::oci::store::Store;
 use crate::oci::{Registry, pull};
 
 /// Why a target did not build.
@@ -19,6 +20,24 @@ pub enum BuildError {
     Input(Diagnostic),
     /// Something this version cannot build yet, or the machine failed (I/O).
     Tool(String),
+}
+
+/// Where base images come from: the registry, through the local content store.
+pub struct Bases {
+    pub registry: Registry,
+    pub store: Store,
+}
+
+impl Bases {
+    /// A base layer: from the store when it has it, else downloaded (verified) and stored.
+    fn layer(&self, image: &crate::ir::ImageRef, digest: &crate::ir::Digest) -> Result<Vec<u8>, BuildError> {
+        if let Some(bytes) = self.store.get(digest) {
+            return Ok(bytes);
+        }
+        let bytes = self.registry.blob(image, digest).map_err(|e| BuildError::Tool(e.to_string()))?;
+        self.store.put(&bytes).map_err(io("caching a base layer"))?;
+        Ok(bytes)
+    }
 }
 
 /// A built target: its index and each platform's manifest.
@@ -36,7 +55,7 @@ fn io(context: &str) -> impl Fn(std::io::Error) -> BuildError + '_ {
 /// Builds `target` into the OCI layout at `dest`; sources are read relative to `cwd` joined
 /// with the target's context; every timestamp is `epoch` (SOURCE_DATE_EPOCH); base images come
 /// from `registry` (their layers are copied into the layout, never unpacked).
-pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, registry: Option<&Registry>) -> Result<Built, BuildError> {
+pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases: Option<&Bases>) -> Result<Built, BuildError> {
     let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
     let platforms = if target.platforms.is_empty() { vec![Platform::host()] } else { target.platforms.clone() };
     let context = cwd.join(target.context.as_deref().unwrap_or("."));
@@ -47,11 +66,11 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, regist
         let from = overrides.and_then(|o| o.from.clone()).or_else(|| image.from.clone());
         let base = match from {
             Some(BaseImage::Image(reference)) => {
-                let registry = registry.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
-                let pulled = pull::pull(registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
+                let bases = bases.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
+                let pulled = pull::pull(&bases.registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
                 for layer in &pulled.layers {
                     if !layout.has(&layer.digest) {
-                        let bytes = registry.blob(&reference, &layer.digest).map_err(|e| BuildError::Tool(e.to_string()))?;
+                        let bytes = bases.layer(&reference, &layer.digest)?;
                         layout.blob(layer, &bytes).map_err(io("storing a base layer"))?;
                     }
                 }

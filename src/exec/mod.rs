@@ -4,4 +4,4 @@
 
 mod inline;
 
-pub use inline::{BuildError, Built, build_inline};
+pub use inline::{Bases, BuildError, Built, build_inline};

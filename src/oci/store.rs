@@ -1,0 +1,139 @@
+//! The local content store: blobs by digest under the user's cache directory, written through
+//! a temporary file, fsync and rename (a crash never leaves a partial blob under its digest),
+//! shared by concurrent mpbake processes through a lock file (shared to use, exclusive to prune).
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::ir::Digest;
+
+/// A content-addressed blob store.
+pub struct Store {
+    root: PathBuf,
+    /// Held shared while this store is open, so `prune` (exclusive) waits for users.
+    _lock: File,
+}
+
+/// What `cache du` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub blobs: u64,
+    pub bytes: u64,
+}
+
+impl Store {
+    /// `$MPBAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/mpbake`, else `~/.cache/mpbake`.
+    pub fn default_root() -> PathBuf {
+        if let Some(dir) = std::env::var_os("MPBAKE_CACHE_DIR") {
+            return PathBuf::from(dir);
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        base.join("mpbake")
+    }
+
+    /// Opens (creating) the store at `root`, holding its lock shared.
+    pub fn open(root: &Path) -> std::io::Result<Store> {
+        std::fs::create_dir_all(root.join("blobs/sha256"))?;
+        let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
+        lock.lock_shared()?;
+        Ok(Store { root: root.to_path_buf(), _lock: lock })
+    }
+
+    fn path(&self, digest: &Digest) -> PathBuf {
+        self.root.join("blobs").join(&digest.algorithm).join(&digest.hex)
+    }
+
+    /// A stored blob, verified against its digest (a damaged one is removed and reported absent).
+    pub fn get(&self, digest: &Digest) -> Option<Vec<u8>> {
+        let path = self.path(digest);
+        let bytes = std::fs::read(&path).ok()?;
+        if Digest::sha256(&bytes) != *digest {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        Some(bytes)
+    }
+
+    /// Stores a blob under its digest; concurrent writers of the same blob both succeed.
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<Digest> {
+        let digest = Digest::sha256(bytes);
+        let path = self.path(&digest);
+        if path.is_file() {
+            return Ok(digest);
+        }
+        let tmp = self.root.join(format!("blobs/tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        Ok(digest)
+    }
+
+    /// How many blobs, and how many bytes, the store holds at `root`.
+    pub fn usage(root: &Path) -> std::io::Result<Usage> {
+        let mut usage = Usage::default();
+        let dir = root.join("blobs/sha256");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if let Ok(meta) = entry.metadata()
+                && meta.is_file()
+            {
+                usage.blobs += 1;
+                usage.bytes += meta.len();
+            }
+        }
+        Ok(usage)
+    }
+
+    /// Removes every blob, once no other mpbake process has the store open.
+    pub fn prune(root: &Path) -> std::io::Result<Usage> {
+        std::fs::create_dir_all(root)?;
+        let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
+        lock.lock()?;
+        let before = Store::usage(root)?;
+        let blobs = root.join("blobs");
+        if blobs.exists() {
+            std::fs::remove_dir_all(&blobs)?;
+        }
+        Ok(before)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_verifies_and_prunes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let digest = store.put(b"hello").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.get(&digest).as_deref(), Some(&b"hello"[..]));
+        std::fs::write(store.path(&digest), b"damaged").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.get(&digest), None, "a damaged blob is not served");
+        store.put(b"hello").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Store::usage(dir.path()).ok(), Some(Usage { blobs: 1, bytes: 5 }));
+        drop(store);
+        assert_eq!(Store::prune(dir.path()).map(|u| u.blobs).ok(), Some(1));
+        assert_eq!(Store::usage(dir.path()).ok(), Some(Usage::default()));
+    }
+
+    #[test]
+    fn concurrent_writers_share_the_store() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let root = dir.path().to_path_buf();
+                std::thread::spawn(move || {
+                    let store = Store::open(&root).unwrap_or_else(|e| panic!("{e}"));
+                    (0..50).map(|n| store.put(format!("blob {}", n % 10 + i % 2).as_bytes()).is_ok()).all(|ok| ok)
+                })
+            })
+            .collect();
+        assert!(threads.into_iter().all(|t| t.join().unwrap_or(false)));
+        assert_eq!(Store::usage(dir.path()).map(|u| u.blobs).ok(), Some(11));
+    }
+}
