@@ -129,7 +129,7 @@ mod tests {
                 let root = dir.path().to_path_buf();
                 std::thread::spawn(move || {
                     let store = Store::open(&root).unwrap_or_else(|e| panic!("{e}"));
-                    (0..50).map(|n| store.put(format!("blob {}", n % 10 + i % 2).as_bytes()).is_ok()).all(|ok| ok)
+                    (0..50).all(|n| store.put(format!("blob {}", n % 10 + i % 2).as_bytes()).is_ok())
                 })
             })
             .collect();
