@@ -14,7 +14,8 @@ use harness::engines::{Buildah, Dockerd};
 use harness::registry::Registry;
 use harness::{elf, ensure_binfmt, images, require, run, stdout};
 
-const TOOLS: &[&str] = &["docker-registry", "buildah", "dockerd", "/usr/bin/docker", "skopeo", "qemu-aarch64-static", "apt-get", "dpkg"];
+const TOOLS: &[&str] =
+    &["docker-registry", "htpasswd", "buildah", "dockerd", "/usr/bin/docker", "skopeo", "qemu-aarch64-static", "apt-get", "dpkg"];
 const PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64"];
 
 /// `mpbake emit --pin`: every base image pinned to the digest the test registry serves.
@@ -28,6 +29,12 @@ fn emit(example: &Path, registry: &str, out: &Path) {
             assert!(from.contains("@sha256:"), "not pinned: {from}");
         }
     }
+}
+
+/// The `auth` value of docker's config.json: base64 of `user:password`.
+fn base64_basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
 }
 
 /// Copies an example into a scratch directory (so the build context is exactly the example).
@@ -127,6 +134,34 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
         ]));
         assert_eq!(printed, "built by mpbake", "{arch}: the selected binary runs in the image mpbake built");
     }
+
+    // a registry that wants credentials: mpbake reads them from docker's config.json
+    let private = Registry::start_with_auth("mpbake", "s3cret");
+    buildah.push_list_as(
+        &["busybox-amd64".to_string(), "busybox-arm64".to_string()],
+        &format!("{}/busybox:1", private.host()),
+        Some("mpbake:s3cret"),
+    );
+    let docker_config = tempfile::tempdir().expect("docker config");
+    let auth = base64_basic("mpbake", "s3cret");
+    std::fs::write(docker_config.path().join("config.json"), format!(r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#, private.host()))
+        .expect("config.json");
+    let anonymous = common::run_in_env(
+        per_arch.path(),
+        &["build", "-o", "private"],
+        &[("REGISTRY", &private.host()), ("DOCKER_CONFIG", "/nonexistent")],
+    );
+    assert_eq!(anonymous.code(), 2, "without credentials: {}", anonymous.stderr());
+    assert!(!anonymous.stderr().contains("s3cret"));
+    let config_dir = docker_config.path().display().to_string();
+    let with_creds =
+        [("REGISTRY", private.host()), ("DOCKER_CONFIG", config_dir.clone()), ("MPBAKE_CACHE_DIR", cache.path().display().to_string())];
+    let with_creds: Vec<(&str, &str)> = with_creds.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let authed = common::run_in_env(per_arch.path(), &["build", "-o", "private"], &with_creds);
+    assert_eq!(authed.code(), 0, "with docker's credentials: {}", authed.stderr());
+    let pinned = common::run_in_env(per_arch.path(), &["emit", "--pin", "-o", "private-out"], &with_creds);
+    assert_eq!(pinned.code(), 0, "{}", pinned.stderr());
+    assert!(!format!("{}{}", authed.stderr(), pinned.stderr()).contains("s3cret"), "credentials are never printed");
 
     // the Go hello: a cross-compiling builder on the build platform, one binary per platform
     let hello = example_copy("go-hello");

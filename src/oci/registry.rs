@@ -23,10 +23,21 @@ pub enum RegistryError {
     Resolve { reference: String, message: String },
 }
 
-/// A registry client for digest lookups.
+/// A registry client for reads, with the user's credentials.
 pub struct Registry {
     client: Client,
     runtime: tokio::runtime::Runtime,
+}
+
+/// The credentials docker would use for a registry host: `$DOCKER_CONFIG/config.json` (else
+/// `~/.docker/config.json`), its `auths`, `credsStore` and `credHelpers`; anonymous when none.
+/// Docker Hub's entry is `https://index.docker.io/v1/`. Secrets are never printed.
+pub fn credentials(host: &str) -> RegistryAuth {
+    let key = if host == crate::ir::DOCKER_HUB { "https://index.docker.io/v1/" } else { host };
+    match docker_credential::get_credential(key) {
+        Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => RegistryAuth::Basic(user, password),
+        _ => RegistryAuth::Anonymous,
+    }
 }
 
 const ATTEMPTS: u32 = 3;
@@ -58,20 +69,21 @@ impl Registry {
         Ok(Registry { client, runtime })
     }
 
-    /// Runs a registry call with retries; errors name the reference.
+    /// Runs a registry call with retries and the host's credentials; errors name the reference.
     fn retry<T>(
         &self,
         image: &ImageRef,
-        call: impl for<'a> Fn(&'a Client, &'a Reference) -> Pin<Box<dyn Future<Output = oci_client::errors::Result<T>> + 'a>>,
+        call: impl for<'a> Fn(&'a Client, &'a Reference, &'a RegistryAuth) -> Pin<Box<dyn Future<Output = oci_client::errors::Result<T>> + 'a>>,
     ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
+        let auth = credentials(&image.registry);
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(200 << attempt));
             }
-            match self.runtime.block_on(call(&self.client, &reference)) {
+            match self.runtime.block_on(call(&self.client, &reference, &auth)) {
                 Ok(value) => return Ok(value),
                 Err(e) => last = e.to_string(),
             }
@@ -81,14 +93,14 @@ impl Registry {
 
     /// The digest the registry serves for `image` (its index, for a multi-platform image).
     pub fn digest(&self, image: &ImageRef) -> Result<Digest, RegistryError> {
-        let digest = self.retry(image, |c, r| Box::pin(c.fetch_manifest_digest(r, &RegistryAuth::Anonymous)))?;
+        let digest = self.retry(image, |c, r, a| Box::pin(c.fetch_manifest_digest(r, a)))?;
         Digest::parse(&digest).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })
     }
 
     /// The raw manifest (or index) bytes `image` resolves to, and their digest.
     pub fn manifest(&self, image: &ImageRef) -> Result<(Vec<u8>, Digest), RegistryError> {
         const ACCEPTED: &[&str] = &[MEDIA_INDEX, MEDIA_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST];
-        let (bytes, _) = self.retry(image, |c, r| Box::pin(c.pull_manifest_raw(r, &RegistryAuth::Anonymous, ACCEPTED)))?;
+        let (bytes, _) = self.retry(image, |c, r, a| Box::pin(c.pull_manifest_raw(r, a, ACCEPTED)))?;
         let digest = Digest::sha256(&bytes);
         Ok((bytes.to_vec(), digest))
     }
@@ -96,9 +108,11 @@ impl Registry {
     /// A blob of `image`'s repository, checked against its digest.
     pub fn blob(&self, image: &ImageRef, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
         let text = digest.to_string();
-        let bytes: Vec<u8> = self.retry(image, |c, r| {
+        let bytes: Vec<u8> = self.retry(image, |c, r, a| {
             let text = text.clone();
             Box::pin(async move {
+                // blob requests reuse the token the manifest request stored; make sure there is one
+                c.store_auth_if_needed(r.resolve_registry(), a).await;
                 let mut out: Vec<u8> = Vec::new();
                 c.pull_blob(r, text.as_str(), &mut out).await?;
                 Ok::<Vec<u8>, oci_client::errors::OciDistributionError>(out)

@@ -43,12 +43,22 @@ impl Buildah {
 
     /// Pushes images as one index (`manifest push --all`) to `dest` on the plain-HTTP registry.
     pub fn push_list(&self, images: &[String], dest: &str) {
-        let list = format!("{}-list", dest.replace(['/', ':', '.'], "-"));
+        self.push_list_as(images, dest, None);
+    }
+
+    /// `push_list` with `user:password` credentials.
+    pub fn push_list_as(&self, images: &[String], dest: &str, creds: Option<&str>) {
+        let list = format!("{}-{}-list", dest.replace(['/', ':', '.'], "-"), creds.map_or("anon", |_| "auth"));
         run(self.cmd().args(["manifest", "create", &list]));
         for image in images {
             run(self.cmd().args(["manifest", "add", &list, &format!("containers-storage:localhost/{image}")]));
         }
-        run(self.cmd().args(["manifest", "push", "--all", "--tls-verify=false", &list, &format!("docker://{dest}")]));
+        let mut push = self.cmd();
+        push.args(["manifest", "push", "--all", "--tls-verify=false"]);
+        if let Some(c) = creds {
+            push.args(["--creds", c]);
+        }
+        run(push.args([&list, &format!("docker://{dest}")]));
     }
 
     /// Pushes one image (not an index) to the plain-HTTP registry.

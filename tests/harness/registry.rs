@@ -14,15 +14,30 @@ pub struct Registry {
 
 impl Registry {
     pub fn start() -> Registry {
+        Registry::start_with(None)
+    }
+
+    /// A registry that requires HTTP basic auth (htpasswd, bcrypt) for `user:password`.
+    pub fn start_with_auth(user: &str, password: &str) -> Registry {
+        Registry::start_with(Some((user, password)))
+    }
+
+    fn start_with(auth: Option<(&str, &str)>) -> Registry {
         let dir = tempfile::tempdir().expect("registry dir");
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
         let config = dir.path().join("config.yml");
         let data = dir.path().join("data");
-        std::fs::write(
-            &config,
-            format!("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n", data.display()),
-        )
-        .expect("write registry config");
+        let mut text = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            data.display()
+        );
+        if let Some((user, password)) = auth {
+            let htpasswd = dir.path().join("htpasswd");
+            let line = super::stdout(Command::new("htpasswd").args(["-Bbn", user, password]));
+            std::fs::write(&htpasswd, format!("{line}\n")).expect("htpasswd");
+            text.push_str(&format!("auth:\n  htpasswd:\n    realm: mpbake-test\n    path: {}\n", htpasswd.display()));
+        }
+        std::fs::write(&config, text).expect("write registry config");
         let log = std::fs::File::create(dir.path().join("log")).expect("registry log");
         let child = Command::new("docker-registry")
             .arg("serve")
@@ -48,7 +63,11 @@ impl Registry {
                 let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\nHost: localhost\r\n\r\n");
                 let mut reply = String::new();
                 let _ = s.read_to_string(&mut reply);
-                if reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200") {
+                // 401 is the answer of a registry that wants credentials: it is up
+                if ["200", "401"]
+                    .iter()
+                    .any(|code| reply.starts_with(&format!("HTTP/1.0 {code}")) || reply.starts_with(&format!("HTTP/1.1 {code}")))
+                {
                     return;
                 }
             }
