@@ -157,3 +157,28 @@ fn cache_du_and_prune() {
     assert!(prune.stdout().contains("removed 1 blobs, 5 bytes"), "{}", prune.stdout());
     assert!(run_in_env(cache.path(), &["cache", "du"], &env).stdout().contains("0 blobs"));
 }
+
+#[test]
+fn docker_archive_output_holds_one_platform() {
+    let dir = example();
+    let run = run_in_env(dir.path(), &["build", "-o", "type=docker,dest=motd.tar,platform=linux/arm64"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stdout().contains("docker-archive:motd.tar (linux/arm64)"), "{}", run.stdout());
+    let mut archive = tar::Archive::new(std::fs::File::open(dir.path().join("motd.tar")).expect("archive"));
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for mut entry in archive.entries().expect("entries").flatten() {
+        let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+        let mut bytes = Vec::new();
+        let _ = entry.read_to_end(&mut bytes);
+        files.insert(name, bytes);
+    }
+    let manifest = json(files.get("manifest.json").expect("manifest.json"));
+    assert_eq!(manifest[0]["RepoTags"], serde_json::json!(["registry.example/motd:dev"]));
+    let config = json(files.get(manifest[0]["Config"].as_str().unwrap_or("")).expect("config"));
+    assert_eq!(config["architecture"], "arm64");
+    let layer = files.get(manifest[0]["Layers"][0].as_str().unwrap_or("")).expect("layer");
+    assert_eq!(layer_files(layer).get("etc/motd").map(String::as_str), Some("Built for linux/arm64.\n"));
+    let two = run_in_env(dir.path(), &["build", "-f", "mpbake.hcl", "-o", "type=docker,dest=x.tar", "motd", "motd"], &[]);
+    assert_eq!(two.code(), 0, "the same target twice is one target");
+    assert_eq!(run_in_env(dir.path(), &["build", "-o", "type=registry,dest=x"], &[]).code(), 1);
+}

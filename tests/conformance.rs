@@ -94,6 +94,12 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
     assert_eq!(built.code(), 0, "mpbake build failed:\n{}", built.stderr());
     let du = common::run_in_env(per_arch.path(), &["cache", "du"], &env).stdout();
     assert!(du.contains("2 blobs"), "each platform's busybox layer is in the content store: {du}");
+    let archive = common::run_in_env(per_arch.path(), &["build", "-o", "type=docker,dest=xxx.tar,platform=linux/arm64"], &env);
+    assert_eq!(archive.code(), 0, "{}", archive.stderr());
+    run(dockerd.docker().arg("load").arg("-i").arg(per_arch.path().join("xxx.tar")));
+    let loaded =
+        stdout(dockerd.docker().args(["image", "inspect", "--format", "{{.Architecture}}", &format!("{}/xxx:dev", registry.host())]));
+    assert_eq!(loaded, "arm64", "docker load takes mpbake's archive");
     let again = common::run_in_env(per_arch.path(), &["build", "-o", "built-again"], &env);
     assert_eq!(
         again.stdout().split_whitespace().nth(1),

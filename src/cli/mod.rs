@@ -63,7 +63,8 @@ enum Command {
         spec: SpecArgs,
         /// Targets or groups (default: `default`).
         targets: Vec<String>,
-        /// Directory for the OCI layouts, one per target.
+        /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR), or
+        /// `type=docker,dest=FILE[,platform=OS/ARCH]` (one platform, for `docker load`).
         #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
         output: String,
         /// Write JSON per target (index digest and descriptor, tags, per-platform manifests), like bake's.

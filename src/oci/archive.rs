@@ -1,0 +1,67 @@
+//! Writes one platform of an OCI layout as a `docker load` archive: `manifest.json` naming the
+//! config and layer blobs (layers stay gzip-compressed; docker decompresses on load) and the
+//! blobs themselves, in a deterministic tar.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Value as Json, json};
+
+use crate::ir::Platform;
+
+fn read_blob(layout: &Path, digest: &str) -> std::io::Result<Vec<u8>> {
+    std::fs::read(layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:")))
+}
+
+fn json_blob(layout: &Path, digest: &str) -> std::io::Result<Json> {
+    serde_json::from_slice(&read_blob(layout, digest)?).map_err(|e| std::io::Error::other(format!("{digest}: {e}")))
+}
+
+/// Writes `platform`'s image of the layout at `layout` to `dest`, tagged `tags`.
+pub fn write_docker_archive(layout: &Path, platform: &Platform, tags: &[String], dest: &Path) -> std::io::Result<()> {
+    let top: Json = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?).map_err(std::io::Error::other)?;
+    let index = json_blob(layout, top["manifests"][0]["digest"].as_str().unwrap_or_default())?;
+    let wanted = platform.to_string();
+    let entry = index["manifests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| {
+            let p = &m["platform"];
+            let text = match p["variant"].as_str() {
+                Some(v) => format!("{}/{}/{v}", p["os"].as_str().unwrap_or(""), p["architecture"].as_str().unwrap_or("")),
+                None => format!("{}/{}", p["os"].as_str().unwrap_or(""), p["architecture"].as_str().unwrap_or("")),
+            };
+            Platform::parse(&text).map(|p| p.to_string()).ok().as_deref() == Some(wanted.as_str())
+        })
+        .ok_or_else(|| std::io::Error::other(format!("the image has no {wanted} manifest")))?;
+    let manifest = json_blob(layout, entry["digest"].as_str().unwrap_or_default())?;
+    let config = manifest["config"]["digest"].as_str().unwrap_or_default().to_string();
+    let layers: Vec<String> =
+        manifest["layers"].as_array().into_iter().flatten().filter_map(|l| l["digest"].as_str().map(String::from)).collect();
+    let path_of = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
+    let docker_manifest =
+        json!([{ "Config": path_of(&config), "RepoTags": tags, "Layers": layers.iter().map(|l| path_of(l)).collect::<Vec<_>>() }]);
+    let tmp = dest.with_extension(format!("tmp-{}", std::process::id()));
+    let mut tar = tar::Builder::new(std::fs::File::create(&tmp)?);
+    let mut add = |name: &str, bytes: &[u8]| -> std::io::Result<()> {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_size(bytes.len() as u64);
+        tar.append_data(&mut header, name, bytes)
+    };
+    add("manifest.json", &serde_json::to_vec(&docker_manifest).map_err(std::io::Error::other)?)?;
+    add(&path_of(&config), &read_blob(layout, &config)?)?;
+    let mut seen = Vec::new();
+    for layer in &layers {
+        if !seen.contains(layer) {
+            add(&path_of(layer), &read_blob(layout, layer)?)?;
+            seen.push(layer.clone());
+        }
+    }
+    let mut file = tar.into_inner()?;
+    file.flush()?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, dest)
+}
