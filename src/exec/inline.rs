@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::ir::{BaseImage, FileSelection, Platform, Target};
+use crate::ir::{BaseImage, FileSelection, InlineImage, Platform, Target};
 use crate::oci::image::{self, Config, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST};
 use crate::oci::layer::{self, LayerFile};
 use crate::oci::layout::Layout;
@@ -60,44 +60,29 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases:
     let platforms = if target.platforms.is_empty() { vec![Platform::host()] } else { target.platforms.clone() };
     let context = cwd.join(target.context.as_deref().unwrap_or("."));
     let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
+    // reading (bases, sources) in order, then every platform's layer compressed in parallel
+    let prepared = platforms.iter().map(|p| prepare(image, p, &context, &layout, bases)).collect::<Result<Vec<_>, _>>()?;
+    let mtime = epoch.max(0) as u64;
+    let written: Vec<Option<std::io::Result<layer::Layer>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> =
+            prepared.iter().map(|p| scope.spawn(move || (!p.files.is_empty()).then(|| layer::write(&p.files, mtime)))).collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Some(Err(std::io::Error::other("the layer writer panicked"))))).collect()
+    });
     let mut manifests = Vec::new();
-    for platform in &platforms {
-        let overrides = image.platform.get(&platform.to_string());
-        let from = overrides.and_then(|o| o.from.clone()).or_else(|| image.from.clone());
-        let base = match from {
-            Some(BaseImage::Image(reference)) => {
-                let bases = bases.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
-                let pulled = pull::pull(&bases.registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
-                for layer in &pulled.layers {
-                    if !layout.has(&layer.digest) {
-                        let bytes = bases.layer(&reference, &layer.digest)?;
-                        layout.blob(layer, &bytes).map_err(io("storing a base layer"))?;
-                    }
-                }
-                Some(pulled)
-            }
-            _ => None,
-        };
-        let mut files: BTreeMap<&str, &FileSelection> = image.files.iter().map(|f| (f.dest.as_str(), f)).collect();
-        if let Some(o) = overrides {
-            files.extend(o.files.iter().map(|f| (f.dest.as_str(), f)));
-        }
-        let layer_files = files.values().map(|f| layer_file(f, platform, &context)).collect::<Result<Vec<_>, _>>()?;
-        let mut layers = base.as_ref().map(|b| b.layers.clone()).unwrap_or_default();
+    for (p, written) in prepared.iter().zip(written) {
+        let mut layers = p.base.as_ref().map(|b| b.layers.clone()).unwrap_or_default();
         let mut diff_ids = Vec::new();
         let mut history = Vec::new();
-        if !layer_files.is_empty() {
-            let written = layer::write(&layer_files, epoch.max(0) as u64).map_err(io("writing a layer"))?;
+        if let Some(written) = written {
+            let written = written.map_err(io("writing a layer"))?;
             let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, written.digest.clone(), written.blob.len() as u64);
             layout.blob(&descriptor, &written.blob).map_err(io("storing a layer"))?;
             layers.push(descriptor);
             diff_ids.push(written.diff_id);
-            history.push(format!("mpbake: per-arch files {}", files.keys().copied().collect::<Vec<_>>().join(" ")));
+            history.push(format!("mpbake: per-arch files {}", p.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(" ")));
         }
         let mut labels = target.labels.clone();
-        if let Some(o) = overrides {
-            labels.extend(o.labels.clone());
-        }
+        labels.extend(p.labels.clone());
         let config = Config {
             env: image.env.clone(),
             entrypoint: image.entrypoint.clone(),
@@ -107,16 +92,16 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases:
             labels,
             exposed_ports: image.expose.clone(),
         };
-        let config_bytes = match &base {
+        let config_bytes = match &p.base {
             Some(b) => image::config_on(&b.config, &config, &diff_ids, &history, epoch),
-            None => image::config(platform, &config, &diff_ids, &history, epoch),
+            None => image::config(&p.platform, &config, &diff_ids, &history, epoch),
         };
         let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
         layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
         let manifest_bytes = image::manifest(&config_descriptor, &layers, &BTreeMap::new());
         let mut manifest = Descriptor::of(MEDIA_MANIFEST, &manifest_bytes);
         layout.blob(&manifest, &manifest_bytes).map_err(io("storing a manifest"))?;
-        manifest.platform = Some(platform.clone());
+        manifest.platform = Some(p.platform.clone());
         manifests.push(manifest);
     }
     let index_bytes = image::index(&manifests, &BTreeMap::new());
@@ -129,6 +114,46 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases:
     }
     layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
     Ok(Built { index, manifests, layout: dest.to_path_buf() })
+}
+
+/// One platform's inputs: its base (pulled, layers copied into the layout), its files, labels.
+struct Prepared {
+    platform: Platform,
+    base: Option<pull::Pulled>,
+    files: Vec<LayerFile>,
+    labels: BTreeMap<String, String>,
+}
+
+fn prepare(
+    image: &InlineImage,
+    platform: &Platform,
+    context: &Path,
+    layout: &Layout,
+    bases: Option<&Bases>,
+) -> Result<Prepared, BuildError> {
+    let overrides = image.platform.get(&platform.to_string());
+    let from = overrides.and_then(|o| o.from.clone()).or_else(|| image.from.clone());
+    let base = match from {
+        Some(BaseImage::Image(reference)) => {
+            let bases = bases.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
+            let pulled = pull::pull(&bases.registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
+            for layer in &pulled.layers {
+                if !layout.has(&layer.digest) {
+                    let bytes = bases.layer(&reference, &layer.digest)?;
+                    layout.blob(layer, &bytes).map_err(io("storing a base layer"))?;
+                }
+            }
+            Some(pulled)
+        }
+        _ => None,
+    };
+    let mut selected: BTreeMap<&str, &FileSelection> = image.files.iter().map(|f| (f.dest.as_str(), f)).collect();
+    if let Some(o) = overrides {
+        selected.extend(o.files.iter().map(|f| (f.dest.as_str(), f)));
+    }
+    let files = selected.values().map(|f| layer_file(f, platform, context)).collect::<Result<Vec<_>, _>>()?;
+    let labels = overrides.map(|o| o.labels.clone()).unwrap_or_default();
+    Ok(Prepared { platform: platform.clone(), base, files, labels })
 }
 
 /// One selected file: its bytes, its mode (the selection's, else the source's permission bits),

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Times mpbake beside buildah on the seed's per-arch binaries, both platforms, base images in a
+# local registry, no layer cache: `buildah build` of the seed Dockerfile (COPY both binaries +
+# RUN if/else under qemu for arm64) against `mpbake build` of the spec (per-arch selection).
+# Needs root, docker-registry, buildah, qemu-user-static with binfmt, and arm64 apt sources
+# (what .ci/run installs). Usage: bash benches/peer.sh [RUNS]   (default 5; prints medians)
+set -euo pipefail
+runs=${1:-5}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'kill "$registry_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+mpbake="$repo/target/release/mpbake"
+
+# a registry on a free loopback port
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/registry.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $work/registry}}
+http: {addr: 127.0.0.1:$port}
+YML
+docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
+registry_pid=$!
+until curl -sf "http://127.0.0.1:$port/v2/" >/dev/null; do sleep 0.1; done
+registry="127.0.0.1:$port"
+
+# busybox for amd64 and arm64 from Debian packages, pushed as one index
+mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register
+(cd "$work" && apt-get download -qq busybox-static:amd64 busybox-static:arm64 2>/dev/null)
+bah() { buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs "$@"; }
+for arch in amd64 arm64; do
+  dpkg -x "$work"/busybox-static_*_"$arch".deb "$work/rootfs-$arch"
+  for applet in $("$work/rootfs-amd64/bin/busybox" --list 2>/dev/null || "$work/rootfs-$arch/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$work/rootfs-$arch/bin/$applet"
+  done
+  ctr=$(bah from --arch "$arch" scratch)
+  bah copy "$ctr" "$work/rootfs-$arch/" / >/dev/null
+  bah config --arch "$arch" --os linux --cmd /bin/sh "$ctr"
+  bah commit -q "$ctr" "busybox-$arch" >/dev/null
+done
+bah manifest create bb >/dev/null
+for arch in amd64 arm64; do bah manifest add bb "containers-storage:localhost/busybox-$arch" >/dev/null; done
+bah manifest push --all --tls-verify=false bb "docker://$registry/busybox:1" >/dev/null 2>&1
+
+# the example with real binaries (static busybox of each architecture)
+cp -a "$repo/examples/per-arch-binaries" "$work/example"
+mkdir -p "$work/example/dist"
+cp "$work/rootfs-amd64/bin/busybox" "$work/example/dist/xxx.amd64"
+cp "$work/rootfs-arm64/bin/busybox" "$work/example/dist/xxx.arm64"
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+time_buildah() {
+  local t0 t1
+  bah rmi --all --force >/dev/null 2>&1 || true
+  t0=$(now)
+  bah build --isolation chroot --tls-verify=false --no-cache --platform linux/amd64,linux/arm64 \
+    --build-arg "REGISTRY=$registry" -f "$work/example/Dockerfile.seed" "$work/example" >/dev/null 2>&1
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+time_mpbake() {
+  local t0 t1
+  rm -rf "$work/cache" "$work/example/mpbake-out"
+  t0=$(now)
+  (cd "$work/example" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build >/dev/null)
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+b=$(for _ in $(seq "$runs"); do time_buildah; done | median)
+m=$(for _ in $(seq "$runs"); do time_mpbake; done | median)
+echo "per-arch binaries, linux/amd64+linux/arm64, $runs runs, medians:"
+echo "  buildah build (seed Dockerfile, RUN under qemu): ${b} s"
+echo "  mpbake build (per-arch selection, no RUN):      ${m} s"
+echo "  speedup: $(echo "scale=1; $b / $m" | bc)x"
