@@ -158,7 +158,7 @@ fn pinned_base(target: &Target, df: &Dockerfile, stage: &Stage, options: &Option
         return None;
     }
     let host = Platform::host();
-    let platforms = if target.platforms.is_empty() { vec![host.clone()] } else { target.platforms.clone() };
+    let platforms = target.platforms_or(&host);
     let expanded: Vec<String> = platforms
         .iter()
         .map(|p| {

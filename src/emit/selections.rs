@@ -24,7 +24,7 @@ pub const PLATFORM_ARG: &str = "ARG MPBAKE_PLATFORM=${TARGETOS}-${TARGETARCH}${T
 const SELECTOR: &str = "${MPBAKE_PLATFORM}";
 
 fn platforms(target: &Target) -> Vec<Platform> {
-    if target.platforms.is_empty() { vec![Platform::host()] } else { target.platforms.clone() }
+    target.platforms_or(&Platform::host())
 }
 
 /// Each platform's files: the target's, with the platform block's replacing the same paths.

@@ -57,7 +57,7 @@ fn io(context: &str) -> impl Fn(std::io::Error) -> BuildError + '_ {
 /// from `registry` (their layers are copied into the layout, never unpacked).
 pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases: Option<&Bases>) -> Result<Built, BuildError> {
     let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
-    let platforms = if target.platforms.is_empty() { vec![Platform::host()] } else { target.platforms.clone() };
+    let platforms = target.platforms_or(&Platform::host());
     let context = cwd.join(target.context.as_deref().unwrap_or("."));
     let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
     // reading (bases, sources) in order, then every platform's layer compressed in parallel

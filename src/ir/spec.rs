@@ -178,6 +178,11 @@ pub struct FileSelection {
 }
 
 impl Target {
+    /// The target's platforms, or `default` (the host, or the build platform) when it declares none.
+    pub fn platforms_or(&self, default: &Platform) -> Vec<Platform> {
+        if self.platforms.is_empty() { vec![default.clone()] } else { self.platforms.clone() }
+    }
+
     /// Build args one platform sees: the target's, then that platform's overrides.
     pub fn args_for(&self, platform: &Platform) -> BTreeMap<String, String> {
         let mut args = self.args.clone();

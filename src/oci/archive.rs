@@ -21,20 +21,12 @@ fn json_blob(layout: &Path, digest: &str) -> std::io::Result<Json> {
 pub fn write_docker_archive(layout: &Path, platform: &Platform, tags: &[String], dest: &Path) -> std::io::Result<()> {
     let top: Json = serde_json::from_slice(&std::fs::read(layout.join("index.json"))?).map_err(std::io::Error::other)?;
     let index = json_blob(layout, top["manifests"][0]["digest"].as_str().unwrap_or_default())?;
-    let wanted = platform.to_string();
     let entry = index["manifests"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|m| {
-            let p = &m["platform"];
-            let text = match p["variant"].as_str() {
-                Some(v) => format!("{}/{}/{v}", p["os"].as_str().unwrap_or(""), p["architecture"].as_str().unwrap_or("")),
-                None => format!("{}/{}", p["os"].as_str().unwrap_or(""), p["architecture"].as_str().unwrap_or("")),
-            };
-            Platform::parse(&text).map(|p| p.to_string()).ok().as_deref() == Some(wanted.as_str())
-        })
-        .ok_or_else(|| std::io::Error::other(format!("the image has no {wanted} manifest")))?;
+        .find(|m| super::pull::platform_of(&m["platform"]).as_ref() == Some(platform))
+        .ok_or_else(|| std::io::Error::other(format!("the image has no {platform} manifest")))?;
     let manifest = json_blob(layout, entry["digest"].as_str().unwrap_or_default())?;
     let config = manifest["config"]["digest"].as_str().unwrap_or_default().to_string();
     let layers: Vec<String> =

@@ -2,10 +2,10 @@
 //! through a temporary file and a rename, index.json last, so a reader never sees a partial one.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::image::{Descriptor, index};
+use super::write_atomic;
 
 /// An OCI layout being written.
 pub struct Layout {
@@ -37,12 +37,4 @@ impl Layout {
     pub fn finish(&self, images: &[Descriptor]) -> std::io::Result<()> {
         write_atomic(&self.dir.join("index.json"), &index(images, &BTreeMap::new()))
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
 }

@@ -27,6 +27,8 @@ pub enum RegistryError {
 pub struct Registry {
     client: Client,
     runtime: tokio::runtime::Runtime,
+    /// Credentials by host, read from docker's config once.
+    auths: std::cell::RefCell<std::collections::HashMap<String, RegistryAuth>>,
 }
 
 /// The credentials docker would use for a registry host: `$DOCKER_CONFIG/config.json` (else
@@ -66,7 +68,7 @@ impl Registry {
         let client = Client::try_from(config).map_err(|e| RegistryError::Client(e.to_string()))?;
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| RegistryError::Client(e.to_string()))?;
-        Ok(Registry { client, runtime })
+        Ok(Registry { client, runtime, auths: Default::default() })
     }
 
     /// Runs a registry call with retries and the host's credentials; errors name the reference.
@@ -77,7 +79,7 @@ impl Registry {
     ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let auth = credentials(&image.registry);
+        let auth = self.auths.borrow_mut().entry(image.registry.clone()).or_insert_with(|| credentials(&image.registry)).clone();
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {

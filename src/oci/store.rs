@@ -3,7 +3,6 @@
 //! shared by concurrent mpbake processes through a lock file (shared to use, exclusive to prune).
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::ir::Digest;
@@ -65,11 +64,7 @@ impl Store {
         if path.is_file() {
             return Ok(digest);
         }
-        let tmp = self.root.join(format!("blobs/tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
+        super::write_atomic(&path, bytes)?;
         Ok(digest)
     }
 

@@ -64,7 +64,7 @@ pub fn plan(inputs: &Inputs, targets: &[String], diags: &mut Diagnostics) -> Pla
 impl Builder<'_> {
     /// A target's platforms; none declared means the build host's.
     pub fn platforms_of(&self, target: &Target) -> Vec<Platform> {
-        if target.platforms.is_empty() { vec![self.inputs.build_platform.clone()] } else { target.platforms.clone() }
+        target.platforms_or(&self.inputs.build_platform)
     }
 
     /// One target for one platform (memoized; `target:` links make this recursive).
