@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::action::Action;
 use super::graph::{Graph, StepDef};
 use super::model::{Class, Plan, TargetPlan};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -131,6 +132,7 @@ impl Builder<'_> {
                     inputs: vec![config.to_string()],
                     parents: vec![built.node],
                     span: Some(target.span),
+                    action: Action::Inline,
                 };
                 built.node = self.graph.add(def, &target.name, &platform.to_string());
             }
@@ -156,6 +158,7 @@ impl Builder<'_> {
             inputs: vec![reference.to_string()],
             parents: Vec::new(),
             span,
+            action: Action::From { reference: reference.to_string() },
         };
         self.graph.add(def, target, &platform.to_string())
     }
@@ -175,6 +178,7 @@ impl Builder<'_> {
             inputs: vec![format!("context:{context}")],
             parents: vec![parent],
             span: Some(file.span),
+            action: Action::Inline,
         };
         self.graph.add(def, &target.name, &platform.to_string())
     }

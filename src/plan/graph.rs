@@ -8,6 +8,7 @@ use petgraph::algo::is_cyclic_directed;
 use petgraph::graphmap::DiGraphMap;
 use sha2::{Digest as _, Sha256};
 
+use super::action::Action;
 use super::model::{Class, Node};
 use crate::ir::{Platform, hex};
 use crate::source::Span;
@@ -22,6 +23,7 @@ pub struct StepDef<'a> {
     pub inputs: Vec<String>,
     pub parents: Vec<usize>,
     pub span: Option<Span>,
+    pub action: Action,
 }
 
 /// Content keys are sha256 digests, already uniformly distributed: their first 8 bytes are the
@@ -48,8 +50,6 @@ type Key = [u8; 32];
 pub struct Graph {
     pub nodes: Vec<Node>,
     keys: Vec<Key>,
-    /// Each node's parents, by index (the same edges as `depends_on`, without the id lookups).
-    parents: Vec<Vec<usize>>,
     by_key: HashMap<Key, usize, BuildHasherDefault<DigestHasher>>,
 }
 
@@ -86,9 +86,10 @@ impl Graph {
                     targets: BTreeSet::new(),
                     depends_on,
                     span: def.span,
+                    parents: def.parents,
+                    action: def.action,
                 });
                 self.keys.push(key);
-                self.parents.push(def.parents);
                 self.by_key.insert(key, self.nodes.len() - 1);
                 self.nodes.len() - 1
             }
@@ -108,9 +109,9 @@ impl Graph {
     /// and a cycle, which would be a planner bug, is reported as None rather than a panic.
     pub fn into_ordered(self) -> Option<Vec<Node>> {
         let mut graph: DiGraphMap<usize, ()> = DiGraphMap::with_capacity(self.nodes.len(), self.nodes.len() * 2);
-        for (i, parents) in self.parents.iter().enumerate() {
+        for (i, node) in self.nodes.iter().enumerate() {
             graph.add_node(i);
-            for &p in parents {
+            for &p in &node.parents {
                 graph.add_edge(p, i, ());
             }
         }

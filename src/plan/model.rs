@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::action::Action;
 use crate::ir::Platform;
 use crate::source::Span;
 
@@ -40,6 +41,11 @@ pub struct Node {
     pub depends_on: Vec<String>,
     #[serde(skip)]
     pub span: Option<Span>,
+    /// The nodes `depends_on` names, as positions in `Plan::nodes`.
+    #[serde(skip)]
+    pub parents: Vec<usize>,
+    #[serde(skip)]
+    pub action: Action,
 }
 
 impl Node {

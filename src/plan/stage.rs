@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use std::sync::Arc;
+
+use super::action::{Action, Args, CopyFrom, RunMount};
 use super::build::{Builder, Built};
 use super::graph::StepDef;
 use super::model::Class;
@@ -156,17 +159,23 @@ impl Builder<'_> {
             }
         };
         let mut scope: Vec<(String, String)> = built.env.clone();
+        let mut arg_scope: Vec<(String, String)> = Vec::new();
+        let mut args_now: Args = Arc::new(Vec::new());
         for op in &stage.ops {
             let words = |text: &str, scope: &[(String, String)]| expand(text, &lookup(scope), '\\').unwrap_or_else(|_| text.to_string());
-            let (display, class, mut inputs, mut parents) = match &op.kind {
+            let (display, class, mut inputs, mut parents, action) = match &op.kind {
                 OpKind::Arg(decls) => {
                     for d in decls {
                         let auto = automatic.iter().find(|(n, _)| *n == d.name).map(|(_, v)| v.clone());
                         let global_default = global.iter().rev().find(|(n, _)| *n == d.name).map(|(_, v)| v.clone());
                         let value =
                             args.get(&d.name).cloned().or(auto).or_else(|| d.default.as_ref().map(|v| words(v, &scope))).or(global_default);
+                        if let Some(v) = &value {
+                            arg_scope.push((d.name.clone(), v.clone()));
+                        }
                         scope.push((d.name.clone(), value.unwrap_or_default()));
                     }
+                    args_now = Arc::new(arg_scope.clone());
                     continue;
                 }
                 OpKind::Env(pairs) => {
@@ -174,25 +183,38 @@ impl Builder<'_> {
                     built.env.extend(expanded.iter().cloned());
                     scope.extend(expanded.iter().cloned());
                     let text = expanded.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
-                    (format!("ENV {text}"), Class::NoExec, Vec::new(), Vec::new())
+                    let action = Action::Config { op: op.kind.clone(), args: args_now.clone() };
+                    (format!("ENV {text}"), Class::NoExec, Vec::new(), Vec::new(), action)
                 }
                 OpKind::Run { command, mounts, network, heredocs } => {
                     let class = if same_machine(&exec, &self.inputs.build_platform) { Class::Native } else { Class::Emulated };
                     let env: BTreeMap<&str, &str> = scope.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                     let mut inputs = vec![format!("{env:?}"), format!("{command:?}{heredocs:?}{network:?}")];
                     let mut parents = Vec::new();
+                    let mut run_mounts = Vec::new();
                     for m in mounts {
                         inputs.push(format!("{m:?}"));
-                        if let Some(from) = m.get("from") {
-                            let (source, _) = self.resolve(target, df, &words(from, &scope), Some(op.span))?;
-                            parents.extend(self.source_node(target, df, source, &exec, platform, key));
-                        }
+                        let from = match m.get("from") {
+                            Some(from) => {
+                                let (source, _) = self.resolve(target, df, &words(from, &scope), Some(op.span))?;
+                                Some(self.link(target, df, source, &exec, platform, key, &mut parents)?)
+                            }
+                            None => None,
+                        };
+                        run_mounts.push(RunMount { mount: m.clone(), from });
                     }
                     let text = match command {
                         Command::Shell(s) => s.clone(),
                         Command::Exec(args) => format!("{args:?}"),
                     };
-                    (format!("RUN {}", text.trim()), class, inputs, parents)
+                    let action = Action::Run {
+                        command: command.clone(),
+                        heredocs: heredocs.clone(),
+                        mounts: run_mounts,
+                        network: network.clone(),
+                        args: args_now.clone(),
+                    };
+                    (format!("RUN {}", text.trim()), class, inputs, parents, action)
                 }
                 OpKind::Copy(copy) => {
                     let sources: Vec<String> = copy.sources.iter().map(|s| words(s, &scope)).collect();
@@ -200,29 +222,31 @@ impl Builder<'_> {
                     let mut inputs =
                         vec![format!("{:?}", (&copy.chown, &copy.chmod, copy.link, copy.parents, &copy.exclude, &copy.heredocs))];
                     let mut parents = Vec::new();
-                    let from_text = match &copy.from {
+                    let (from_text, copy_from) = match &copy.from {
                         Some(from) => {
                             let from = words(from, &scope);
                             let (source, _) = self.resolve(target, df, &from, copy.from_span)?;
-                            match &source {
-                                Source::Context(path) => inputs.push(format!("context:{path}")),
-                                _ => parents.extend(self.source_node(target, df, source, &exec, platform, key)),
+                            if let Source::Context(path) = &source {
+                                inputs.push(format!("context:{path}"));
                             }
-                            format!(" --from={from}")
+                            (format!(" --from={from}"), self.link(target, df, source, &exec, platform, key, &mut parents)?)
                         }
                         None => {
-                            inputs.push(format!("context:{}", target.context.as_deref().unwrap_or(".")));
+                            let dir = target.context.clone().unwrap_or_else(|| ".".into());
+                            inputs.push(format!("context:{dir}"));
                             if !df.ignore.is_empty() {
                                 inputs.push(format!("ignore:{:?}", df.ignore));
                             }
-                            String::new()
+                            (String::new(), CopyFrom::Context { dir, ignore: df.ignore.clone() })
                         }
                     };
                     let keyword = if copy.is_add { "ADD" } else { "COPY" };
                     let link = if copy.link { " --link" } else { "" };
                     let chmod = copy.chmod.as_ref().map(|m| format!(" --chmod={m}")).unwrap_or_default();
                     let chown = copy.chown.as_ref().map(|o| format!(" --chown={o}")).unwrap_or_default();
-                    (format!("{keyword}{link}{chmod}{chown}{from_text} {} {dest}", sources.join(" ")), Class::NoExec, inputs, parents)
+                    let action = Action::Copy { op: copy.clone(), from: copy_from, args: args_now.clone() };
+                    let display = format!("{keyword}{link}{chmod}{chown}{from_text} {} {dest}", sources.join(" "));
+                    (display, Class::NoExec, inputs, parents, action)
                 }
                 other => {
                     let rest = op.text.split_once(char::is_whitespace).map_or("", |(_, r)| r.trim());
@@ -237,12 +261,13 @@ impl Builder<'_> {
                             | OpKind::Stopsignal(_)
                     );
                     let text = if expands { words(rest, &scope) } else { rest.to_string() };
-                    (format!("{} {text}", other.keyword()), Class::NoExec, Vec::new(), Vec::new())
+                    let action = Action::Config { op: other.clone(), args: args_now.clone() };
+                    (format!("{} {text}", other.keyword()), Class::NoExec, Vec::new(), Vec::new(), action)
                 }
             };
             parents.insert(0, built.node);
             inputs.push(display.clone());
-            let def = StepDef { stage: key, op: display, class, exec_platform: &exec, inputs, parents, span: Some(op.span) };
+            let def = StepDef { stage: key, op: display, class, exec_platform: &exec, inputs, parents, span: Some(op.span), action };
             built.node = self.graph.add(def, &target.name, platform_key);
         }
         built.exec = exec;
@@ -292,7 +317,10 @@ impl Builder<'_> {
         Some((Source::Image(name.to_string()), span))
     }
 
-    fn source_node(
+    /// Links a `--from` source to a step: a local context is read from disk; a stage, target
+    /// or image becomes a parent (its position counts the step's own predecessor, inserted first).
+    #[allow(clippy::too_many_arguments)]
+    fn link(
         &mut self,
         target: &Target,
         df: &Dockerfile,
@@ -300,13 +328,16 @@ impl Builder<'_> {
         exec: &Platform,
         platform: &Platform,
         stage: &str,
-    ) -> Option<usize> {
-        match source {
-            Source::Stage(i) => self.stage(target, df, i, platform).map(|b| b.node),
-            Source::Target(t) => self.target(&t, platform).map(|b| b.node),
-            Source::Image(reference) => Some(self.base(stage, &reference, exec, &target.name, platform, None)),
-            Source::Context(_) => None,
-        }
+        parents: &mut Vec<usize>,
+    ) -> Option<CopyFrom> {
+        let node = match source {
+            Source::Stage(i) => self.stage(target, df, i, platform)?.node,
+            Source::Target(t) => self.target(&t, platform)?.node,
+            Source::Image(reference) => self.base(stage, &reference, exec, &target.name, platform, None),
+            Source::Context(dir) => return Some(CopyFrom::Context { dir, ignore: Vec::new() }),
+        };
+        parents.push(node);
+        Some(CopyFrom::Parent(parents.len()))
     }
 }
 
