@@ -1,7 +1,8 @@
-//! Executes targets into OCI images. This first slice builds inline images — per-arch file
-//! selections and metadata on `scratch` or a registry base, no RUN — into an OCI layout;
-//! Dockerfile stages, RUN in runc and the content store are the next steps.
+//! Executes plans into OCI images: inline images (per-arch files and metadata on a base) and
+//! Dockerfile steps — FROM, config changes, COPY, RUN in runc on overlayfs — cached by content.
 
+mod diff;
 mod inline;
+mod unpack;
 
 pub use inline::{Bases, BuildError, Built, build_inline};

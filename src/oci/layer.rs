@@ -30,7 +30,7 @@ pub struct Layer {
 }
 
 /// Passes bytes through while hashing them.
-struct Hashing<W> {
+pub struct Hashing<W> {
     inner: W,
     hasher: Sha256,
 }
@@ -63,34 +63,45 @@ pub fn write(files: &[LayerFile], mtime: u64) -> io::Result<Layer> {
         }
     }
     dirs.sort();
+    write_with(|tar| {
+        let mut entries: Vec<(String, Option<&LayerFile>)> = dirs.into_iter().map(|d| (d, None)).collect();
+        entries.extend(sorted.iter().map(|f| (f.path.trim_start_matches('/').to_string(), Some(*f))));
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, file) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_mtime(mtime);
+            match file {
+                None => {
+                    header.set_entry_type(tar::EntryType::Directory);
+                    header.set_mode(0o755);
+                    header.set_uid(0);
+                    header.set_gid(0);
+                    header.set_size(0);
+                    tar.append_data(&mut header, &path, io::empty())?;
+                }
+                Some(f) => {
+                    header.set_entry_type(tar::EntryType::Regular);
+                    header.set_mode(f.mode);
+                    header.set_uid(f.uid);
+                    header.set_gid(f.gid);
+                    header.set_size(f.contents.len() as u64);
+                    tar.append_data(&mut header, &path, f.contents.as_slice())?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The tar builder `write_with` hands out: hashing the tar, gzip, hashing the blob.
+pub type TarWriter = tar::Builder<Hashing<flate2::write::GzEncoder<Hashing<Vec<u8>>>>>;
+
+/// Writes a layer whose entries `append` adds (in an order it makes deterministic), gzip level 6.
+pub fn write_with(append: impl FnOnce(&mut TarWriter) -> io::Result<()>) -> io::Result<Layer> {
     let gz = GzBuilder::new().mtime(0).write(Hashing { inner: Vec::new(), hasher: Sha256::new() }, Compression::new(6));
     let mut tar = tar::Builder::new(Hashing { inner: gz, hasher: Sha256::new() });
     tar.mode(tar::HeaderMode::Deterministic);
-    let mut entries: Vec<(String, Option<&LayerFile>)> = dirs.into_iter().map(|d| (d, None)).collect();
-    entries.extend(sorted.iter().map(|f| (f.path.trim_start_matches('/').to_string(), Some(*f))));
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, file) in entries {
-        let mut header = tar::Header::new_gnu();
-        header.set_mtime(mtime);
-        match file {
-            None => {
-                header.set_entry_type(tar::EntryType::Directory);
-                header.set_mode(0o755);
-                header.set_uid(0);
-                header.set_gid(0);
-                header.set_size(0);
-                tar.append_data(&mut header, &path, io::empty())?;
-            }
-            Some(f) => {
-                header.set_entry_type(tar::EntryType::Regular);
-                header.set_mode(f.mode);
-                header.set_uid(f.uid);
-                header.set_gid(f.gid);
-                header.set_size(f.contents.len() as u64);
-                tar.append_data(&mut header, &path, f.contents.as_slice())?;
-            }
-        }
-    }
+    append(&mut tar)?;
     let tar_hashing = tar.into_inner()?;
     let diff_id = hex(&tar_hashing.hasher.finalize());
     let compressed = tar_hashing.inner.finish()?;

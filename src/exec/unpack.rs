@@ -1,0 +1,255 @@
+//! Unpacks one layer into its own directory in overlayfs's format — whiteouts become 0/0
+//! character devices, opaque directories get `trusted.overlay.opaque=y` — refusing any entry
+//! that would land outside the directory. Written by hand: the tar crate's `unpack_in` follows
+//! symlinks planted by earlier entries and knows nothing of whiteouts.
+
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use rustix::fs::{AtFlags, CWD, FileType, Gid, Mode, Timespec, Timestamps, Uid};
+
+/// Why a layer could not be unpacked.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("layer entry `{entry}` escapes the root filesystem: {why}")]
+    Escape { entry: String, why: &'static str },
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// A layer's tar stream, whatever its compression (gzip or none; detected by magic bytes).
+pub fn decompressed(blob: &[u8]) -> Box<dyn Read + '_> {
+    match blob {
+        [0x1f, 0x8b, ..] => Box::new(flate2::read::GzDecoder::new(blob)),
+        _ => Box::new(blob),
+    }
+}
+
+/// Unpacks `tar` into `dest` (which should be empty).
+pub fn unpack(tar: impl Read, dest: &Path) -> Result<(), UnpackError> {
+    let mut archive = tar::Archive::new(tar);
+    let mut dirs: Vec<(PathBuf, u64)> = Vec::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let relative = confined(&raw)?;
+        let Some(name) = relative.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
+        let parent = dest.join(relative.parent().unwrap_or(Path::new("")));
+        no_symlink_between(dest, &parent, &raw)?;
+        std::fs::create_dir_all(&parent)?;
+        if name == ".wh..wh..opq" {
+            rustix::fs::lsetxattr(&parent, "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty()).map_err(io::Error::from)?;
+            continue;
+        }
+        if let Some(hidden) = name.strip_prefix(".wh.") {
+            let path = parent.join(hidden);
+            remove_existing(&path)?;
+            rustix::fs::mknodat(CWD, &path, FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?;
+            continue;
+        }
+        let path = parent.join(&name);
+        let header = entry.header().clone();
+        let kind = header.entry_type();
+        if !(kind.is_dir() && path.is_dir()) {
+            remove_existing(&path)?;
+        }
+        let mode = header.mode().unwrap_or(0o644) & 0o7777;
+        match kind {
+            k if k.is_dir() => {
+                if !path.is_dir() {
+                    std::fs::create_dir(&path)?;
+                }
+            }
+            k if k.is_file() || k == tar::EntryType::Continuous => {
+                let mut file = std::fs::File::create(&path)?;
+                io::copy(&mut entry, &mut file)?;
+            }
+            k if k.is_symlink() => {
+                let target = entry.link_name()?.ok_or_else(|| io::Error::other(format!("symlink `{raw}` has no target")))?;
+                std::os::unix::fs::symlink(target, &path)?;
+            }
+            k if k.is_hard_link() => {
+                let target = entry.link_name_bytes().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                let source = dest.join(confined(&target)?);
+                no_symlink_between(dest, source.parent().unwrap_or(dest), &target)?;
+                if source.symlink_metadata().is_err() {
+                    return Err(io::Error::other(format!("hard link `{raw}` points at `{target}`, which this layer does not have")).into());
+                }
+                std::fs::hard_link(&source, &path)?;
+                continue;
+            }
+            k if k.is_character_special() || k.is_block_special() || k.is_fifo() => {
+                let file_type = match k {
+                    tar::EntryType::Char => FileType::CharacterDevice,
+                    tar::EntryType::Block => FileType::BlockDevice,
+                    _ => FileType::Fifo,
+                };
+                let dev = rustix::fs::makedev(
+                    header.device_major().ok().flatten().unwrap_or(0),
+                    header.device_minor().ok().flatten().unwrap_or(0),
+                );
+                rustix::fs::mknodat(CWD, &path, file_type, Mode::from_raw_mode(mode), dev).map_err(io::Error::from)?;
+            }
+            // pax and GNU long-name headers are consumed by the tar crate; anything else is skipped
+            _ => continue,
+        }
+        let (uid, gid) = (header.uid().unwrap_or(0) as u32, header.gid().unwrap_or(0) as u32);
+        rustix::fs::chownat(CWD, &path, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(io::Error::from)?;
+        if !kind.is_symlink() {
+            // after chown, which clears set-id bits
+            rustix::fs::chmodat(CWD, &path, Mode::from_raw_mode(mode), AtFlags::empty()).map_err(io::Error::from)?;
+        }
+        let mtime = header.mtime().unwrap_or(0);
+        if kind.is_dir() {
+            dirs.push((path, mtime));
+        } else {
+            set_mtime(&path, mtime)?;
+        }
+    }
+    // directories last: writing into them changed their times
+    for (dir, mtime) in dirs.iter().rev() {
+        set_mtime(dir, *mtime)?;
+    }
+    Ok(())
+}
+
+/// A tar path as a relative path with no `..`: absolute paths and parent references escape.
+fn confined(raw: &str) -> Result<PathBuf, UnpackError> {
+    let escape = |why| UnpackError::Escape { entry: raw.to_string(), why };
+    if raw.starts_with('/') {
+        return Err(escape("absolute path"));
+    }
+    let mut out = PathBuf::new();
+    for component in Path::new(raw).components() {
+        match component {
+            Component::Normal(c) => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(escape("`..` component")),
+            Component::RootDir | Component::Prefix(_) => return Err(escape("absolute path")),
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a path under `dest` whose existing ancestors include a symlink: an earlier entry of
+/// the same layer planted it, and following it could write anywhere.
+fn no_symlink_between(dest: &Path, dir: &Path, raw: &str) -> Result<(), UnpackError> {
+    let mut current = dir;
+    while current != dest && current.starts_with(dest) {
+        if current.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(UnpackError::Escape { entry: raw.to_string(), why: "a parent directory is a symlink" });
+        }
+        current = current.parent().unwrap_or(dest);
+    }
+    Ok(())
+}
+
+fn remove_existing(path: &Path) -> io::Result<()> {
+    match path.symlink_metadata() {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+        Err(_) => Ok(()),
+    }
+}
+
+fn set_mtime(path: &Path, seconds: u64) -> io::Result<()> {
+    let time = Timespec { tv_sec: seconds as i64, tv_nsec: 0 };
+    rustix::fs::utimensat(CWD, path, &Timestamps { last_access: time, last_modification: time }, AtFlags::SYMLINK_NOFOLLOW)
+        .map_err(io::Error::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar of raw entries: (path, type, link target, contents), headers written by hand so
+    /// hostile paths survive.
+    fn tar_of(entries: &[(&str, tar::EntryType, &str, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (path, kind, link, contents) in entries {
+            let mut header = tar::Header::new_old();
+            header.as_old_mut().name[..path.len()].copy_from_slice(path.as_bytes());
+            header.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
+            header.set_entry_type(*kind);
+            header.set_mode(0o644);
+            header.set_size(contents.len() as u64);
+            header.set_cksum();
+            out.extend_from_slice(header.as_bytes());
+            out.extend_from_slice(contents);
+            out.resize(out.len().div_ceil(512) * 512, 0);
+        }
+        out.extend_from_slice(&[0; 1024]);
+        out
+    }
+
+    fn unpack_entries(entries: &[(&str, tar::EntryType, &str, &[u8])]) -> (tempfile::TempDir, Result<(), UnpackError>) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("root");
+        std::fs::create_dir(&root).unwrap_or_else(|e| panic!("{e}"));
+        let result = unpack(tar_of(entries).as_slice(), &root);
+        (dir, result)
+    }
+
+    fn assert_escape(entries: &[(&str, tar::EntryType, &str, &[u8])], why: &str) {
+        let (dir, result) = unpack_entries(entries);
+        match result {
+            Err(UnpackError::Escape { why: w, .. }) => assert_eq!(w, why),
+            other => panic!("expected an escape ({why}), got {other:?}"),
+        }
+        assert!(!dir.path().join("evil").exists(), "nothing written outside the root");
+    }
+
+    #[test]
+    fn parent_references_are_refused() {
+        assert_escape(&[("../evil", tar::EntryType::Regular, "", b"x")], "`..` component");
+        assert_escape(&[("a/../../evil", tar::EntryType::Regular, "", b"x")], "`..` component");
+    }
+
+    #[test]
+    fn absolute_paths_are_refused() {
+        assert_escape(&[("/evil", tar::EntryType::Regular, "", b"x")], "absolute path");
+    }
+
+    #[test]
+    fn writing_through_a_symlink_is_refused() {
+        let (dir, _) = unpack_entries(&[]);
+        let outside = dir.path().display().to_string();
+        assert_escape(
+            &[("link", tar::EntryType::Symlink, outside.as_str(), b""), ("link/evil", tar::EntryType::Regular, "", b"x")],
+            "a parent directory is a symlink",
+        );
+        assert_escape(
+            &[("up", tar::EntryType::Symlink, "..", b""), ("up/evil", tar::EntryType::Regular, "", b"x")],
+            "a parent directory is a symlink",
+        );
+    }
+
+    #[test]
+    fn hard_links_out_of_the_root_are_refused() {
+        assert_escape(&[("evil", tar::EntryType::Link, "../../etc/passwd", b"")], "`..` component");
+        assert_escape(&[("evil", tar::EntryType::Link, "/etc/passwd", b"")], "absolute path");
+        assert_escape(
+            &[("up", tar::EntryType::Symlink, "/", b""), ("evil", tar::EntryType::Link, "up/etc/passwd", b"")],
+            "a parent directory is a symlink",
+        );
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_directories_take_overlayfs_form() {
+        let (dir, result) = unpack_entries(&[
+            ("etc/", tar::EntryType::Directory, "", b""),
+            ("etc/.wh.gone", tar::EntryType::Regular, "", b""),
+            ("var/.wh..wh..opq", tar::EntryType::Regular, "", b""),
+            ("etc/kept", tar::EntryType::Regular, "", b"kept"),
+            ("etc/same", tar::EntryType::Link, "etc/kept", b""),
+        ]);
+        result.unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path().join("root");
+        let gone = root.join("etc/gone").symlink_metadata().unwrap_or_else(|e| panic!("{e}"));
+        assert!(std::os::unix::fs::FileTypeExt::is_char_device(&gone.file_type()));
+        let opaque = rustix::fs::lgetxattr(root.join("var"), "trusted.overlay.opaque", &mut [0u8; 4]);
+        assert_eq!(opaque.ok(), Some(1));
+        assert_eq!(std::fs::read(root.join("etc/same")).ok().as_deref(), Some(b"kept".as_slice()));
+    }
+}
