@@ -1,5 +1,5 @@
-//! `mpbake build`: builds targets into OCI layouts on disk (this version: inline images, on
-//! scratch or a registry base; see `exec`).
+//! `mpbake build`: builds targets — inline images and Dockerfiles — into OCI layouts on disk or
+//! a `docker load` archive.
 
 use std::path::Path;
 
@@ -9,9 +9,13 @@ use std::process::ExitCode;
 use super::{SpecArgs, planned, report};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError};
+use crate::ir::ImageRef;
 use crate::ir::Platform;
 use crate::oci::archive;
 use crate::oci::store::Store;
+use crate::plan::{Action, Plan};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Where built images go: OCI layouts (one per target) or a `docker load` archive.
 enum Output {
@@ -54,40 +58,35 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let cwd = std::env::current_dir()?;
-    let hosts: Vec<String> = p
-        .targets
-        .iter()
-        .filter_map(|n| p.loaded.spec.targets.get(n))
-        .filter_map(|t| t.image.as_ref())
-        .flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref())))
-        .filter_map(|b| match b {
-            crate::ir::BaseImage::Image(r) => Some(r.registry.clone()),
-            crate::ir::BaseImage::Scratch => None,
-        })
-        .collect();
+    let Some(plan) = &p.plan else { return Ok(ExitCode::from(1)) };
+    let hosts = registry_hosts(&p, plan);
+    let root = Store::default_root();
+    let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
     let bases = match hosts.is_empty() {
         true => None,
-        false => {
-            let root = Store::default_root();
-            let store = Store::open(&root).with_context(|| format!("opening the content store {}", root.display()))?;
-            Some(exec::Bases { registry: crate::oci::Registry::new(&hosts, &[])?, store })
-        }
+        false => Some(exec::Bases { registry: crate::oci::Registry::new(&hosts, &[])?, store: open_store()? }),
+    };
+    let engine_store = open_store()?;
+    let env_secrets = tempfile::tempdir()?;
+    let secrets = secrets(&p, &cwd, env_secrets.path())?;
+    let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &[])).transpose()?;
+    let mut engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets) {
+        Ok(e) => e,
+        Err(e) => return Ok(failed(e, &p)),
     };
     let mut metadata = serde_json::Map::new();
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
-        if p.dockerfiles.contains_key(name) {
-            eprintln!(
-                "mpbake: error: target `{name}` uses a Dockerfile; building Dockerfiles is not supported yet — `mpbake emit` writes them for BuildKit"
-            );
-            return Ok(ExitCode::from(2));
-        }
         let scratch = tempfile::tempdir()?;
         let dest = match &output {
             Output::Oci(dir) => Path::new(dir).join(name),
             Output::Docker { .. } => scratch.path().join(name),
         };
-        match exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref()) {
+        let built = match p.dockerfiles.contains_key(name) {
+            true => build_dockerfile_target(&mut engine, plan, name, &target.tags, &dest),
+            false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref()),
+        };
+        match built {
             Ok(built) => {
                 let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
                 let written = match &output {
@@ -105,22 +104,98 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
                 println!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
                 metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
             }
-            Err(BuildError::Input(d)) => {
-                let mut diags = Diagnostics::default();
-                diags.push(d);
-                report(&diags, &p.loaded.sources);
-                return Ok(ExitCode::from(1));
-            }
-            Err(BuildError::Tool(message)) => {
-                eprintln!("mpbake: error: {message}");
-                return Ok(ExitCode::from(2));
-            }
+            Err(e) => return Ok(failed(e, &p)),
         }
+    }
+    let stats = engine.stats;
+    if stats.executed + stats.cached > 0 {
+        eprintln!("mpbake: {} steps executed, {} from cache", stats.executed, stats.cached);
     }
     if let Some(file) = metadata_file {
         std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&metadata)?)).with_context(|| format!("writing {file}"))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reports a failed build: a diagnostic and exit 1 for bad input, a message and exit 2 for a
+/// machine that cannot build.
+fn failed(error: BuildError, p: &planned::Planned) -> ExitCode {
+    match error {
+        BuildError::Input(d) => {
+            let mut diags = Diagnostics::default();
+            diags.push(d);
+            report(&diags, &p.loaded.sources);
+            ExitCode::from(1)
+        }
+        BuildError::Tool(message) => {
+            eprintln!("mpbake: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The registries base images come from: inline images' `from`s and the plan's FROM steps.
+fn registry_hosts(p: &planned::Planned, plan: &Plan) -> Vec<String> {
+    let inline = p
+        .targets
+        .iter()
+        .filter_map(|n| p.loaded.spec.targets.get(n))
+        .filter_map(|t| t.image.as_ref())
+        .flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref())))
+        .filter_map(|b| match b {
+            crate::ir::BaseImage::Image(r) => Some(r.registry.clone()),
+            crate::ir::BaseImage::Scratch => None,
+        });
+    let steps = plan.nodes.iter().filter_map(|n| match &n.action {
+        Action::From { reference } if reference != "scratch" => ImageRef::parse(reference).ok().map(|r| r.registry),
+        _ => None,
+    });
+    let mut hosts: Vec<String> = inline.chain(steps).collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// The targets' secrets by id: `src=FILE` as is, `env=NAME` written to a file under `dir`.
+fn secrets(p: &planned::Planned, cwd: &Path, dir: &Path) -> anyhow::Result<BTreeMap<String, PathBuf>> {
+    let mut out = BTreeMap::new();
+    for target in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)) {
+        for secret in &target.secret {
+            let Some(id) = secret.get("id") else { continue };
+            let path = match (secret.get("src").or(secret.get("source")), secret.get("env")) {
+                (Some(src), _) => cwd.join(src),
+                (None, Some(var)) => {
+                    let path = dir.join(uuid::Uuid::new_v4().simple().to_string());
+                    std::fs::write(&path, std::env::var(var).unwrap_or_default())?;
+                    path
+                }
+                // bake's default: an environment variable named like the id
+                (None, None) => {
+                    let path = dir.join(uuid::Uuid::new_v4().simple().to_string());
+                    std::fs::write(&path, std::env::var(id.to_uppercase()).unwrap_or_default())?;
+                    path
+                }
+            };
+            out.insert(id.clone(), path);
+        }
+    }
+    Ok(out)
+}
+
+/// A Dockerfile target's platforms, executed, written as a layout at `dest`.
+fn build_dockerfile_target(
+    engine: &mut exec::Engine,
+    plan: &Plan,
+    name: &str,
+    tags: &[String],
+    dest: &Path,
+) -> Result<exec::Built, BuildError> {
+    let mut images = Vec::new();
+    for (platform, id) in plan.targets.get(name).map(|t| &t.platforms).into_iter().flatten() {
+        let platform = Platform::parse(platform).map_err(|e| BuildError::Tool(e.0))?;
+        images.push((platform, engine.state_of(id)?));
+    }
+    engine.write_layout(dest, &images, tags)
 }
 
 /// bake's `--metadata-file` keys for an image, plus mpbake's per-platform manifests and layout.

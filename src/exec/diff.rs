@@ -3,26 +3,58 @@
 //! OCI `.wh.` entries, hard links kept, mtimes clamped to SOURCE_DATE_EPOCH.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
+use sha2::{Digest as _, Sha256};
+
+use crate::ir::{Digest, hex};
 use crate::oci::layer::{self, Layer, TarWriter};
 
 /// Writes the tree under `root` (not `root` itself) as a layer; no mtime is later than `epoch`.
 pub fn layer_of_dir(root: &Path, epoch: u64) -> io::Result<Layer> {
-    layer::write_with(|tar| {
-        let mut links: HashMap<(u64, u64), String> = HashMap::new();
-        for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
-            let entry = entry.map_err(io::Error::other)?;
-            let relative = entry.path().strip_prefix(root).map_err(io::Error::other)?.to_string_lossy().into_owned();
-            append(tar, entry.path(), &relative, epoch, &mut links)?;
-        }
-        Ok(())
-    })
+    layer::write_with(|tar: &mut TarWriter| append_tree(tar, root, epoch))
 }
 
-fn append(tar: &mut TarWriter, path: &Path, name: &str, epoch: u64, links: &mut HashMap<(u64, u64), String>) -> io::Result<()> {
+/// The diff_id `layer_of_dir` would give, without compressing: a cheap key for a staged COPY.
+pub fn diff_id_of_dir(root: &Path, epoch: u64) -> io::Result<Digest> {
+    let mut tar = tar::Builder::new(Sha256Writer(Sha256::new()));
+    append_tree(&mut tar, root, epoch)?;
+    let hash = tar.into_inner()?.0.finalize();
+    Ok(Digest { algorithm: "sha256".into(), hex: hex(&hash) })
+}
+
+struct Sha256Writer(Sha256);
+
+impl Write for Sha256Writer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn append_tree<W: Write>(tar: &mut tar::Builder<W>, root: &Path, epoch: u64) -> io::Result<()> {
+    let mut links: HashMap<(u64, u64), String> = HashMap::new();
+    for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        let relative = entry.path().strip_prefix(root).map_err(io::Error::other)?.to_string_lossy().into_owned();
+        append(tar, entry.path(), &relative, epoch, &mut links)?;
+    }
+    Ok(())
+}
+
+fn append<W: Write>(
+    tar: &mut tar::Builder<W>,
+    path: &Path,
+    name: &str,
+    epoch: u64,
+    links: &mut HashMap<(u64, u64), String>,
+) -> io::Result<()> {
     let meta = path.symlink_metadata()?;
     let kind = meta.file_type();
     let mut header = tar::Header::new_gnu();
@@ -124,6 +156,7 @@ mod tests {
         assert!(listed.iter().all(|(_, _, mtime)| *mtime <= 100), "mtimes clamped");
         let again = layer_of_dir(root, 100).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(again.digest, layer.digest, "deterministic");
+        assert_eq!(diff_id_of_dir(root, 100).ok(), Some(layer.diff_id.clone()), "the uncompressed digest without compressing");
 
         let target = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         unpack::unpack(unpack::decompressed(&layer.blob), target.path()).unwrap_or_else(|e| panic!("{e}"));

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::{BuildError, io};
 use crate::diag::Diagnostic;
 use crate::ir::{BaseImage, FileSelection, InlineImage, Platform, Target};
 use crate::oci::image::{self, Config, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST};
@@ -12,15 +13,6 @@ use crate::oci::layer::{self, LayerFile};
 use crate::oci::layout::Layout;
 use crate::oci::store::Store;
 use crate::oci::{Registry, pull};
-
-/// Why a target did not build.
-#[derive(Debug)]
-pub enum BuildError {
-    /// The input is wrong (a missing source file, an owner that is not numeric).
-    Input(Diagnostic),
-    /// Something this version cannot build yet, or the machine failed (I/O).
-    Tool(String),
-}
 
 /// Where base images come from: the registry, through the local content store.
 pub struct Bases {
@@ -46,10 +38,6 @@ pub struct Built {
     pub index: Descriptor,
     pub manifests: Vec<Descriptor>,
     pub layout: PathBuf,
-}
-
-fn io(context: &str) -> impl Fn(std::io::Error) -> BuildError + '_ {
-    move |e| BuildError::Tool(format!("{context}: {e}"))
 }
 
 /// Builds `target` into the OCI layout at `dest`; sources are read relative to `cwd` joined

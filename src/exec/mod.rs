@@ -1,8 +1,34 @@
 //! Executes plans into OCI images: inline images (per-arch files and metadata on a base) and
 //! Dockerfile steps — FROM, config changes, COPY, RUN in runc on overlayfs — cached by content.
 
+mod copy;
+mod copy_step;
 mod diff;
+mod engine;
+mod ignore;
 mod inline;
+mod output;
+mod rootfs;
+mod run;
+mod runc;
+mod state;
 mod unpack;
+mod users;
 
-pub use inline::{Bases, BuildError, Built, build_inline};
+pub use engine::Engine;
+pub use inline::{Bases, Built, build_inline};
+
+use crate::diag::Diagnostic;
+
+/// Why a target did not build.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The input is wrong (a missing source file, a failing RUN): exit 1.
+    Input(Diagnostic),
+    /// The machine cannot do it (no runc, no overlayfs, a registry down, I/O): exit 2.
+    Tool(String),
+}
+
+fn io(context: &str) -> impl Fn(std::io::Error) -> BuildError + '_ {
+    move |e| BuildError::Tool(format!("{context}: {e}"))
+}

@@ -10,12 +10,14 @@ use crate::ir::{Digest, ImageRef, Platform};
 /// One platform of a base image.
 #[derive(Debug, Clone)]
 pub struct Pulled {
+    /// The digest of the platform's manifest.
+    pub manifest: Digest,
     pub config: Json,
     pub layers: Vec<Descriptor>,
 }
 
 /// The layer media types mpbake passes through unchanged.
-fn layer_media(media: &str) -> Option<&'static str> {
+pub fn layer_media(media: &str) -> Option<&'static str> {
     [
         "application/vnd.oci.image.layer.v1.tar+gzip",
         "application/vnd.oci.image.layer.v1.tar+zstd",
@@ -39,7 +41,7 @@ pub(super) fn platform_of(value: &Json) -> Option<Platform> {
 
 pub fn pull(registry: &Registry, image: &ImageRef, platform: &Platform) -> Result<Pulled, RegistryError> {
     let error = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
-    let (bytes, _) = registry.manifest(image)?;
+    let (bytes, mut manifest_digest) = registry.manifest(image)?;
     let mut manifest: Json = serde_json::from_slice(&bytes).map_err(|e| error(format!("manifest is not JSON: {e}")))?;
     if let Some(entries) = manifest["manifests"].as_array() {
         let available: Vec<String> = entries.iter().filter_map(|m| platform_of(&m["platform"])).map(|p| p.to_string()).collect();
@@ -49,7 +51,8 @@ pub fn pull(registry: &Registry, image: &ImageRef, platform: &Platform) -> Resul
             .and_then(|m| m["digest"].as_str())
             .ok_or_else(|| error(format!("no {platform} image in the index (it has {})", available.join(", "))))?;
         let by_digest = ImageRef { tag: None, digest: Some(Digest::parse(chosen).map_err(error)?), ..image.clone() };
-        let (bytes, _) = registry.manifest(&by_digest)?;
+        let (bytes, digest) = registry.manifest(&by_digest)?;
+        manifest_digest = digest;
         manifest = serde_json::from_slice(&bytes).map_err(|e| error(format!("manifest is not JSON: {e}")))?;
     }
     let config_digest = Digest::parse(manifest["config"]["digest"].as_str().unwrap_or("")).map_err(error)?;
@@ -70,5 +73,5 @@ pub fn pull(registry: &Registry, image: &ImageRef, platform: &Platform) -> Resul
             Ok(Descriptor::new(media, digest, l["size"].as_u64().unwrap_or(0)))
         })
         .collect::<Result<Vec<_>, RegistryError>>()?;
-    Ok(Pulled { config, layers })
+    Ok(Pulled { manifest: manifest_digest, config, layers })
 }

@@ -42,6 +42,11 @@ impl Store {
         Ok(Store { root: root.to_path_buf(), _lock: lock })
     }
 
+    /// The store's directory; executors keep their snapshots and step records beside the blobs.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     fn path(&self, digest: &Digest) -> PathBuf {
         self.root.join("blobs").join(&digest.algorithm).join(&digest.hex)
     }
@@ -55,6 +60,11 @@ impl Store {
             return None;
         }
         Some(bytes)
+    }
+
+    /// Whether the store holds a blob (unverified: `get` checks it when it is read).
+    pub fn has(&self, digest: &Digest) -> bool {
+        self.path(digest).is_file()
     }
 
     /// Stores a blob under its digest; concurrent writers of the same blob both succeed.
@@ -83,15 +93,18 @@ impl Store {
         Ok(usage)
     }
 
-    /// Removes every blob, once no other mpbake process has the store open.
+    /// Removes every blob, unpacked layer, step record and cache mount, once no other mpbake
+    /// process has the store open.
     pub fn prune(root: &Path) -> std::io::Result<Usage> {
         std::fs::create_dir_all(root)?;
         let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
         lock.lock()?;
         let before = Store::usage(root)?;
-        let blobs = root.join("blobs");
-        if blobs.exists() {
-            std::fs::remove_dir_all(&blobs)?;
+        for dir in ["blobs", "snapshots", "steps", "mounts"] {
+            let dir = root.join(dir);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)?;
+            }
         }
         Ok(before)
     }

@@ -199,6 +199,12 @@ impl Builder<'_> {
                                 let (source, _) = self.resolve(target, df, &words(from, &scope), Some(op.span))?;
                                 Some(self.link(target, df, source, &exec, platform, key, &mut parents)?)
                             }
+                            // a bind mount without `from` reads the build context
+                            None if m.kind == "bind" => {
+                                let dir = target.context.clone().unwrap_or_else(|| ".".into());
+                                inputs.push(format!("context:{dir}"));
+                                Some(CopyFrom::Context { dir, ignore: df.ignore.clone() })
+                            }
                             None => None,
                         };
                         run_mounts.push(RunMount { mount: m.clone(), from });

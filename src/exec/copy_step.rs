@@ -1,0 +1,171 @@
+//! A COPY/ADD step: words expanded in the image's scope, sources read from the context or a
+//! stage's mounted filesystem, one layer of the staged files (like `COPY --link`: the base's
+//! layers are neither downloaded nor unpacked unless the destination's kind must be looked up).
+
+use std::os::unix::fs::PermissionsExt;
+
+use super::copy::{self, CopyError, Request};
+use super::diff;
+use super::engine::{Engine, input, step_key};
+use super::ignore::Ignore;
+use super::rootfs::Mounted;
+use super::state::{State, absolute};
+use super::users;
+use super::{BuildError, io};
+use crate::frontend::dockerfile::expand::expand;
+use crate::ir::CopyOp;
+use crate::plan::{CopyFrom, Node};
+
+impl Engine<'_> {
+    pub(super) fn copy(
+        &mut self,
+        node: &Node,
+        op: &CopyOp,
+        from: &CopyFrom,
+        args: &[(String, String)],
+        parents: &[State],
+    ) -> Result<State, BuildError> {
+        let base = &parents[0];
+        let scope = base.scope(args);
+        let lookup = |name: &str| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
+        let sources: Vec<String> = op.sources.iter().map(|s| word(s)).collect();
+        if let Some(remote) = sources.iter().find(|s| s.contains("://") || s.starts_with("git@")) {
+            return Err(input(
+                node,
+                "build::remote-source",
+                format!("`{remote}` is remote; mpbake builds offline and does not fetch URLs or git repositories"),
+            ));
+        }
+        let dest_word = word(&op.dest);
+        let dest = absolute(&base.workdir(), &dest_word);
+        let from_stage = matches!(from, CopyFrom::Parent(_));
+        // a stage's result is fixed by its key; context files are hashed once staged
+        let early_key = from_stage.then(|| step_key(node, parents, &[]));
+        if let Some(hit) = early_key.as_ref().and_then(|k| self.recall(k)) {
+            return Ok(hit);
+        }
+        let mut source_mount: Option<Mounted> = None;
+        let (root, ignore) = match from {
+            CopyFrom::Context { dir, ignore } => (self.cwd.join(dir), ignore.clone()),
+            CopyFrom::Parent(p) => {
+                let mounted = self.mount(&parents[*p])?;
+                let root = mounted.merged.clone();
+                source_mount = Some(mounted);
+                (root, Vec::new())
+            }
+        };
+        let mut base_mount: Option<Mounted> = None;
+        let wildcard = sources.iter().any(|s| s.contains(['*', '?', '[']));
+        let mut dest_is_dir = dest_word.ends_with('/') || dest_word == "." || dest_word.ends_with("/.") || wildcard;
+        dest_is_dir |= sources.len() + op.heredocs.len() > 1;
+        let single_file = match sources.as_slice() {
+            [only] => copy::matches(&root, only).first().is_some_and(|(p, _)| p.is_file()),
+            _ => false,
+        };
+        if single_file && !dest_is_dir && !base.layers.is_empty() {
+            // `COPY app /usr/local/bin` copies into the directory when the image has one
+            let mounted = self.mount(base)?;
+            dest_is_dir = mounted.merged.join(dest.trim_start_matches('/')).is_dir();
+            base_mount = Some(mounted);
+        }
+        let owner = match op.chown.as_deref().map(word) {
+            None => None,
+            Some(spec) => {
+                let rootfs = match users::needs_lookup(&spec) {
+                    false => None,
+                    true => {
+                        if base_mount.is_none() {
+                            base_mount = Some(self.mount(base)?);
+                        }
+                        base_mount.as_ref().map(|m| m.merged.clone())
+                    }
+                };
+                Some(users::resolve(&spec, rootfs.as_deref()).map_err(|e| input(node, "build::chown", e))?)
+            }
+        };
+        let chmod = match op.chmod.as_deref().map(word) {
+            None => None,
+            Some(text) => Some(u32::from_str_radix(&text, 8).ok().filter(|m| *m <= 0o7777).ok_or_else(|| {
+                input(node, "build::chmod", format!("`--chmod={text}` is not an octal mode (mpbake takes octal modes like 0755)"))
+            })?),
+        };
+        let patterns: Vec<String> = ignore.into_iter().chain(op.exclude.iter().map(|e| word(e))).collect();
+        let request = Request {
+            root: &root,
+            sources,
+            dest: dest.clone(),
+            dest_is_dir,
+            owner,
+            keep_owner: from_stage,
+            chmod,
+            ignore: Ignore::new(&patterns),
+            unpack_archives: op.is_add,
+        };
+        let staging = self.snapshots.scratch().map_err(io("creating a staging directory"))?;
+        copy::stage(&request, staging.path()).map_err(|e| match e {
+            CopyError::NotFound(source) => input(
+                node,
+                "build::missing-source",
+                format!("{} source `{source}` matches nothing in {}", if op.is_add { "ADD" } else { "COPY" }, describe_from(from)),
+            ),
+            other => BuildError::Tool(format!("copying into {dest}: {other}")),
+        })?;
+        self.heredocs(node, op, &dest, dest_is_dir, &word, staging.path())?;
+        drop((source_mount, base_mount));
+        let epoch = self.epoch.max(0) as u64;
+        let key = match early_key {
+            Some(k) => k,
+            None => {
+                let staged = diff::diff_id_of_dir(staging.path(), epoch).map_err(io("hashing the copied files"))?;
+                let key = step_key(node, parents, &[staged.to_string()]);
+                if let Some(hit) = self.recall(&key) {
+                    return Ok(hit);
+                }
+                key
+            }
+        };
+        let layer = diff::layer_of_dir(staging.path(), epoch).map_err(io("writing a layer"))?;
+        let mut state = base.clone();
+        state.key = key;
+        self.add_layer(&mut state, layer, &node.op)?;
+        self.remember(&state)?;
+        Ok(state)
+    }
+
+    /// `COPY <<EOF /path`: each here-document becomes the named file, mode 0644.
+    fn heredocs(
+        &self,
+        node: &Node,
+        op: &CopyOp,
+        dest: &str,
+        dest_is_dir: bool,
+        word: &dyn Fn(&str) -> String,
+        staging: &std::path::Path,
+    ) -> Result<(), BuildError> {
+        for (_, body, expands) in &op.heredocs {
+            if dest_is_dir {
+                return Err(input(
+                    node,
+                    "build::heredoc-dest",
+                    "a here-document copied into a directory needs a file name; write the file's path as the destination".into(),
+                ));
+            }
+            let path = staging.join(dest.trim_start_matches('/'));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io("staging a here-document"))?;
+            }
+            let contents = if *expands { word(body) } else { body.clone() };
+            std::fs::write(&path, contents).map_err(io("staging a here-document"))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io("staging a here-document"))?;
+        }
+        Ok(())
+    }
+}
+
+fn describe_from(from: &CopyFrom) -> String {
+    match from {
+        CopyFrom::Context { dir, .. } => format!("the context `{dir}` (or .dockerignore excludes it)"),
+        CopyFrom::Parent(_) => "the source stage".into(),
+    }
+}

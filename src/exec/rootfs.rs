@@ -1,0 +1,98 @@
+//! Root filesystems for RUN and `COPY --from`: each layer is unpacked once into a snapshot
+//! directory named by its diff_id, and a step's filesystem is those snapshots stacked read-only
+//! by overlayfs under a fresh upper directory, which afterwards holds exactly the step's changes.
+
+use std::ffi::CString;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::unpack::{self, UnpackError};
+use crate::ir::Digest;
+
+/// Unpacked layers under `<cache>/snapshots`, shared by every build on the machine.
+pub struct Snapshots {
+    dir: PathBuf,
+}
+
+impl Snapshots {
+    pub fn open(cache_root: &Path) -> io::Result<Snapshots> {
+        let dir = cache_root.join("snapshots");
+        std::fs::create_dir_all(dir.join("tmp"))?;
+        Ok(Snapshots { dir })
+    }
+
+    /// The snapshot of the layer with `diff_id`, unpacked from `blob()` if not there yet (into a
+    /// temporary directory renamed into place, so a crash or a concurrent build never sees half).
+    pub fn ensure(&self, diff_id: &Digest, blob: impl FnOnce() -> io::Result<Vec<u8>>) -> Result<PathBuf, UnpackError> {
+        let path = self.dir.join(&diff_id.hex);
+        if path.is_dir() {
+            return Ok(path);
+        }
+        let tmp = tempfile::tempdir_in(self.dir.join("tmp"))?;
+        let bytes = blob()?;
+        unpack::unpack(unpack::decompressed(&bytes), tmp.path())?;
+        match std::fs::rename(tmp.path(), &path) {
+            Ok(()) => {}
+            // another build finished the same snapshot first
+            Err(_) if path.is_dir() => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(path)
+    }
+
+    /// A fresh directory on the snapshots' filesystem (overlayfs wants upper and work dirs there).
+    pub fn scratch(&self) -> io::Result<tempfile::TempDir> {
+        tempfile::tempdir_in(self.dir.join("tmp"))
+    }
+}
+
+/// An overlayfs mount, unmounted (and its directories removed) when dropped.
+pub struct Mounted {
+    pub merged: PathBuf,
+    pub upper: PathBuf,
+    mounted: bool,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Mounted {
+    /// Mounts `lowers` (bottom first) read-only beneath a new, empty upper directory inside `dir`.
+    pub fn overlay(lowers: &[PathBuf], dir: tempfile::TempDir) -> io::Result<Mounted> {
+        let (merged, upper, work, empty) =
+            (dir.path().join("merged"), dir.path().join("upper"), dir.path().join("work"), dir.path().join("empty"));
+        for d in [&merged, &upper, &work, &empty] {
+            std::fs::create_dir(d)?;
+        }
+        let mut stack: Vec<String> = lowers.iter().rev().map(|p| p.display().to_string()).collect();
+        if stack.is_empty() {
+            stack.push(empty.display().to_string());
+        }
+        let options = format!("lowerdir={},upperdir={},workdir={}", stack.join(":"), upper.display(), work.display());
+        let data = CString::new(options).map_err(io::Error::other)?;
+        rustix::mount::mount("overlay", &merged, "overlay", rustix::mount::MountFlags::empty(), data.as_c_str()).map_err(|e| {
+            io::Error::other(format!(
+                "cannot mount overlayfs ({e}); RUN needs root and a kernel with overlayfs (run mpbake as root, or build with `mpbake emit` and BuildKit)"
+            ))
+        })?;
+        Ok(Mounted { merged, upper, mounted: true, dir: Some(dir) })
+    }
+}
+
+impl Mounted {
+    /// Unmounts, keeping the upper directory for reading until drop.
+    pub fn unmount(&mut self) -> io::Result<()> {
+        if self.mounted {
+            rustix::mount::unmount(&self.merged, rustix::mount::UnmountFlags::empty())?;
+            self.mounted = false;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if self.mounted {
+            let _ = rustix::mount::unmount(&self.merged, rustix::mount::UnmountFlags::DETACH);
+        }
+        drop(self.dir.take());
+    }
+}

@@ -1,0 +1,235 @@
+//! A RUN step: the parent image mounted with overlayfs, the command run by runc with the
+//! image's env, user and working directory plus the step's mounts (cache, secret, bind, tmpfs),
+//! foreign platforms through qemu-user binfmt, and the upper directory written as the layer.
+
+use std::path::{Path, PathBuf};
+
+use super::engine::{Engine, input, step_key};
+use super::rootfs::Mounted;
+use super::runc::{self, Bind, Process, RunError};
+use super::state::{DEFAULT_PATH, State, absolute};
+use super::{BuildError, diff, io, users};
+use crate::ir::{Command, Platform};
+use crate::plan::{Class, CopyFrom, Node, RunMount};
+
+/// The parts of a RUN action.
+pub(super) struct RunStep<'a> {
+    pub command: &'a Command,
+    pub heredocs: &'a [(String, String)],
+    pub mounts: &'a [RunMount],
+    pub network: Option<&'a str>,
+    pub args: &'a [(String, String)],
+}
+
+/// Where runc mounts things whether or not the step asks; created mount points are not changes.
+const RUNTIME_MOUNTS: [&str; 8] = ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup", "/etc/resolv.conf"];
+
+impl Engine<'_> {
+    pub(super) fn run(&mut self, node: &Node, step: &RunStep, parents: &[State]) -> Result<State, BuildError> {
+        let key = step_key(node, parents, &[]);
+        if let Some(hit) = self.recall(&key) {
+            return Ok(hit);
+        }
+        if node.class == Class::Emulated {
+            emulation_available(node)?;
+        }
+        let base = &parents[0];
+        let mut rootfs = self.mount(base)?;
+        let user = base.runtime("User").unwrap_or("").to_string();
+        let owner = match user.is_empty() {
+            true => users::Owner::default(),
+            false => users::resolve(&user, Some(&rootfs.merged)).map_err(|e| input(node, "build::user", e))?,
+        };
+        let mut held: Vec<Mounted> = Vec::new();
+        let mut binds = Vec::new();
+        for m in step.mounts {
+            if let Some(bind) = self.run_mount(node, m, parents, &mut held)? {
+                binds.push(bind);
+            }
+        }
+        let mut env = base.env();
+        for (name, value) in step.args {
+            if !env.iter().any(|(n, _)| n == name) {
+                env.push((name.clone(), value.clone()));
+            }
+        }
+        if !env.iter().any(|(n, _)| n == "PATH") {
+            env.push(("PATH".into(), DEFAULT_PATH.into()));
+        }
+        let args = match (step.command, step.heredocs.first()) {
+            (Command::Shell(text), Some((_, script))) if text.trim_start().starts_with("<<") => {
+                base.shell().into_iter().chain([script.clone()]).collect()
+            }
+            (command, _) => base.argv(command),
+        };
+        let process = Process {
+            args,
+            env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            cwd: base.workdir(),
+            uid: owner.uid,
+            gid: owner.gid,
+            additional_gids: Vec::new(),
+            host_network: step.network == Some("host"),
+            binds,
+        };
+        let mount_points: Vec<String> =
+            RUNTIME_MOUNTS.iter().map(|s| s.to_string()).chain(process.binds.iter().map(|b| b.destination.clone())).collect();
+        let absent: Vec<String> = mount_points.into_iter().filter(|p| rootfs.merged.join(&p[1..]).symlink_metadata().is_err()).collect();
+        let result = runc::run(&rootfs.merged, &process);
+        drop(held);
+        rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
+        match result {
+            Ok(output) => print_output(node, &output),
+            Err(RunError::Exit { code, output }) => {
+                print_output(node, &output);
+                let tail: Vec<&str> = output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+                let mut diagnostic = match input(node, "build::run-failed", format!("`{}` exited with status {code}", node.op)) {
+                    BuildError::Input(d) => d,
+                    other => return Err(other),
+                };
+                if !tail.is_empty() {
+                    diagnostic = diagnostic.with_help(format!("its last output:\n{}", tail.join("\n")));
+                }
+                return Err(BuildError::Input(diagnostic));
+            }
+            Err(RunError::Runtime(message)) => return Err(BuildError::Tool(format!("{}: {message}", node.op))),
+        }
+        for point in &absent {
+            remove_mount_point(&rootfs.upper, point);
+        }
+        let mut state = base.clone();
+        state.key = key;
+        if std::fs::read_dir(&rootfs.upper).map_err(io("reading the step's changes"))?.next().is_none() {
+            state.history(&node.op, self.epoch, true);
+        } else {
+            let layer = diff::layer_of_dir(&rootfs.upper, self.epoch.max(0) as u64).map_err(io("writing a layer"))?;
+            self.add_layer(&mut state, layer, &node.op)?;
+        }
+        self.remember(&state)?;
+        Ok(state)
+    }
+
+    /// One `--mount`: a directory to bind (cache, secret, bind) or a tmpfs; stage mounts are
+    /// kept mounted in `held` until the command ends.
+    fn run_mount(&self, node: &Node, m: &RunMount, parents: &[State], held: &mut Vec<Mounted>) -> Result<Option<Bind>, BuildError> {
+        let target = m.mount.get("target").or(m.mount.get("dst")).or(m.mount.get("destination")).map(String::from);
+        let base = &parents[0];
+        let at = |default: Option<String>| -> Result<String, BuildError> {
+            let path = target.clone().or(default).ok_or_else(|| input(node, "build::mount", "this mount needs target=PATH".into()))?;
+            Ok(absolute(&base.workdir(), &path))
+        };
+        let readonly = |default: bool| {
+            m.mount.get("readonly").or(m.mount.get("ro")).map_or(default, |v| v != "false")
+                && m.mount.get("rw").is_none_or(|v| v == "false")
+        };
+        match m.mount.kind.as_str() {
+            "cache" => {
+                let destination = at(None)?;
+                let id = m.mount.get("id").map(String::from).unwrap_or_else(|| destination.clone());
+                let source = self.store.root().join("mounts").join(crate::ir::Digest::sha256(id.as_bytes()).hex);
+                if !source.is_dir() {
+                    std::fs::create_dir_all(&source).map_err(io("creating a cache mount"))?;
+                    let (uid, gid) = (m.mount.get("uid").and_then(|u| u.parse().ok()), m.mount.get("gid").and_then(|g| g.parse().ok()));
+                    rustix::fs::chown(&source, uid.map(rustix::fs::Uid::from_raw), gid.map(rustix::fs::Gid::from_raw))
+                        .map_err(|e| BuildError::Tool(format!("preparing a cache mount: {e}")))?;
+                    let mode = m.mount.get("mode").and_then(|v| u32::from_str_radix(v, 8).ok()).unwrap_or(0o755);
+                    std::fs::set_permissions(&source, std::os::unix::fs::PermissionsExt::from_mode(mode))
+                        .map_err(io("preparing a cache mount"))?;
+                }
+                Ok(Some(Bind { source, destination, readonly: false, tmpfs: false }))
+            }
+            "secret" => {
+                let id =
+                    m.mount.get("id").map(String::from).or_else(|| target.as_deref().and_then(|t| t.rsplit('/').next()).map(String::from));
+                let id = id.ok_or_else(|| input(node, "build::mount", "a secret mount needs id=NAME".into()))?;
+                let destination = at(Some(format!("/run/secrets/{id}")))?;
+                match self.secrets.get(&id) {
+                    Some(source) => Ok(Some(Bind { source: source.clone(), destination, readonly: true, tmpfs: false })),
+                    None if m.mount.get("required").is_some_and(|r| r != "false") => Err(input(
+                        node,
+                        "build::missing-secret",
+                        format!("secret `{id}` is required; give it in the target: secret = [\"id={id},src=FILE\"]"),
+                    )),
+                    None => Ok(None),
+                }
+            }
+            "bind" => {
+                let destination = at(None)?;
+                let source = m.mount.get("source").or(m.mount.get("src")).unwrap_or("");
+                let root: PathBuf = match &m.from {
+                    Some(CopyFrom::Parent(p)) => {
+                        let mounted = self.mount(&parents[*p])?;
+                        let root = mounted.merged.clone();
+                        held.push(mounted);
+                        root
+                    }
+                    Some(CopyFrom::Context { dir, .. }) => self.cwd.join(dir),
+                    None => return Err(input(node, "build::mount", "a bind mount needs a source".into())),
+                };
+                let path = root.join(absolute("/", source).trim_start_matches('/'));
+                if path.symlink_metadata().is_err() {
+                    return Err(input(node, "build::mount", format!("bind source `{source}` does not exist")));
+                }
+                Ok(Some(Bind { source: path, destination, readonly: readonly(true), tmpfs: false }))
+            }
+            "tmpfs" => Ok(Some(Bind { source: PathBuf::new(), destination: at(None)?, readonly: false, tmpfs: true })),
+            other => Err(input(
+                node,
+                "build::mount",
+                format!("`--mount=type={other}` is not supported by mpbake's executor (cache, secret, bind and tmpfs are)"),
+            )),
+        }
+    }
+}
+
+/// A RUN for a foreign platform needs qemu-user registered with binfmt_misc.
+fn emulation_available(node: &Node) -> Result<(), BuildError> {
+    let qemu = qemu_name(&node.exec_platform);
+    let entry = Path::new("/proc/sys/fs/binfmt_misc").join(format!("qemu-{qemu}"));
+    let enabled = std::fs::read_to_string(&entry).is_ok_and(|s| s.starts_with("enabled"));
+    if enabled {
+        return Ok(());
+    }
+    Err(BuildError::Tool(format!(
+        "`{}` ({}) runs for {} and needs qemu-{qemu} registered with binfmt_misc, which this machine lacks.\n  \
+         Either install qemu-user-static (Debian) so binfmt registers it, or avoid the emulated RUN: \
+         build on $BUILDPLATFORM and cross-compile (see `mpbake check`, rule emulated-run)",
+        node.op, node.stage, node.exec_platform
+    )))
+}
+
+/// qemu's name for an architecture.
+fn qemu_name(platform: &Platform) -> &str {
+    match platform.arch.as_str() {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i386",
+        "ppc64le" => "ppc64le",
+        "riscv64" => "riscv64",
+        "s390x" => "s390x",
+        "mips64le" => "mips64el",
+        other => other,
+    }
+}
+
+/// Removes a mount point runc created (an empty file or directory, and its created parents).
+fn remove_mount_point(upper: &Path, point: &str) {
+    let mut path = upper.join(point.trim_start_matches('/'));
+    while path.starts_with(upper) && path != upper {
+        let removed = match path.symlink_metadata() {
+            Ok(m) if m.is_dir() => std::fs::remove_dir(&path).is_ok(),
+            Ok(m) if m.len() == 0 => std::fs::remove_file(&path).is_ok(),
+            _ => false,
+        };
+        if !removed {
+            return;
+        }
+        path = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    }
+}
+
+fn print_output(node: &Node, output: &str) {
+    for line in output.lines() {
+        eprintln!("#{} {line}", node.id);
+    }
+}

@@ -1,0 +1,138 @@
+//! Runs one process in a root filesystem with `runc`: an OCI runtime bundle (config.json
+//! written with oci-spec) in a temporary directory, Docker's default capabilities, no network
+//! unless asked, the output captured for the build log.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use oci_spec::runtime::{
+    Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxNamespaceType, MountBuilder, ProcessBuilder, RootBuilder, Spec, UserBuilder,
+    get_default_mounts, get_default_namespaces,
+};
+
+/// A file or directory bind-mounted into the container, or a tmpfs.
+#[derive(Debug, Clone)]
+pub struct Bind {
+    pub source: PathBuf,
+    pub destination: String,
+    pub readonly: bool,
+    /// A fresh tmpfs instead of a bind (`source` unused).
+    pub tmpfs: bool,
+}
+
+/// What to run and how.
+#[derive(Debug, Clone, Default)]
+pub struct Process {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: Vec<u32>,
+    pub host_network: bool,
+    pub binds: Vec<Bind>,
+}
+
+/// How a process failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the command exited with status {code}")]
+    Exit { code: i32, output: String },
+    #[error("cannot run runc: {0}")]
+    Runtime(String),
+}
+
+/// Docker's default capability set, which builds expect (chown, setuid for package managers…).
+const CAPABILITIES: [Capability; 14] = [
+    Capability::Chown,
+    Capability::DacOverride,
+    Capability::Fsetid,
+    Capability::Fowner,
+    Capability::Mknod,
+    Capability::NetRaw,
+    Capability::Setgid,
+    Capability::Setuid,
+    Capability::Setfcap,
+    Capability::Setpcap,
+    Capability::NetBindService,
+    Capability::SysChroot,
+    Capability::Kill,
+    Capability::AuditWrite,
+];
+
+fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError> {
+    let caps: oci_spec::runtime::Capabilities = CAPABILITIES.into_iter().collect();
+    let capabilities = LinuxCapabilitiesBuilder::default().bounding(caps.clone()).effective(caps.clone()).permitted(caps).build()?;
+    let user = UserBuilder::default().uid(process.uid).gid(process.gid).additional_gids(process.additional_gids.clone()).build()?;
+    let runtime_process = ProcessBuilder::default()
+        .terminal(false)
+        .args(process.args.clone())
+        .env(process.env.clone())
+        .cwd(if process.cwd.is_empty() { "/".to_string() } else { process.cwd.clone() })
+        .user(user)
+        .capabilities(capabilities)
+        .no_new_privileges(false)
+        .build()?;
+    let mut mounts = get_default_mounts();
+    let mut binds = process.binds.clone();
+    if process.host_network {
+        for file in ["/etc/resolv.conf", "/etc/hosts"] {
+            if Path::new(file).exists() {
+                binds.push(Bind { source: file.into(), destination: file.into(), readonly: true, tmpfs: false });
+            }
+        }
+    }
+    for bind in &binds {
+        let mount = match bind.tmpfs {
+            true => MountBuilder::default()
+                .destination(&bind.destination)
+                .typ("tmpfs")
+                .source("tmpfs")
+                .options(vec!["nosuid".into(), "nodev".into()]),
+            false => {
+                let options = vec!["rbind".to_string(), if bind.readonly { "ro" } else { "rw" }.to_string()];
+                MountBuilder::default().destination(&bind.destination).typ("bind").source(&bind.source).options(options)
+            }
+        };
+        mounts.push(mount.build()?);
+    }
+    let namespaces: Vec<_> =
+        get_default_namespaces().into_iter().filter(|n| !(process.host_network && n.typ() == LinuxNamespaceType::Network)).collect();
+    let linux = LinuxBuilder::default().namespaces(namespaces).build()?;
+    let mut spec = Spec::default();
+    spec.set_hostname(Some("mpbake".into()))
+        .set_process(Some(runtime_process))
+        .set_root(Some(RootBuilder::default().path(rootfs).readonly(false).build()?))
+        .set_mounts(Some(mounts))
+        .set_linux(Some(linux));
+    Ok(spec)
+}
+
+/// Runs `process` in `rootfs` (an absolute path) and returns its combined output.
+pub fn run(rootfs: &Path, process: &Process) -> Result<String, RunError> {
+    let bundle = tempfile::tempdir().map_err(|e| RunError::Runtime(e.to_string()))?;
+    let spec = spec(rootfs, process).map_err(|e| RunError::Runtime(e.to_string()))?;
+    let config = serde_json::to_vec(&spec).map_err(|e| RunError::Runtime(e.to_string()))?;
+    std::fs::write(bundle.path().join("config.json"), config).map_err(|e| RunError::Runtime(e.to_string()))?;
+    let id = format!("mpbake-{}", uuid::Uuid::new_v4().simple());
+    let output = Command::new("runc")
+        .arg("--root")
+        .arg(bundle.path().join("state"))
+        .args(["run", "--bundle"])
+        .arg(bundle.path())
+        .arg(&id)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => RunError::Runtime("`runc` is not installed (Debian: apt-get install runc)".into()),
+            _ => RunError::Runtime(e.to_string()),
+        })?;
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    match output.status.code() {
+        Some(0) => Ok(text),
+        Some(code) => Err(RunError::Exit { code, output: text }),
+        None => Err(RunError::Runtime(format!("runc was killed by a signal; output:\n{text}"))),
+    }
+}

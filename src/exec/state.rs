@@ -1,0 +1,243 @@
+//! An image in the making — its OCI config and layers — and the config-only instructions
+//! (ENV, WORKDIR, USER, CMD, ENTRYPOINT, LABEL, …) applied to it as BuildKit applies them.
+
+use serde_json::{Value as Json, json};
+
+use crate::frontend::dockerfile::expand::expand;
+use crate::ir::{Command, Digest, ImageRef, OpKind, Platform};
+use crate::oci::image::{Descriptor, rfc3339};
+
+/// The PATH BuildKit gives images built from scratch and RUNs whose image sets none.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// One layer of an image: its blob, its uncompressed digest, and where to fetch the blob when
+/// the local store lacks it (a base image's registry).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerRef {
+    pub descriptor: Descriptor,
+    pub diff_id: Digest,
+    pub origin: Option<ImageRef>,
+}
+
+/// The result of a step.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// The whole image config: platform, runtime config, rootfs diff_ids, history.
+    pub config: Json,
+    pub layers: Vec<LayerRef>,
+    /// The step's cache key: equal keys, equal states.
+    pub key: String,
+    /// Whether this stage set CMD itself (ENTRYPOINT clears only an inherited CMD).
+    pub cmd_set: bool,
+}
+
+impl State {
+    /// An empty image for `platform`, as BuildKit starts `FROM scratch`.
+    pub fn scratch(platform: &Platform, key: String) -> State {
+        let mut config = json!({"os": platform.os, "architecture": platform.arch, "config": {"Env": [format!("PATH={DEFAULT_PATH}")]},
+            "rootfs": {"type": "layers", "diff_ids": []}, "history": []});
+        if let Some(v) = &platform.variant {
+            config["variant"] = json!(v);
+        }
+        State { config, layers: Vec::new(), key, cmd_set: false }
+    }
+
+    /// `NAME=value` entries of the config's Env.
+    pub fn env(&self) -> Vec<(String, String)> {
+        self.config["config"]["Env"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_str()?.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect()
+    }
+
+    /// The scope words are expanded in: build args, then the image's Env, which wins.
+    pub fn scope(&self, args: &[(String, String)]) -> Vec<(String, String)> {
+        let mut scope = args.to_vec();
+        scope.extend(self.env());
+        scope
+    }
+
+    pub fn runtime(&self, key: &str) -> Option<&str> {
+        self.config["config"][key].as_str()
+    }
+
+    /// The working directory, `/` when unset.
+    pub fn workdir(&self) -> String {
+        self.runtime("WorkingDir").filter(|w| !w.is_empty()).unwrap_or("/").to_string()
+    }
+
+    /// The shell of shell-form commands.
+    pub fn shell(&self) -> Vec<String> {
+        match self.config["config"]["Shell"].as_array() {
+            Some(shell) if !shell.is_empty() => shell.iter().filter_map(|s| s.as_str().map(String::from)).collect(),
+            _ => vec!["/bin/sh".into(), "-c".into()],
+        }
+    }
+
+    /// A command's argv: exec form as is, shell form through the shell.
+    pub fn argv(&self, command: &Command) -> Vec<String> {
+        match command {
+            Command::Exec(args) => args.clone(),
+            Command::Shell(text) => self.shell().into_iter().chain([text.clone()]).collect(),
+        }
+    }
+
+    /// Appends a history entry (`empty_layer` when the step added none).
+    pub fn history(&mut self, created_by: &str, epoch: i64, empty_layer: bool) {
+        let mut entry = json!({"created": rfc3339(epoch), "created_by": created_by, "comment": "mpbake"});
+        if empty_layer {
+            entry["empty_layer"] = json!(true);
+        }
+        match self.config["history"].as_array_mut() {
+            Some(h) => h.push(entry),
+            None => self.config["history"] = json!([entry]),
+        }
+    }
+
+    /// Adds a layer to the image and its diff_id to the config.
+    pub fn push_layer(&mut self, layer: LayerRef) {
+        let id = json!(layer.diff_id.to_string());
+        match self.config["rootfs"]["diff_ids"].as_array_mut() {
+            Some(ids) => ids.push(id),
+            None => self.config["rootfs"] = json!({"type": "layers", "diff_ids": [id]}),
+        }
+        self.layers.push(layer);
+    }
+
+    /// Applies a config-only instruction, its words expanded in this image's scope.
+    pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
+        let scope = self.scope(args);
+        let lookup = |name: &str| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
+        if !self.config["config"].is_object() {
+            self.config["config"] = json!({});
+        }
+        let runtime = &mut self.config["config"];
+        match op {
+            OpKind::Env(pairs) => {
+                let values: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.clone(), word(v))).collect();
+                let mut env: Vec<Json> = runtime["Env"].as_array().cloned().unwrap_or_default();
+                for (k, v) in values {
+                    env.retain(|e| e.as_str().and_then(|e| e.split_once('=')).is_none_or(|(n, _)| n != k));
+                    env.push(json!(format!("{k}={v}")));
+                }
+                runtime["Env"] = json!(env);
+            }
+            OpKind::Workdir(dir) => {
+                let dir = word(dir);
+                let current = runtime["WorkingDir"].as_str().filter(|w| !w.is_empty()).unwrap_or("/").to_string();
+                runtime["WorkingDir"] = json!(absolute(&current, &dir));
+            }
+            OpKind::User(user) => runtime["User"] = json!(word(user)),
+            OpKind::Label(pairs) => {
+                for (k, v) in pairs {
+                    runtime["Labels"][word(k)] = json!(word(v));
+                }
+            }
+            OpKind::Expose(ports) => {
+                for port in ports {
+                    let port = word(port);
+                    let port = if port.contains('/') { port } else { format!("{port}/tcp") };
+                    runtime["ExposedPorts"][port] = json!({});
+                }
+            }
+            OpKind::Volume(paths) => {
+                for path in paths {
+                    runtime["Volumes"][word(path)] = json!({});
+                }
+            }
+            OpKind::Stopsignal(signal) => runtime["StopSignal"] = json!(word(signal)),
+            OpKind::Shell(shell) => runtime["Shell"] = json!(shell),
+            OpKind::Onbuild(text) => {
+                let mut triggers = runtime["OnBuild"].as_array().cloned().unwrap_or_default();
+                triggers.push(json!(text));
+                runtime["OnBuild"] = json!(triggers);
+            }
+            OpKind::Cmd(_) | OpKind::Entrypoint(_) | OpKind::Healthcheck(_) => self.apply_command(op),
+            OpKind::Arg(_) | OpKind::Run { .. } | OpKind::Copy(_) => {}
+        }
+    }
+
+    /// CMD, ENTRYPOINT and HEALTHCHECK: shell forms go through the image's shell.
+    fn apply_command(&mut self, op: &OpKind) {
+        match op {
+            OpKind::Cmd(command) => {
+                self.config["config"]["Cmd"] = json!(self.argv(command));
+                self.cmd_set = true;
+            }
+            OpKind::Entrypoint(command) => {
+                self.config["config"]["Entrypoint"] = json!(self.argv(command));
+                if !self.cmd_set {
+                    self.config["config"]["Cmd"] = Json::Null;
+                }
+            }
+            OpKind::Healthcheck(command) => {
+                let test = match command {
+                    None => json!(["NONE"]),
+                    Some(Command::Exec(args)) => {
+                        json!(["CMD"].into_iter().map(String::from).chain(args.iter().cloned()).collect::<Vec<_>>())
+                    }
+                    Some(Command::Shell(text)) => json!(["CMD-SHELL", text]),
+                };
+                self.config["config"]["Healthcheck"] = json!({"Test": test});
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `path` resolved against the directory `base` (both absolute, Unix), `..` clamped at `/`.
+pub fn absolute(base: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') { path.to_string() } else { format!("{base}/{path}") };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        State::scratch(&Platform::parse("linux/arm64").unwrap_or_else(|e| panic!("{}", e.0)), "k".into())
+    }
+
+    #[test]
+    fn env_expands_against_the_image_env_and_args() {
+        let mut s = state();
+        s.apply(
+            &OpKind::Env(vec![("PATH".into(), "/opt/bin:$PATH".into()), ("V".into(), "${VERSION}".into())]),
+            &[("VERSION".into(), "1.2".into())],
+        );
+        assert_eq!(s.env(), [("PATH".to_string(), format!("/opt/bin:{DEFAULT_PATH}")), ("V".to_string(), "1.2".to_string())]);
+    }
+
+    #[test]
+    fn workdir_is_relative_to_the_previous_one() {
+        let mut s = state();
+        s.apply(&OpKind::Workdir("/src".into()), &[]);
+        s.apply(&OpKind::Workdir("app/../cmd".into()), &[]);
+        assert_eq!(s.workdir(), "/src/cmd");
+    }
+
+    #[test]
+    fn entrypoint_clears_an_inherited_cmd_only() {
+        let mut s = state();
+        s.config["config"]["Cmd"] = json!(["inherited"]);
+        s.apply(&OpKind::Entrypoint(Command::Exec(vec!["/app".into()])), &[]);
+        assert_eq!(s.config["config"]["Cmd"], Json::Null);
+        s.apply(&OpKind::Cmd(Command::Shell("serve".into())), &[]);
+        s.apply(&OpKind::Entrypoint(Command::Exec(vec!["/app2".into()])), &[]);
+        assert_eq!(s.config["config"]["Cmd"], json!(["/bin/sh", "-c", "serve"]));
+    }
+}
