@@ -77,9 +77,11 @@ impl Buildah {
         run(c.arg(context));
     }
 
-    /// The root filesystem and config architecture of `arch`'s image in a built manifest list.
+    /// The root filesystem and config architecture of `arch`'s image in a built manifest list
+    /// (or in an OCI layout, `oci:DIR`).
     pub fn rootfs(&self, manifest: &str, arch: &str) -> (PathBuf, String) {
-        let ctr = stdout(self.cmd().args(["from", "--pull=never", "--arch", arch, manifest]));
+        let pull = if manifest.starts_with("oci:") { "--pull=always" } else { "--pull=never" };
+        let ctr = stdout(self.cmd().args(["from", pull, "--arch", arch, manifest]));
         let config_arch =
             stdout(self.cmd().args(["inspect", "--type", "container", "--format", "{{.OCIv1.Architecture}}/{{.OCIv1.OS}}", &ctr]));
         (PathBuf::from(stdout(self.cmd().args(["mount", &ctr]))), config_arch)
