@@ -40,7 +40,7 @@ fn parse_output(text: &str) -> Result<Output, String> {
     }
 }
 
-pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Option<&str>, jobs: usize) -> anyhow::Result<ExitCode> {
     let output = match parse_output(output) {
         Ok(o) => o,
         Err(e) => {
@@ -70,10 +70,20 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
     let env_secrets = tempfile::tempdir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &[])).transpose()?;
-    let mut engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets) {
+    let engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets) {
         Ok(e) => e,
         Err(e) => return Ok(failed(e, &p)),
     };
+    let finals: Vec<String> = p
+        .targets
+        .iter()
+        .filter(|n| p.dockerfiles.contains_key(*n))
+        .filter_map(|n| plan.targets.get(n))
+        .flat_map(|t| t.platforms.values().cloned())
+        .collect();
+    if let Err(e) = engine.build(&finals, jobs) {
+        return Ok(failed(e, &p));
+    }
     let mut metadata = serde_json::Map::new();
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
@@ -83,7 +93,7 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
             Output::Docker { .. } => scratch.path().join(name),
         };
         let built = match p.dockerfiles.contains_key(name) {
-            true => build_dockerfile_target(&mut engine, plan, name, &target.tags, &dest),
+            true => build_dockerfile_target(&engine, plan, name, &target.tags, &dest),
             false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref()),
         };
         match built {
@@ -107,7 +117,7 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
             Err(e) => return Ok(failed(e, &p)),
         }
     }
-    let stats = engine.stats;
+    let stats = engine.stats();
     if stats.executed + stats.cached > 0 {
         eprintln!("mpbake: {} steps executed, {} from cache", stats.executed, stats.cached);
     }
@@ -182,9 +192,9 @@ fn secrets(p: &planned::Planned, cwd: &Path, dir: &Path) -> anyhow::Result<BTree
     Ok(out)
 }
 
-/// A Dockerfile target's platforms, executed, written as a layout at `dest`.
+/// A Dockerfile target's platforms, already built, written as a layout at `dest`.
 fn build_dockerfile_target(
-    engine: &mut exec::Engine,
+    engine: &exec::Engine,
     plan: &Plan,
     name: &str,
     tags: &[String],
@@ -193,7 +203,7 @@ fn build_dockerfile_target(
     let mut images = Vec::new();
     for (platform, id) in plan.targets.get(name).map(|t| &t.platforms).into_iter().flatten() {
         let platform = Platform::parse(platform).map_err(|e| BuildError::Tool(e.0))?;
-        images.push((platform, engine.state_of(id)?));
+        images.push((platform, engine.state_of(id).ok_or_else(|| BuildError::Tool(format!("step {id} was not built")))?));
     }
     engine.write_layout(dest, &images, tags)
 }

@@ -57,7 +57,7 @@ enum Command {
         #[arg(long)]
         build_platform: Option<String>,
     },
-    /// Build targets into OCI image layouts on disk (this version: inline images on scratch).
+    /// Build targets — inline images and Dockerfiles, daemonless — into OCI layouts on disk.
     Build {
         #[command(flatten)]
         spec: SpecArgs,
@@ -70,6 +70,9 @@ enum Command {
         /// Write JSON per target (index digest and descriptor, tags, per-platform manifests), like bake's.
         #[arg(long)]
         metadata_file: Option<String>,
+        /// Steps run at once (default: the number of CPUs).
+        #[arg(short = 'j', long = "jobs")]
+        jobs: Option<usize>,
     },
     /// Show (`du`) or empty (`prune`) the local content store ($MPBAKE_CACHE_DIR, else
     /// $XDG_CACHE_HOME/mpbake, else ~/.cache/mpbake).
@@ -170,7 +173,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Cache { what } => cache::run(what),
-        Command::Build { spec, targets, output, metadata_file } => build::run(&spec, &targets, &output, metadata_file.as_deref()),
+        Command::Build { spec, targets, output, metadata_file, jobs } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            build::run(&spec, &targets, &output, metadata_file.as_deref(), jobs)
+        }
         Command::Emit { spec, targets, output, fix, pin, engine } => {
             let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };
             emit::run(&spec, &targets, &output, options, pin)

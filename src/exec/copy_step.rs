@@ -18,7 +18,7 @@ use crate::plan::{CopyFrom, Node};
 
 impl Engine<'_> {
     pub(super) fn copy(
-        &mut self,
+        &self,
         node: &Node,
         op: &CopyOp,
         from: &CopyFrom,

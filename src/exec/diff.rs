@@ -144,7 +144,7 @@ mod tests {
         std::fs::write(root.join("etc/b"), b"bee").unwrap_or_else(|e| panic!("{e}"));
         std::fs::hard_link(root.join("etc/b"), root.join("etc/a")).unwrap_or_else(|e| panic!("{e}"));
         std::os::unix::fs::symlink("b", root.join("etc/c")).unwrap_or_else(|e| panic!("{e}"));
-        rustix::fs::mknodat(rustix::fs::CWD, &root.join("etc/gone"), rustix::fs::FileType::CharacterDevice, rustix::fs::Mode::empty(), 0)
+        rustix::fs::mknodat(rustix::fs::CWD, root.join("etc/gone"), rustix::fs::FileType::CharacterDevice, rustix::fs::Mode::empty(), 0)
             .unwrap_or_else(|e| panic!("{e}"));
         rustix::fs::lsetxattr(root.join("etc/sub"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
             .unwrap_or_else(|e| panic!("{e}"));

@@ -3,7 +3,10 @@
 //! stored result is skipped. Blobs live in the content store, unpacked layers in snapshots.
 
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use serde_json::{Value as Json, json};
@@ -26,7 +29,7 @@ pub struct Stats {
     pub cached: usize,
 }
 
-/// Executes one plan.
+/// Executes one plan; steps whose parents are done run in parallel.
 pub struct Engine<'a> {
     pub(super) plan: &'a Plan,
     pub(super) cwd: PathBuf,
@@ -36,8 +39,9 @@ pub struct Engine<'a> {
     registry: Option<Registry>,
     pub(super) store: &'a Store,
     pub(super) snapshots: Snapshots,
-    states: Vec<Option<State>>,
-    pub stats: Stats,
+    states: Mutex<Vec<Option<State>>>,
+    executed: AtomicUsize,
+    cached: AtomicUsize,
 }
 
 impl<'a> Engine<'a> {
@@ -59,36 +63,107 @@ impl<'a> Engine<'a> {
             registry,
             store,
             snapshots,
-            states: vec![None; plan.nodes.len()],
-            stats: Stats::default(),
+            states: Mutex::new(vec![None; plan.nodes.len()]),
+            executed: AtomicUsize::new(0),
+            cached: AtomicUsize::new(0),
         })
     }
 
-    /// The result of the node with this id.
-    pub fn state_of(&mut self, id: &str) -> Result<State, BuildError> {
-        let index =
-            self.plan.nodes.iter().position(|n| n.id == id).ok_or_else(|| BuildError::Tool(format!("the plan has no step {id}")))?;
-        self.state(index)
+    pub fn stats(&self) -> Stats {
+        Stats { executed: self.executed.load(Ordering::Relaxed), cached: self.cached.load(Ordering::Relaxed) }
     }
 
-    /// The result of node `index`, computing its parents first.
-    pub(super) fn state(&mut self, index: usize) -> Result<State, BuildError> {
-        if let Some(done) = &self.states[index] {
-            return Ok(done.clone());
+    /// Executes the steps the nodes with these ids need: a step starts once its parents are
+    /// done, up to `jobs` at once; after a failure no new step starts and the first error is
+    /// returned once the running ones end.
+    pub fn build(&self, ids: &[String], jobs: usize) -> Result<(), BuildError> {
+        let nodes = &self.plan.nodes;
+        let mut needed = vec![false; nodes.len()];
+        let mut stack: Vec<usize> = ids
+            .iter()
+            .map(|id| nodes.iter().position(|n| n.id == *id).ok_or_else(|| BuildError::Tool(format!("the plan has no step {id}"))))
+            .collect::<Result<_, _>>()?;
+        while let Some(i) = stack.pop() {
+            if !std::mem::replace(&mut needed[i], true) {
+                stack.extend(&nodes[i].parents);
+            }
         }
-        let plan = self.plan;
-        let node = &plan.nodes[index];
-        let parents = node.parents.iter().map(|&p| self.state(p)).collect::<Result<Vec<_>, _>>()?;
-        let (started, cached) = (Instant::now(), self.stats.cached);
+        let done: Vec<bool> = self.lock_states().iter().map(Option::is_some).collect();
+        let mut waiting: Vec<usize> = nodes.iter().map(|n| n.parents.iter().filter(|p| !done[**p]).count()).collect();
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            for &p in &n.parents {
+                children[p].push(i);
+            }
+        }
+        let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| needed[i] && !done[i] && waiting[i] == 0).collect();
+        let mut failure = None;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let mut running = 0;
+            loop {
+                while failure.is_none() && running < jobs.max(1) {
+                    let Some(i) = ready.pop_front() else { break };
+                    let tx = tx.clone();
+                    scope.spawn(move || {
+                        let _ = tx.send((i, self.step(i)));
+                    });
+                    running += 1;
+                }
+                if running == 0 {
+                    break;
+                }
+                let Ok((i, result)) = rx.recv() else { break };
+                running -= 1;
+                match result {
+                    Ok(()) => {
+                        for &c in &children[i] {
+                            if done[c] {
+                                continue;
+                            }
+                            waiting[c] -= 1;
+                            if waiting[c] == 0 && needed[c] {
+                                ready.push_back(c);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+        });
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// The result of a built node.
+    pub fn state_of(&self, id: &str) -> Option<State> {
+        let index = self.plan.nodes.iter().position(|n| n.id == id)?;
+        self.lock_states()[index].clone()
+    }
+
+    fn lock_states(&self) -> std::sync::MutexGuard<'_, Vec<Option<State>>> {
+        self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Executes node `index`, whose parents are done.
+    fn step(&self, index: usize) -> Result<(), BuildError> {
+        let node = &self.plan.nodes[index];
+        let parents: Vec<State> = {
+            let states = self.lock_states();
+            let parent = |p: &usize| states[*p].clone().ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id)));
+            node.parents.iter().map(parent).collect::<Result<_, _>>()?
+        };
+        let (started, cached) = (Instant::now(), self.cached.load(Ordering::Relaxed));
         let state = self.execute(node, &parents)?;
         if !matches!(node.action, Action::Config { .. }) {
-            log_step(node, started, self.stats.cached > cached);
+            log_step(node, started, self.cached.load(Ordering::Relaxed) > cached);
         }
-        self.states[index] = Some(state.clone());
-        Ok(state)
+        self.lock_states()[index] = Some(state);
+        Ok(())
     }
 
-    fn execute(&mut self, node: &Node, parents: &[State]) -> Result<State, BuildError> {
+    fn execute(&self, node: &Node, parents: &[State]) -> Result<State, BuildError> {
         match &node.action {
             Action::From { reference } => self.from(node, reference),
             Action::Config { op, args } => {
@@ -111,7 +186,7 @@ impl<'a> Engine<'a> {
 
     /// `FROM scratch` or a registry image's platform manifest: config and layer references,
     /// nothing downloaded beyond the manifest and config.
-    fn from(&mut self, node: &Node, reference: &str) -> Result<State, BuildError> {
+    fn from(&self, node: &Node, reference: &str) -> Result<State, BuildError> {
         if reference == "scratch" {
             return Ok(State::scratch(&node.exec_platform, step_key(node, &[], &[])));
         }
@@ -175,7 +250,7 @@ impl<'a> Engine<'a> {
     }
 
     /// A stored step result, if every layer it names is still available.
-    pub(super) fn recall(&mut self, key: &str) -> Option<State> {
+    pub(super) fn recall(&self, key: &str) -> Option<State> {
         let bytes = std::fs::read(self.store.root().join("steps").join(key)).ok()?;
         let record: Json = serde_json::from_slice(&bytes).ok()?;
         let mut layers = Vec::new();
@@ -189,13 +264,13 @@ impl<'a> Engine<'a> {
             let descriptor = Descriptor::new(media, digest, l["size"].as_u64()?);
             layers.push(LayerRef { descriptor, diff_id: Digest::parse(l["diffId"].as_str()?).ok()?, origin });
         }
-        self.stats.cached += 1;
+        self.cached.fetch_add(1, Ordering::Relaxed);
         Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()? })
     }
 
     /// Records a step's result under its key (atomically: a crash leaves no half record).
-    pub(super) fn remember(&mut self, state: &State) -> Result<(), BuildError> {
-        self.stats.executed += 1;
+    pub(super) fn remember(&self, state: &State) -> Result<(), BuildError> {
+        self.executed.fetch_add(1, Ordering::Relaxed);
         let layers: Vec<Json> = state
             .layers
             .iter()

@@ -25,7 +25,7 @@ pub(super) struct RunStep<'a> {
 const RUNTIME_MOUNTS: [&str; 8] = ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup", "/etc/resolv.conf"];
 
 impl Engine<'_> {
-    pub(super) fn run(&mut self, node: &Node, step: &RunStep, parents: &[State]) -> Result<State, BuildError> {
+    pub(super) fn run(&self, node: &Node, step: &RunStep, parents: &[State]) -> Result<State, BuildError> {
         let key = step_key(node, parents, &[]);
         if let Some(hit) = self.recall(&key) {
             return Ok(hit);

@@ -28,7 +28,7 @@ pub struct Registry {
     client: Client,
     runtime: tokio::runtime::Runtime,
     /// Credentials by host, read from docker's config once.
-    auths: std::cell::RefCell<std::collections::HashMap<String, RegistryAuth>>,
+    auths: std::sync::Mutex<std::collections::HashMap<String, RegistryAuth>>,
 }
 
 /// The credentials docker would use for a registry host: `$DOCKER_CONFIG/config.json` (else
@@ -79,7 +79,10 @@ impl Registry {
     ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let auth = self.auths.borrow_mut().entry(image.registry.clone()).or_insert_with(|| credentials(&image.registry)).clone();
+        let auth = match self.auths.lock() {
+            Ok(mut auths) => auths.entry(image.registry.clone()).or_insert_with(|| credentials(&image.registry)).clone(),
+            Err(_) => credentials(&image.registry),
+        };
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
