@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use super::{SpecArgs, planned, report};
 use crate::diag::Diagnostics;
-use crate::exec::{self, BuildError};
+use crate::exec::{self, BuildError, progress};
 use crate::ir::ImageRef;
 use crate::ir::Platform;
 use crate::oci::archive;
@@ -40,7 +40,17 @@ fn parse_output(text: &str) -> Result<Output, String> {
     }
 }
 
-pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Option<&str>, jobs: usize) -> anyhow::Result<ExitCode> {
+/// How to build: `--output`, `--metadata-file`, `-j`, `--progress`.
+pub struct How<'a> {
+    pub output: &'a str,
+    pub metadata_file: Option<&'a str>,
+    pub jobs: usize,
+    pub progress: progress::Mode,
+}
+
+pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    let output = how.output;
     let output = match parse_output(output) {
         Ok(o) => o,
         Err(e) => {
@@ -70,7 +80,8 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
     let env_secrets = tempfile::tempdir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &[])).transpose()?;
-    let engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets) {
+    let progress = progress::Progress::new(how.progress);
+    let engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(failed(e, &p)),
     };
@@ -81,10 +92,11 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
         .filter_map(|n| plan.targets.get(n))
         .flat_map(|t| t.platforms.values().cloned())
         .collect();
-    if let Err(e) = engine.build(&finals, jobs) {
+    if let Err(e) = engine.build(&finals, how.jobs) {
         return Ok(failed(e, &p));
     }
     let mut metadata = serde_json::Map::new();
+    let mut summaries = Vec::new();
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
         let scratch = tempfile::tempdir()?;
@@ -112,16 +124,23 @@ pub fn run(args: &SpecArgs, names: &[String], output: &str, metadata_file: Optio
                     }
                 };
                 println!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
+                summaries.push(summary(name, plan, &engine, &built, &platforms));
                 metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
             }
             Err(e) => return Ok(failed(e, &p)),
         }
     }
     let stats = engine.stats();
-    if stats.executed + stats.cached > 0 {
-        eprintln!("mpbake: {} steps executed, {} from cache", stats.executed, stats.cached);
+    for line in summaries {
+        progress.line(&line);
     }
-    if let Some(file) = metadata_file {
+    progress.line(&format!(
+        "mpbake: {} steps executed, {} from cache, in {:.2}s",
+        stats.executed,
+        stats.cached,
+        started.elapsed().as_secs_f64()
+    ));
+    if let Some(file) = how.metadata_file {
         std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&metadata)?)).with_context(|| format!("writing {file}"))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -206,6 +225,36 @@ fn build_dockerfile_target(
         images.push((platform, engine.state_of(id).ok_or_else(|| BuildError::Tool(format!("step {id} was not built")))?));
     }
     engine.write_layout(dest, &images, tags)
+}
+
+/// A target's line in the end-of-build summary: platforms, index, steps run and reused, bytes.
+fn summary(name: &str, plan: &Plan, engine: &exec::Engine, built: &exec::Built, platforms: &[String]) -> String {
+    let outcomes = engine.outcomes();
+    let mine = plan
+        .nodes
+        .iter()
+        .zip(&outcomes)
+        .filter(|(n, _)| n.targets.contains(name) && matches!(n.action, Action::Run { .. } | Action::Copy { .. }))
+        .filter_map(|(_, o)| *o);
+    let (mut ran, mut cached) = (0, 0);
+    for outcome in mine {
+        match outcome {
+            progress::Outcome::Cached => cached += 1,
+            _ => ran += 1,
+        }
+    }
+    let bytes: u64 = walkdir::WalkDir::new(&built.layout).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum();
+    format!(
+        "mpbake: {name}: {} ({}), {ran} steps run, {cached} cached, {:.1} MB in {}",
+        short(&built.index.digest.to_string()),
+        platforms.join(", "),
+        bytes as f64 / 1e6,
+        built.layout.display()
+    )
+}
+
+fn short(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
 }
 
 /// bake's `--metadata-file` keys for an image, plus mpbake's per-platform manifests and layout.

@@ -73,6 +73,10 @@ enum Command {
         /// Steps run at once (default: the number of CPUs).
         #[arg(short = 'j', long = "jobs")]
         jobs: Option<usize>,
+        /// How steps are shown: spinners on a terminal (auto, tty), a line per step (plain), or
+        /// JSON events (json), on stderr.
+        #[arg(long, value_enum, default_value = "auto")]
+        progress: crate::exec::progress::Mode,
     },
     /// Show (`du`) or empty (`prune`) the local content store ($MPBAKE_CACHE_DIR, else
     /// $XDG_CACHE_HOME/mpbake, else ~/.cache/mpbake).
@@ -173,9 +177,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Cache { what } => cache::run(what),
-        Command::Build { spec, targets, output, metadata_file, jobs } => {
+        Command::Build { spec, targets, output, metadata_file, jobs, progress } => {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            build::run(&spec, &targets, &output, metadata_file.as_deref(), jobs)
+            let how = build::How { output: &output, metadata_file: metadata_file.as_deref(), jobs, progress };
+            build::run(&spec, &targets, &how)
         }
         Command::Emit { spec, targets, output, fix, pin, engine } => {
             let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };

@@ -12,6 +12,7 @@ use std::time::Instant;
 use serde_json::{Value as Json, json};
 use sha2::{Digest as _, Sha256};
 
+use super::progress::{Outcome, Progress};
 use super::rootfs::{Mounted, Snapshots};
 use super::state::{LayerRef, State};
 use super::{BuildError, io};
@@ -40,6 +41,8 @@ pub struct Engine<'a> {
     pub(super) store: &'a Store,
     pub(super) snapshots: Snapshots,
     states: Mutex<Vec<Option<State>>>,
+    outcomes: Mutex<Vec<Option<Outcome>>>,
+    pub(super) progress: &'a Progress,
     executed: AtomicUsize,
     cached: AtomicUsize,
 }
@@ -52,6 +55,7 @@ impl<'a> Engine<'a> {
         cwd: &Path,
         epoch: i64,
         secrets: BTreeMap<String, PathBuf>,
+        progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
         let snapshots = Snapshots::open(store.root()).map_err(io("opening the snapshot directory"))?;
         std::fs::create_dir_all(store.root().join("steps")).map_err(io("opening the step records"))?;
@@ -64,6 +68,8 @@ impl<'a> Engine<'a> {
             store,
             snapshots,
             states: Mutex::new(vec![None; plan.nodes.len()]),
+            outcomes: Mutex::new(vec![None; plan.nodes.len()]),
+            progress,
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
         })
@@ -136,6 +142,11 @@ impl<'a> Engine<'a> {
         failure.map_or(Ok(()), Err)
     }
 
+    /// How each node ended, by position in the plan (None: not needed, or not reached).
+    pub fn outcomes(&self) -> Vec<Option<Outcome>> {
+        self.outcomes.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
     /// The result of a built node.
     pub fn state_of(&self, id: &str) -> Option<State> {
         let index = self.plan.nodes.iter().position(|n| n.id == id)?;
@@ -154,12 +165,24 @@ impl<'a> Engine<'a> {
             let parent = |p: &usize| states[*p].clone().ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id)));
             node.parents.iter().map(parent).collect::<Result<_, _>>()?
         };
-        let (started, cached) = (Instant::now(), self.cached.load(Ordering::Relaxed));
-        let state = self.execute(node, &parents)?;
-        if !matches!(node.action, Action::Config { .. }) {
-            log_step(node, started, self.cached.load(Ordering::Relaxed) > cached);
+        let shown = !matches!(node.action, Action::Config { .. });
+        if shown {
+            self.progress.started(node);
         }
-        self.lock_states()[index] = Some(state);
+        let (started, cached) = (Instant::now(), self.cached.load(Ordering::Relaxed));
+        let result = self.execute(node, &parents);
+        let outcome = match &result {
+            Err(_) => Outcome::Failed,
+            Ok(_) if self.cached.load(Ordering::Relaxed) > cached => Outcome::Cached,
+            Ok(_) => Outcome::Done(started.elapsed()),
+        };
+        if shown {
+            self.progress.finished(node, outcome);
+        }
+        if let Ok(mut outcomes) = self.outcomes.lock() {
+            outcomes[index] = Some(outcome);
+        }
+        self.lock_states()[index] = Some(result?);
         Ok(())
     }
 
@@ -314,9 +337,4 @@ fn describe(e: &BuildError) -> String {
         BuildError::Input(d) => d.message.clone(),
         BuildError::Tool(m) => m.clone(),
     }
-}
-
-fn log_step(node: &Node, started: Instant, cached: bool) {
-    let outcome = if cached { "CACHED".to_string() } else { format!("{:.2}s", started.elapsed().as_secs_f64()) };
-    eprintln!("#{} [{} {}] {}  {outcome}", node.id, node.stage, node.exec_platform, node.op);
 }

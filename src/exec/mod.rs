@@ -8,6 +8,7 @@ mod engine;
 mod ignore;
 mod inline;
 mod output;
+pub mod progress;
 mod rootfs;
 mod run;
 mod runc;
@@ -15,7 +16,7 @@ mod state;
 mod unpack;
 mod users;
 
-pub use engine::Engine;
+pub use engine::{Engine, Stats};
 pub use inline::{Bases, Built, build_inline};
 
 use crate::diag::Diagnostic;

@@ -79,9 +79,9 @@ impl Engine<'_> {
         drop(held);
         rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
         match result {
-            Ok(output) => print_output(node, &output),
+            Ok(output) => self.progress.output(node, &output),
             Err(RunError::Exit { code, output }) => {
-                print_output(node, &output);
+                self.progress.output(node, &output);
                 let tail: Vec<&str> = output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
                 let mut diagnostic = match input(node, "build::run-failed", format!("`{}` exited with status {code}", node.op)) {
                     BuildError::Input(d) => d,
@@ -225,11 +225,5 @@ fn remove_mount_point(upper: &Path, point: &str) {
             return;
         }
         path = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    }
-}
-
-fn print_output(node: &Node, output: &str) {
-    for line in output.lines() {
-        eprintln!("#{} {line}", node.id);
     }
 }
