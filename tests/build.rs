@@ -1,4 +1,4 @@
-//! `mpbake build` of inline images on scratch: an OCI layout whose index lists every platform,
+//! `mpbake build` of inline images and RUN-free Dockerfiles on scratch: an OCI layout whose index lists every platform,
 //! each platform's layer holding exactly its selected files, reproducible digests, and a layout
 //! other OCI tools read (skopeo, when installed).
 
@@ -181,4 +181,69 @@ fn docker_archive_output_holds_one_platform() {
     let two = run_in_env(dir.path(), &["build", "-f", "mpbake.hcl", "-o", "type=docker,dest=x.tar", "motd", "motd"], &[]);
     assert_eq!(two.code(), 0, "the same target twice is one target");
     assert_eq!(run_in_env(dir.path(), &["build", "-o", "type=registry,dest=x"], &[]).code(), 1);
+}
+
+/// A Dockerfile target with no RUN: COPY from the context minus .dockerignore, config steps,
+/// one image per platform; an unchanged rebuild runs nothing, a changed source re-runs its COPY;
+/// `type=local` unpacks each platform's root filesystem.
+#[test]
+fn dockerfile_targets_build_and_rebuild_from_the_step_cache() {
+    let ws = common::Workspace::with(&[
+        (
+            "Dockerfile",
+            "FROM scratch\nARG TARGETARCH\nCOPY app/ /app/\nENV MODE=release PATH=/app:$PATH\nWORKDIR /app\nCOPY --chmod=0755 run.sh ./\nCMD [\"run.sh\"]\n",
+        ),
+        (".dockerignore", "app/*.log\n"),
+        ("app/main.txt", "main"),
+        ("app/debug.log", "noise"),
+        ("run.sh", "#!/bin/sh\n"),
+        ("docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n}\n"),
+    ]);
+    let cache = tempfile::tempdir().expect("cache");
+    let cache_dir = cache.path().display().to_string();
+    let env = [("MPBAKE_CACHE_DIR", cache_dir.as_str())];
+    let first = ws.run(&["build", "--progress", "plain"], &env);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    assert!(first.stderr().contains("4 steps run, 0 cached"), "two COPYs per platform:\n{}", first.stderr());
+    let layout = ws.path().join("mpbake-out/default");
+    let index = json(&blob(
+        &layout,
+        json(&std::fs::read(layout.join("index.json")).expect("index"))["manifests"][0]["digest"].as_str().unwrap_or_default(),
+    ));
+    assert_eq!(index["manifests"].as_array().map(Vec::len), Some(2));
+    let manifest = json(&blob(&layout, index["manifests"][1]["digest"].as_str().unwrap_or_default()));
+    let config = json(&blob(&layout, manifest["config"]["digest"].as_str().unwrap_or_default()));
+    assert_eq!(config["architecture"], "arm64");
+    assert_eq!(config["config"]["WorkingDir"], "/app");
+    assert_eq!(config["config"]["Cmd"], serde_json::json!(["run.sh"]));
+    let env_list: Vec<&str> = config["config"]["Env"].as_array().into_iter().flatten().filter_map(|e| e.as_str()).collect();
+    assert!(env_list.contains(&"MODE=release"));
+    assert!(env_list.iter().any(|e| e.starts_with("PATH=/app:/usr/local/sbin")), "ENV sees the image's PATH: {env_list:?}");
+    let first_layer = layer_files(&blob(&layout, manifest["layers"][0]["digest"].as_str().unwrap_or_default()));
+    assert_eq!(first_layer.keys().collect::<Vec<_>>(), ["app/main.txt"], ".dockerignore keeps the log out");
+
+    let again = ws.run(&["build", "--progress", "plain"], &env);
+    assert!(again.stderr().contains("0 steps executed"), "an unchanged rebuild runs nothing:\n{}", again.stderr());
+    assert_eq!(again.stdout(), first.stdout(), "and gives the same index");
+    ws.write("app/main.txt", "changed");
+    let changed = ws.run(&["build", "--progress", "plain"], &env);
+    assert!(changed.stderr().contains("4 steps executed"), "the changed COPY and the one after it re-run:\n{}", changed.stderr());
+
+    let local = ws.run(&["build", "-o", "type=local,dest=rootfs"], &env);
+    assert_eq!(local.code(), 0, "{}", local.stderr());
+    assert_eq!(std::fs::read_to_string(ws.path().join("rootfs/default/linux_arm64/app/main.txt")).ok().as_deref(), Some("changed"));
+    let mode = std::fs::metadata(ws.path().join("rootfs/default/linux_amd64/app/run.sh"))
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
+    assert_eq!(mode.ok(), Some(0o755));
+}
+
+/// A COPY of a missing source is an input error pointing at the instruction.
+#[test]
+fn a_missing_copy_source_points_at_the_instruction() {
+    let ws =
+        common::Workspace::with(&[("Dockerfile", "FROM scratch\nCOPY nothing.txt /\n"), ("docker-bake.hcl", "target \"default\" {}\n")]);
+    let cache = tempfile::tempdir().expect("cache");
+    let run = ws.run(&["build"], &[("MPBAKE_CACHE_DIR", &cache.path().display().to_string())]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("build::missing-source") && run.stderr().contains("Dockerfile:2:1"), "{}", run.stderr());
 }

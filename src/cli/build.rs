@@ -17,13 +17,14 @@ use crate::plan::{Action, Plan};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Where built images go: OCI layouts (one per target) or a `docker load` archive.
+/// Where built images go: OCI layouts (one per target), root filesystems, or a `docker load` archive.
 enum Output {
     Oci(String),
+    Local(String),
     Docker { file: String, platform: Option<Platform> },
 }
 
-/// `DIR`, `type=oci,dest=DIR` or `type=docker,dest=FILE[,platform=OS/ARCH]`.
+/// `DIR`, `type=oci,dest=DIR`, `type=local,dest=DIR` or `type=docker,dest=FILE[,platform=OS/ARCH]`.
 fn parse_output(text: &str) -> Result<Output, String> {
     if !text.contains('=') {
         return Ok(Output::Oci(text.to_string()));
@@ -32,11 +33,12 @@ fn parse_output(text: &str) -> Result<Output, String> {
     let dest = fields.get("dest").cloned().ok_or("an output needs dest=PATH")?;
     match fields.get("type").map(String::as_str) {
         Some("oci") | None => Ok(Output::Oci(dest)),
+        Some("local") => Ok(Output::Local(dest)),
         Some("docker") => {
             let platform = fields.get("platform").map(|p| Platform::parse(p).map_err(|e| e.0)).transpose()?;
             Ok(Output::Docker { file: dest, platform })
         }
-        Some(other) => Err(format!("output type `{other}` is not supported yet (oci, docker)")),
+        Some(other) => Err(format!("output type `{other}` is not supported yet (oci, docker, local)")),
     }
 }
 
@@ -102,7 +104,7 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
         let scratch = tempfile::tempdir()?;
         let dest = match &output {
             Output::Oci(dir) => Path::new(dir).join(name),
-            Output::Docker { .. } => scratch.path().join(name),
+            Output::Docker { .. } | Output::Local(_) => scratch.path().join(name),
         };
         let built = match p.dockerfiles.contains_key(name) {
             true => build_dockerfile_target(&engine, plan, name, &target.tags, &dest),
@@ -113,6 +115,10 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
                 let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
                 let written = match &output {
                     Output::Oci(_) => format!("oci:{}", built.layout.display()),
+                    Output::Local(dir) => match exec::write_rootfs(&built.layout, &Path::new(dir).join(name)) {
+                        Ok(roots) => format!("local:{}", roots.join(",")),
+                        Err(e) => return Ok(failed(e, &p)),
+                    },
                     Output::Docker { file, platform } => {
                         let platform = platform
                             .clone()
@@ -124,7 +130,7 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
                     }
                 };
                 println!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
-                summaries.push(summary(name, plan, &engine, &built, &platforms));
+                summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
                 metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
             }
             Err(e) => return Ok(failed(e, &p)),
@@ -228,7 +234,7 @@ fn build_dockerfile_target(
 }
 
 /// A target's line in the end-of-build summary: platforms, index, steps run and reused, bytes.
-fn summary(name: &str, plan: &Plan, engine: &exec::Engine, built: &exec::Built, platforms: &[String]) -> String {
+fn summary(name: &str, plan: &Plan, engine: &exec::Engine, built: &exec::Built, platforms: &[String], written: &str) -> String {
     let outcomes = engine.outcomes();
     let mine = plan
         .nodes
@@ -245,11 +251,10 @@ fn summary(name: &str, plan: &Plan, engine: &exec::Engine, built: &exec::Built, 
     }
     let bytes: u64 = walkdir::WalkDir::new(&built.layout).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum();
     format!(
-        "mpbake: {name}: {} ({}), {ran} steps run, {cached} cached, {:.1} MB in {}",
+        "mpbake: {name}: {} ({}), {ran} steps run, {cached} cached, {:.1} MB -> {written}",
         short(&built.index.digest.to_string()),
         platforms.join(", "),
         bytes as f64 / 1e6,
-        built.layout.display()
     )
 }
 

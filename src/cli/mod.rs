@@ -63,7 +63,8 @@ enum Command {
         spec: SpecArgs,
         /// Targets or groups (default: `default`).
         targets: Vec<String>,
-        /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR), or
+        /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR),
+        /// `type=local,dest=DIR` (a root filesystem per target and platform), or
         /// `type=docker,dest=FILE[,platform=OS/ARCH]` (one platform, for `docker load`).
         #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
         output: String,

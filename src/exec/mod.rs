@@ -7,6 +7,7 @@ mod diff;
 mod engine;
 mod ignore;
 mod inline;
+mod local;
 mod output;
 pub mod progress;
 mod rootfs;
@@ -18,6 +19,7 @@ mod users;
 
 pub use engine::{Engine, Stats};
 pub use inline::{Bases, Built, build_inline};
+pub use local::write_rootfs;
 
 use crate::diag::Diagnostic;
 

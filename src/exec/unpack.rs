@@ -25,10 +25,26 @@ pub fn decompressed(blob: &[u8]) -> Box<dyn Read + '_> {
     }
 }
 
-/// Unpacks `tar` into `dest` (which should be empty).
+/// What whiteouts become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whiteouts {
+    /// overlayfs's markers, for a snapshot that is one lower directory of a stack.
+    Overlay,
+    /// Applied: the hidden path removed, an opaque directory emptied of what lower layers put
+    /// there — for unpacking every layer of an image into one root filesystem.
+    Apply,
+}
+
+/// Unpacks `tar` into `dest` (which should be empty), whiteouts as overlayfs markers.
 pub fn unpack(tar: impl Read, dest: &Path) -> Result<(), UnpackError> {
+    unpack_with(tar, dest, Whiteouts::Overlay)
+}
+
+/// Unpacks `tar` into `dest`, whiteouts as asked.
+pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
     let mut archive = tar::Archive::new(tar);
     let mut dirs: Vec<(PathBuf, u64)> = Vec::new();
+    let mut written: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for entry in archive.entries()? {
         let mut entry = entry?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -38,16 +54,30 @@ pub fn unpack(tar: impl Read, dest: &Path) -> Result<(), UnpackError> {
         no_symlink_between(dest, &parent, &raw)?;
         std::fs::create_dir_all(&parent)?;
         if name == ".wh..wh..opq" {
-            rustix::fs::lsetxattr(&parent, "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty()).map_err(io::Error::from)?;
+            match whiteouts {
+                Whiteouts::Overlay => rustix::fs::lsetxattr(&parent, "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
+                    .map_err(io::Error::from)?,
+                Whiteouts::Apply => {
+                    for entry in std::fs::read_dir(&parent)? {
+                        let path = entry?.path();
+                        if !written.contains(&path) {
+                            remove_existing(&path)?;
+                        }
+                    }
+                }
+            }
             continue;
         }
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let path = parent.join(hidden);
             remove_existing(&path)?;
-            rustix::fs::mknodat(CWD, &path, FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?;
+            if whiteouts == Whiteouts::Overlay {
+                rustix::fs::mknodat(CWD, &path, FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?;
+            }
             continue;
         }
         let path = parent.join(&name);
+        written.insert(path.clone());
         let header = entry.header().clone();
         let kind = header.entry_type();
         if !(kind.is_dir() && path.is_dir()) {
@@ -233,6 +263,27 @@ mod tests {
             &[("up", tar::EntryType::Symlink, "/", b""), ("evil", tar::EntryType::Link, "up/etc/passwd", b"")],
             "a parent directory is a symlink",
         );
+    }
+
+    #[test]
+    fn applied_whiteouts_remove_what_lower_layers_put() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let lower = tar_of(&[
+            ("etc/", tar::EntryType::Directory, "", b""),
+            ("etc/gone", tar::EntryType::Regular, "", b"x"),
+            ("var/old", tar::EntryType::Regular, "", b"x"),
+        ]);
+        let upper = tar_of(&[
+            ("etc/.wh.gone", tar::EntryType::Regular, "", b""),
+            ("var/new", tar::EntryType::Regular, "", b"y"),
+            ("var/.wh..wh..opq", tar::EntryType::Regular, "", b""),
+        ]);
+        for layer in [lower, upper] {
+            unpack_with(layer.as_slice(), dir.path(), Whiteouts::Apply).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(!dir.path().join("etc/gone").exists() && dir.path().join("etc").is_dir());
+        assert!(!dir.path().join("var/old").exists(), "the opaque directory hides the lower layer's entries");
+        assert!(dir.path().join("var/new").exists(), "but keeps its own layer's");
     }
 
     #[test]
