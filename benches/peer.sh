@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Times mpbake beside buildah on the seed's per-arch binaries, both platforms, base images in a
-# local registry, no layer cache: `buildah build` of the seed Dockerfile (COPY both binaries +
-# RUN if/else under qemu for arm64) against `mpbake build` of the spec (per-arch selection).
-# Needs root, docker-registry, buildah, qemu-user-static with binfmt, and arm64 apt sources
-# (what .ci/run installs). Usage: bash benches/peer.sh [RUNS]   (default 5; prints medians)
+# Times mpbake beside buildah, both platforms (linux/amd64 + linux/arm64), base images in a
+# local registry, no layer cache, and prints medians:
+#  1. the seed's per-arch binaries: `buildah build` of the seed Dockerfile (COPY both binaries +
+#     RUN if/else under qemu for arm64) against `mpbake build` of the spec (per-arch selection);
+#  2. the Go hello: the same Dockerfile (a cross-compiling builder on $BUILDPLATFORM) built by
+#     buildah and by mpbake; then mpbake's unchanged rebuild;
+#  3. layer writing: a 300 MB+ tree (the Go toolchain's root filesystem) as one gzip layer,
+#     `tar -c DIR | gzip -6` against mpbake's COPY of the tree (staging, hashing, compressing).
+# Needs root, docker-registry, buildah, runc, qemu-user-static with binfmt, and arm64 apt
+# sources (what .ci/run installs). Usage: bash benches/peer.sh [RUNS]   (default 5)
 set -euo pipefail
 runs=${1:-5}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,3 +79,75 @@ echo "per-arch binaries, linux/amd64+linux/arm64, $runs runs, medians:"
 echo "  buildah build (seed Dockerfile, RUN under qemu): ${b} s"
 echo "  mpbake build (per-arch selection, no RUN):      ${m} s"
 echo "  speedup: $(echo "scale=1; $b / $m" | bc)x"
+
+# the Go toolchain image (amd64 only: the builder runs on the build platform), as the tests make it
+(cd "$work" && apt-get download -qq golang-1.19-go:amd64 golang-1.19-src libc6:amd64 2>/dev/null)
+go="$work/rootfs-go"
+for deb in "$work"/golang-1.19-go_*_amd64.deb "$work"/golang-1.19-src_*_all.deb "$work"/libc6_*_amd64.deb "$work"/busybox-static_*_amd64.deb; do
+  dpkg -x "$deb" "$go"
+done
+for applet in $("$go/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$go/bin/$applet"; done
+mkdir -p "$go/tmp"
+ctr=$(bah from --arch amd64 scratch)
+bah copy "$ctr" "$go/" / >/dev/null
+bah config --arch amd64 --os linux --env PATH=/usr/lib/go-1.19/bin:/usr/bin:/bin --env GOCACHE=/tmp/go-cache \
+  --env GOPATH=/tmp/go --env GOFLAGS=-mod=mod "$ctr"
+bah commit -q "$ctr" golang-amd64 >/dev/null
+bah push --tls-verify=false golang-amd64 "docker://$registry/golang:1.19" >/dev/null 2>&1
+cp -a "$repo/examples/go-hello" "$work/hello"
+
+time_buildah_go() {
+  local t0 t1
+  bah rmi --all --force >/dev/null 2>&1 || true
+  t0=$(now)
+  bah build --isolation chroot --tls-verify=false --no-cache --platform linux/amd64,linux/arm64 \
+    --build-arg "REGISTRY=$registry" -f "$work/hello/Dockerfile" "$work/hello" >/dev/null 2>&1
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+time_mpbake_go() {
+  local t0 t1
+  rm -rf "$work/cache" "$work/hello/mpbake-out"
+  t0=$(now)
+  (cd "$work/hello" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+time_mpbake_rebuild() {
+  local t0 t1
+  t0=$(now)
+  (cd "$work/hello" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+bg=$(for _ in $(seq "$runs"); do time_buildah_go; done | median)
+mg=$(for _ in $(seq "$runs"); do time_mpbake_go; done | median)
+mr=$(for _ in $(seq "$runs"); do time_mpbake_rebuild; done | median)
+echo "Go hello, linux/amd64+linux/arm64, $runs runs, medians:"
+echo "  buildah build: ${bg} s"
+echo "  mpbake build:  ${mg} s"
+echo "  speedup: $(echo "scale=1; $bg / $mg" | bc)x"
+echo "  mpbake unchanged rebuild: ${mr} s"
+
+# layer writing: the Go root filesystem as one gzip layer
+mkdir -p "$work/layer"
+cp -a "$go" "$work/layer/tree"
+printf 'FROM scratch\nCOPY tree/ /tree/\n' > "$work/layer/Dockerfile"
+printf 'target "default" {\n  platforms = ["linux/amd64"]\n}\n' > "$work/layer/docker-bake.hcl"
+size=$(du -sm "$work/layer/tree" | cut -f1)
+time_tar_gzip() {
+  local t0 t1
+  t0=$(now)
+  tar -C "$work/layer/tree" -cf - . | gzip -6 > /dev/null
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+time_mpbake_layer() {
+  local t0 t1
+  rm -rf "$work/layer-cache" "$work/layer/mpbake-out"
+  t0=$(now)
+  (cd "$work/layer" && MPBAKE_CACHE_DIR="$work/layer-cache" "$mpbake" build --progress plain >/dev/null 2>&1)
+  t1=$(now); echo "$t1 - $t0" | bc
+}
+tg=$(for _ in $(seq "$runs"); do time_tar_gzip; done | median)
+ml=$(for _ in $(seq "$runs"); do time_mpbake_layer; done | median)
+echo "layer writing, ${size} MB tree, $runs runs, medians:"
+echo "  tar -c | gzip -6:          ${tg} s ($(echo "scale=0; $size / $tg" | bc) MB/s)"
+echo "  mpbake COPY into a layer:  ${ml} s ($(echo "scale=0; $size / $ml" | bc) MB/s)"
+echo "  throughput ratio: $(echo "scale=2; $tg / $ml" | bc)x"

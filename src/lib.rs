@@ -9,4 +9,5 @@ pub mod ir;
 pub mod lint;
 pub mod oci;
 pub mod plan;
+pub mod publish;
 pub mod source;

@@ -13,6 +13,7 @@ use crate::ir::ImageRef;
 use crate::ir::Platform;
 use crate::oci::archive;
 use crate::oci::store::Store;
+use crate::publish::push;
 use crate::plan::{Action, Plan};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -48,29 +49,51 @@ pub struct How<'a> {
     pub metadata_file: Option<&'a str>,
     pub jobs: usize,
     pub progress: progress::Mode,
+    /// `--push`: publish every target's tags after building.
+    pub push: bool,
 }
 
+/// `mpbake build`: builds, then pushes with `--push`.
 pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitCode> {
+    let builds = match build(args, names, how)? {
+        Ok(b) => b,
+        Err(code) => return Ok(code),
+    };
+    if !how.push {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = crate::cli::release::Options { dry_run: false, verify: false, metadata_file: None, insecure: Vec::new() };
+    crate::cli::release::publish(&builds.built, &options)
+}
+
+/// Built targets, their layouts (kept alive here when the output is not a layout).
+pub struct Builds {
+    pub built: Vec<push::Built>,
+    _scratch: Vec<tempfile::TempDir>,
+}
+
+/// Builds the named targets as `how` says; Err is the exit code of a failed build (already reported).
+pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Result<Builds, ExitCode>> {
     let started = std::time::Instant::now();
     let output = how.output;
     let output = match parse_output(output) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("mpbake: invalid --output `{output}`: {e}");
-            return Ok(ExitCode::from(1));
+            return Ok(Err(ExitCode::from(1)));
         }
     };
     let p = planned::planned(args, names, None)?;
     if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
-        return Ok(ExitCode::from(1));
+        return Ok(Err(ExitCode::from(1)));
     }
     if matches!(output, Output::Docker { .. }) && p.targets.len() != 1 {
         eprintln!("mpbake: a docker archive holds one target; name one (got {})", p.targets.join(", "));
-        return Ok(ExitCode::from(1));
+        return Ok(Err(ExitCode::from(1)));
     }
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
     let cwd = std::env::current_dir()?;
-    let Some(plan) = &p.plan else { return Ok(ExitCode::from(1)) };
+    let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
     let hosts = registry_hosts(&p, plan);
     let root = Store::default_root();
     let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
@@ -85,7 +108,7 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
     let progress = progress::Progress::new(how.progress);
     let engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets, &progress) {
         Ok(e) => e,
-        Err(e) => return Ok(failed(e, &p)),
+        Err(e) => return Ok(Err(failed(e, &p))),
     };
     let finals: Vec<String> = p
         .targets
@@ -95,10 +118,11 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
         .flat_map(|t| t.platforms.values().cloned())
         .collect();
     if let Err(e) = engine.build(&finals, how.jobs) {
-        return Ok(failed(e, &p));
+        return Ok(Err(failed(e, &p)));
     }
     let mut metadata = serde_json::Map::new();
     let mut summaries = Vec::new();
+    let mut builds = Builds { built: Vec::new(), _scratch: Vec::new() };
     for name in &p.targets {
         let Some(target) = p.loaded.spec.targets.get(name) else { continue };
         let scratch = tempfile::tempdir()?;
@@ -117,7 +141,7 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
                     Output::Oci(_) => format!("oci:{}", built.layout.display()),
                     Output::Local(dir) => match exec::write_rootfs(&built.layout, &Path::new(dir).join(name)) {
                         Ok(roots) => format!("local:{}", roots.join(",")),
-                        Err(e) => return Ok(failed(e, &p)),
+                        Err(e) => return Ok(Err(failed(e, &p))),
                     },
                     Output::Docker { file, platform } => {
                         let platform = platform
@@ -132,9 +156,11 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
                 println!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
                 summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
                 metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
+                builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone() });
             }
-            Err(e) => return Ok(failed(e, &p)),
+            Err(e) => return Ok(Err(failed(e, &p))),
         }
+        builds._scratch.push(scratch);
     }
     let stats = engine.stats();
     for line in summaries {
@@ -149,7 +175,7 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
     if let Some(file) = how.metadata_file {
         std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&metadata)?)).with_context(|| format!("writing {file}"))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Ok(builds))
 }
 
 /// Reports a failed build: a diagnostic and exit 1 for bad input, a message and exit 2 for a

@@ -5,11 +5,13 @@ mod cache;
 mod check;
 mod dockerfiles;
 mod emit;
+mod inspect;
 mod list;
 mod load;
 mod plan;
 mod planned;
 mod print;
+pub(crate) mod release;
 mod select;
 
 use std::io::IsTerminal;
@@ -63,21 +65,54 @@ enum Command {
         spec: SpecArgs,
         /// Targets or groups (default: `default`).
         targets: Vec<String>,
-        /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR),
-        /// `type=local,dest=DIR` (a root filesystem per target and platform), or
-        /// `type=docker,dest=FILE[,platform=OS/ARCH]` (one platform, for `docker load`).
-        #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
-        output: String,
+        #[command(flatten)]
+        flags: BuildFlags,
         /// Write JSON per target (index digest and descriptor, tags, per-platform manifests), like bake's.
         #[arg(long)]
         metadata_file: Option<String>,
-        /// Steps run at once (default: the number of CPUs).
-        #[arg(short = 'j', long = "jobs")]
-        jobs: Option<usize>,
-        /// How steps are shown: spinners on a terminal (auto, tty), a line per step (plain), or
-        /// JSON events (json), on stderr.
-        #[arg(long, value_enum, default_value = "auto")]
-        progress: crate::exec::progress::Mode,
+        /// Push every target's tags after building (blobs, manifests, indexes, then tags).
+        #[arg(long)]
+        push: bool,
+    },
+    /// Build, verify and publish targets or groups: every blob, manifest and index first, the
+    /// tags only when all of it is pushed.
+    Release {
+        #[command(flatten)]
+        spec: SpecArgs,
+        /// Targets or groups (default: `default`).
+        targets: Vec<String>,
+        #[command(flatten)]
+        flags: BuildFlags,
+        /// Show what would be pushed (bytes new and already present) and push nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not check platforms and ELF machines before pushing.
+        #[arg(long)]
+        no_verify: bool,
+        /// Write JSON per tag: targets, index digest, platforms, bytes uploaded.
+        #[arg(long)]
+        metadata_file: Option<String>,
+        /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
+        #[arg(long = "insecure-registry")]
+        insecure: Vec<String>,
+    },
+    /// Show an image — a registry reference or an OCI layout directory — index, platforms,
+    /// manifests, configs and layers.
+    Inspect {
+        reference: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: inspect::Format,
+        #[arg(long = "insecure-registry")]
+        insecure: Vec<String>,
+    },
+    /// Check every platform of an image: config against index, and every ELF file's machine
+    /// against the platform (exit 1 on a mismatch).
+    Verify {
+        reference: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: inspect::Format,
+        #[arg(long = "insecure-registry")]
+        insecure: Vec<String>,
     },
     /// Show (`du`) or empty (`prune`) the local content store ($MPBAKE_CACHE_DIR, else
     /// $XDG_CACHE_HOME/mpbake, else ~/.cache/mpbake).
@@ -151,6 +186,30 @@ enum CacheWhat {
     Prune,
 }
 
+/// What `build` and `release` share: the output, parallelism, progress.
+#[derive(Debug, Args)]
+struct BuildFlags {
+    /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR),
+    /// `type=local,dest=DIR` (a root filesystem per target and platform), or
+    /// `type=docker,dest=FILE[,platform=OS/ARCH]` (one platform, for `docker load`).
+    #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
+    output: String,
+    /// Steps run at once (default: the number of CPUs).
+    #[arg(short = 'j', long = "jobs")]
+    jobs: Option<usize>,
+    /// How steps are shown: spinners on a terminal (auto, tty), a line per step (plain), or
+    /// JSON events (json), on stderr.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: crate::exec::progress::Mode,
+}
+
+impl BuildFlags {
+    fn how<'a>(&'a self, metadata_file: Option<&'a str>, push: bool) -> build::How<'a> {
+        let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        build::How { output: &self.output, metadata_file, jobs, progress: self.progress, push }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Engine {
     Portable,
@@ -178,11 +237,19 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Cache { what } => cache::run(what),
-        Command::Build { spec, targets, output, metadata_file, jobs, progress } => {
-            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let how = build::How { output: &output, metadata_file: metadata_file.as_deref(), jobs, progress };
-            build::run(&spec, &targets, &how)
+        Command::Build { spec, targets, flags, metadata_file, push } => {
+            build::run(&spec, &targets, &flags.how(metadata_file.as_deref(), push))
         }
+        Command::Release { spec, targets, flags, dry_run, no_verify, metadata_file, insecure } => {
+            let options = release::Options { dry_run, verify: !no_verify, metadata_file, insecure };
+            match build::build(&spec, &targets, &flags.how(None, false)) {
+                Ok(Ok(builds)) => release::publish(&builds.built, &options),
+                Ok(Err(code)) => Ok(code),
+                Err(e) => Err(e),
+            }
+        }
+        Command::Inspect { reference, format, insecure } => Ok(inspect::inspect(&reference, format, &insecure)),
+        Command::Verify { reference, format, insecure } => Ok(inspect::verify(&reference, format, &insecure)),
         Command::Emit { spec, targets, output, fix, pin, engine } => {
             let options = crate::emit::Options { buildkit: engine == Engine::Buildkit, fix, ..Default::default() };
             emit::run(&spec, &targets, &output, options, pin)

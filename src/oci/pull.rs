@@ -29,7 +29,7 @@ pub fn layer_media(media: &str) -> Option<&'static str> {
 }
 
 /// The platform an index entry or config names (`os`, `architecture`, `variant`), normalized.
-pub(super) fn platform_of(value: &Json) -> Option<Platform> {
+pub fn platform_of(value: &Json) -> Option<Platform> {
     let os = value["os"].as_str()?;
     let arch = value["architecture"].as_str()?;
     let text = match value["variant"].as_str() {

@@ -1,6 +1,7 @@
-//! Reads from registries with oci-client over rustls: the digest a reference resolves to, one
-//! platform's manifest and config, blobs (digest-verified). Plain HTTP only for loopback
-//! registries and those named insecure; a few retries with backoff for transient failures.
+//! Talks to registries with oci-client over rustls: the digest a reference resolves to,
+//! manifests and blobs (digest-verified) read; blobs checked, mounted and uploaded, manifests
+//! pushed as the exact bytes given. Plain HTTP only for loopback registries and those named
+//! insecure; a few retries with backoff for transient failures.
 
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ pub enum RegistryError {
     Resolve { reference: String, message: String },
 }
 
-/// A registry client for reads, with the user's credentials.
+/// A registry client with the user's credentials.
 pub struct Registry {
     client: Client,
     runtime: tokio::runtime::Runtime,
@@ -110,6 +111,58 @@ impl Registry {
         Ok((bytes.to_vec(), digest))
     }
 
+    /// Whether `image`'s repository has the blob.
+    pub fn has_blob(&self, image: &ImageRef, digest: &Digest) -> Result<bool, RegistryError> {
+        let text = digest.to_string();
+        self.retry(image, |c, r, a| {
+            let text = text.clone();
+            Box::pin(async move {
+                c.store_auth_if_needed(r.resolve_registry(), a).await;
+                c.blob_exists(r, &text).await
+            })
+        })
+    }
+
+    /// Mounts a blob from another repository of the same registry; false when the registry
+    /// would rather have it uploaded (it answered 202, or refused).
+    pub fn mount_blob(&self, image: &ImageRef, from_repository: &str, digest: &Digest) -> bool {
+        let Ok(source) = format!("{}/{from_repository}@{digest}", image.registry).parse::<Reference>() else { return false };
+        let text = digest.to_string();
+        let mounted = self.retry(image, |c, r, a| {
+            let (text, source) = (text.clone(), source.clone());
+            Box::pin(async move {
+                c.store_auth_if_needed(r.resolve_registry(), a).await;
+                c.mount_blob(r, &source, &text).await
+            })
+        });
+        mounted.is_ok()
+    }
+
+    /// Uploads a blob to `image`'s repository (chunked, falling back to one request).
+    pub fn push_blob(&self, image: &ImageRef, bytes: &[u8], digest: &Digest) -> Result<(), RegistryError> {
+        let (text, data) = (digest.to_string(), bytes::Bytes::copy_from_slice(bytes));
+        self.retry(image, |c, r, a| {
+            let (text, data) = (text.clone(), data.clone());
+            Box::pin(async move {
+                c.store_auth_if_needed(r.resolve_registry(), a).await;
+                c.push_blob(r, data, &text).await.map(|_| ())
+            })
+        })
+    }
+
+    /// Puts a manifest or index at `image` (a tag or a digest reference), as exactly these bytes.
+    pub fn push_manifest(&self, image: &ImageRef, bytes: &[u8], media_type: &str) -> Result<(), RegistryError> {
+        let content_type = reqwest_header(media_type).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })?;
+        let data = bytes::Bytes::copy_from_slice(bytes);
+        self.retry(image, |c, r, a| {
+            let (data, content_type) = (data.clone(), content_type.clone());
+            Box::pin(async move {
+                c.store_auth_if_needed(r.resolve_registry(), a).await;
+                c.push_manifest_raw(r, data, content_type).await.map(|_| ())
+            })
+        })
+    }
+
     /// A blob of `image`'s repository, checked against its digest.
     pub fn blob(&self, image: &ImageRef, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
         let text = digest.to_string();
@@ -131,6 +184,10 @@ impl Registry {
         }
         Ok(bytes)
     }
+}
+
+fn reqwest_header(media_type: &str) -> Result<http::HeaderValue, String> {
+    media_type.parse().map_err(|_| format!("`{media_type}` is not a valid media type"))
 }
 
 #[cfg(test)]

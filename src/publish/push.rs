@@ -1,0 +1,169 @@
+//! Pushes built images in an order that cannot leave a broken tag: every blob (skipped when the
+//! registry has it, mounted from another repository of the same registry when it can), then
+//! every platform manifest by digest, then every index by digest, and only then the tags.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde_json::{Value as Json, json};
+
+use super::source::{Image, Source};
+use crate::ir::{Digest, ImageRef};
+use crate::oci::Registry;
+use crate::oci::image::MEDIA_INDEX;
+
+/// A target's built image, ready to publish.
+pub struct Built {
+    pub target: String,
+    pub tags: Vec<String>,
+    pub layout: PathBuf,
+}
+
+/// What one tag will point at: the index (one target's, or several targets' merged).
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub tag: ImageRef,
+    pub targets: Vec<String>,
+    pub platforms: Vec<String>,
+    pub index: Vec<u8>,
+    pub index_digest: Digest,
+    /// (layout, manifest digest, manifest bytes) of every platform.
+    pub manifests: Vec<(PathBuf, Digest, Vec<u8>)>,
+    /// (layout, digest, size) of every config and layer.
+    pub blobs: Vec<(PathBuf, Digest, u64)>,
+}
+
+/// Groups built targets by tag; targets sharing a tag with different platforms get one merged
+/// index (overlapping platforms are an error naming both targets).
+pub fn items(built: &[Built]) -> Result<Vec<Item>, String> {
+    let mut by_tag: BTreeMap<String, Vec<(&Built, Image)>> = BTreeMap::new();
+    for b in built {
+        let image = Source::Layout(b.layout.clone()).read().map_err(|e| format!("{}: {e}", b.target))?;
+        for tag in &b.tags {
+            by_tag.entry(tag.clone()).or_default().push((b, image.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for (tag, members) in by_tag {
+        let reference = ImageRef::parse(&tag).map_err(|e| format!("tag `{tag}`: {e}"))?;
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        let (mut entries, mut manifests, mut blobs, mut platforms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (b, image) in &members {
+            let top: Json = serde_json::from_slice(&image.bytes).unwrap_or_default();
+            for (p, entry) in image.platforms.iter().zip(top["manifests"].as_array().cloned().unwrap_or_default()) {
+                let name = p.name();
+                if let Some(other) = seen.insert(name.clone(), &b.target) {
+                    return Err(format!("targets `{other}` and `{}` both build {name} for `{tag}`; give one of them another tag", b.target));
+                }
+                platforms.push(name);
+                entries.push(entry);
+                manifests.push((b.layout.clone(), p.manifest_digest.clone(), p.manifest_bytes.clone()));
+                blobs.push((b.layout.clone(), p.config_digest.clone(), p.manifest["config"]["size"].as_u64().unwrap_or(0)));
+                blobs.extend(p.layers.iter().map(|l| (b.layout.clone(), l.digest.clone(), l.size)));
+            }
+        }
+        let index = match members.as_slice() {
+            [(_, only)] => only.bytes.clone(),
+            _ => serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": MEDIA_INDEX, "manifests": entries})).unwrap_or_default(),
+        };
+        let index_digest = Digest::sha256(&index);
+        let targets = members.iter().map(|(b, _)| b.target.clone()).collect();
+        out.push(Item { tag: reference, targets, platforms, index, index_digest, manifests, blobs });
+    }
+    Ok(out)
+}
+
+/// Bytes and counts of a push.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub uploaded_bytes: u64,
+    pub uploaded: usize,
+    pub mounted: usize,
+    pub present_bytes: u64,
+    pub present: usize,
+    /// What was written, in order, for the report after a failure.
+    pub pushed: Vec<String>,
+}
+
+/// Pushes items, remembering per repository what is already there.
+pub struct Pusher<'a> {
+    registry: &'a Registry,
+    done: BTreeSet<(String, Digest)>,
+    /// Repositories of each registry that hold a blob, for cross-repository mounts.
+    holders: BTreeMap<(String, Digest), String>,
+    pub tally: Tally,
+}
+
+fn repository_key(image: &ImageRef) -> String {
+    format!("{}/{}", image.registry, image.repository)
+}
+
+impl<'a> Pusher<'a> {
+    pub fn new(registry: &'a Registry) -> Pusher<'a> {
+        Pusher { registry, done: BTreeSet::new(), holders: BTreeMap::new(), tally: Tally::default() }
+    }
+
+    /// Whether the item's repository has a blob (a HEAD request; nothing is written).
+    pub fn present(&self, item: &Item, digest: &Digest) -> Result<bool, String> {
+        self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())
+    }
+
+    /// Every config and layer of the item, into its repository.
+    pub fn blobs(&mut self, item: &Item) -> Result<(), String> {
+        let repo = repository_key(&item.tag);
+        for (layout, digest, size) in &item.blobs {
+            if !self.done.insert((repo.clone(), digest.clone())) {
+                continue;
+            }
+            if self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())? {
+                self.tally.present += 1;
+                self.tally.present_bytes += size;
+            } else if let Some(from) = self.holders.get(&(item.tag.registry.clone(), digest.clone()))
+                && self.registry.mount_blob(&item.tag, from, digest)
+            {
+                self.tally.mounted += 1;
+                self.tally.pushed.push(format!("blob {digest} (mounted from {from})"));
+            } else {
+                let bytes = std::fs::read(layout.join("blobs").join(&digest.algorithm).join(&digest.hex))
+                    .map_err(|e| format!("reading blob {digest} from {}: {e}", layout.display()))?;
+                self.registry.push_blob(&item.tag, &bytes, digest).map_err(|e| e.to_string())?;
+                self.tally.uploaded += 1;
+                self.tally.uploaded_bytes += bytes.len() as u64;
+                self.tally.pushed.push(format!("blob {digest} ({} bytes)", bytes.len()));
+            }
+            self.holders.entry((item.tag.registry.clone(), digest.clone())).or_insert_with(|| item.tag.repository.clone());
+        }
+        Ok(())
+    }
+
+    /// Every platform manifest, by digest.
+    pub fn manifests(&mut self, item: &Item) -> Result<(), String> {
+        for (_, digest, bytes) in &item.manifests {
+            let media = serde_json::from_slice::<Json>(bytes).ok().and_then(|m| m["mediaType"].as_str().map(String::from));
+            self.manifest(item, digest, bytes, media.as_deref().unwrap_or(crate::oci::image::MEDIA_MANIFEST))?;
+        }
+        Ok(())
+    }
+
+    /// The item's index, by digest.
+    pub fn index(&mut self, item: &Item) -> Result<(), String> {
+        self.manifest(item, &item.index_digest.clone(), &item.index.clone(), MEDIA_INDEX)
+    }
+
+    fn manifest(&mut self, item: &Item, digest: &Digest, bytes: &[u8], media_type: &str) -> Result<(), String> {
+        if !self.done.insert((repository_key(&item.tag), digest.clone())) {
+            return Ok(());
+        }
+        let by_digest = ImageRef { tag: None, digest: Some(digest.clone()), ..item.tag.clone() };
+        self.registry.push_manifest(&by_digest, bytes, media_type).map_err(|e| e.to_string())?;
+        self.tally.pushed.push(format!("manifest {}@{digest}", repository_key(&item.tag)));
+        Ok(())
+    }
+
+    /// Points the item's tag at its index.
+    pub fn tag(&mut self, item: &Item) -> Result<(), String> {
+        self.registry.push_manifest(&item.tag, &item.index, MEDIA_INDEX).map_err(|e| e.to_string())?;
+        self.tally.pushed.push(format!("tag {}", item.tag));
+        Ok(())
+    }
+}
