@@ -13,8 +13,8 @@ use crate::ir::ImageRef;
 use crate::ir::Platform;
 use crate::oci::archive;
 use crate::oci::store::Store;
-use crate::publish::push;
 use crate::plan::{Action, Plan};
+use crate::publish::push;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

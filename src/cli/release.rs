@@ -99,8 +99,11 @@ pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitC
             .iter()
             .zip(&uploaded)
             .map(|(item, bytes)| {
-                (item.tag.to_string(), json!({"targets": item.targets, "containerimage.digest": item.index_digest.to_string(),
-                    "platforms": item.platforms, "uploadedBytes": bytes}))
+                (
+                    item.tag.to_string(),
+                    json!({"targets": item.targets, "containerimage.digest": item.index_digest.to_string(),
+                    "platforms": item.platforms, "uploadedBytes": bytes}),
+                )
             })
             .collect();
         std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&entries)?)).with_context(|| format!("writing {file}"))?;

@@ -77,7 +77,7 @@ pub fn stage(request: &Request, staging: &Path) -> Result<(), CopyError> {
                 copy_tree(request, &path, &relative, &dest)?;
             } else if request.unpack_archives && is_archive(&path)? {
                 std::fs::create_dir_all(&dest)?;
-                unpack::unpack(unpack::decompressed(&std::fs::read(&path)?), &dest)?;
+                unpack::unpack_blob(&std::fs::read(&path)?, &dest, unpack::Whiteouts::Apply)?;
             } else {
                 let target = match request.dest_is_dir {
                     true => dest.join(path.file_name().unwrap_or_default()),

@@ -113,11 +113,10 @@ impl Engine<'_> {
         })?;
         self.heredocs(node, op, &dest, dest_is_dir, &word, staging.path())?;
         drop((source_mount, base_mount));
-        let epoch = self.epoch.max(0) as u64;
+        let staged = diff::diff_id_of_dir(staging.path(), self.epoch.max(0) as u64).map_err(io("hashing the copied files"))?;
         let key = match early_key {
             Some(k) => k,
             None => {
-                let staged = diff::diff_id_of_dir(staging.path(), epoch).map_err(io("hashing the copied files"))?;
                 let key = step_key(node, parents, &[staged.to_string()]);
                 if let Some(hit) = self.recall(&key) {
                     return Ok(hit);
@@ -125,10 +124,9 @@ impl Engine<'_> {
                 key
             }
         };
-        let layer = diff::layer_of_dir(staging.path(), epoch).map_err(io("writing a layer"))?;
         let mut state = base.clone();
         state.key = key;
-        self.add_layer(&mut state, layer, &node.op)?;
+        self.add_changes(&mut state, staging.path(), Some(staged), &node.op)?;
         self.remember(&state)?;
         Ok(state)
     }

@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(diff_id_of_dir(root, 100).ok(), Some(layer.diff_id.clone()), "the uncompressed digest without compressing");
 
         let target = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        unpack::unpack(unpack::decompressed(&layer.blob), target.path()).unwrap_or_else(|e| panic!("{e}"));
+        unpack::unpack_blob(&layer.blob, target.path(), unpack::Whiteouts::Overlay).unwrap_or_else(|e| panic!("{e}"));
         let round = layer_of_dir(target.path(), 100).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(round.diff_id, layer.diff_id, "unpacking and re-packing gives the same tar");
     }

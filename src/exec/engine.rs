@@ -9,18 +9,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use serde_json::{Value as Json, json};
 use sha2::{Digest as _, Sha256};
 
 use super::progress::{Outcome, Progress};
-use super::rootfs::{Mounted, Snapshots};
+use super::rootfs::Snapshots;
 use super::state::{LayerRef, State};
 use super::{BuildError, io};
 use crate::diag::Diagnostic;
 use crate::ir::{Digest, ImageRef, hex};
-use crate::oci::image::{Descriptor, MEDIA_LAYER_GZIP};
 use crate::oci::store::Store;
-use crate::oci::{Registry, layer::Layer, pull};
+use crate::oci::{Registry, pull};
 use crate::plan::{Action, Node, Plan};
 
 /// Counts for the end-of-build summary.
@@ -37,14 +35,14 @@ pub struct Engine<'a> {
     pub(super) epoch: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
-    registry: Option<Registry>,
+    pub(super) registry: Option<Registry>,
     pub(super) store: &'a Store,
     pub(super) snapshots: Snapshots,
     states: Mutex<Vec<Option<State>>>,
     outcomes: Mutex<Vec<Option<Outcome>>>,
     pub(super) progress: &'a Progress,
-    executed: AtomicUsize,
-    cached: AtomicUsize,
+    pub(super) executed: AtomicUsize,
+    pub(super) cached: AtomicUsize,
 }
 
 impl<'a> Engine<'a> {
@@ -58,7 +56,9 @@ impl<'a> Engine<'a> {
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
         let snapshots = Snapshots::open(store.root()).map_err(io("opening the snapshot directory"))?;
-        std::fs::create_dir_all(store.root().join("steps")).map_err(io("opening the step records"))?;
+        for dir in ["steps", "layers"] {
+            std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
+        }
         Ok(Engine {
             plan,
             cwd: cwd.to_path_buf(),
@@ -229,82 +229,10 @@ impl<'a> Engine<'a> {
             .layers
             .into_iter()
             .zip(diff_ids)
-            .map(|(descriptor, diff_id)| LayerRef { descriptor, diff_id, origin: Some(image.clone()) })
+            .map(|(descriptor, diff_id)| LayerRef { diff_id, descriptor: Some(descriptor), origin: Some(image.clone()) })
             .collect();
         let key = step_key(node, &[], &[pulled.manifest.to_string()]);
         Ok(State { config: pulled.config, layers, key, cmd_set: false })
-    }
-
-    /// A layer's blob: from the store, else from its image's registry (verified, then stored).
-    pub(super) fn blob(&self, layer: &LayerRef) -> Result<Vec<u8>, BuildError> {
-        if let Some(bytes) = self.store.get(&layer.descriptor.digest) {
-            return Ok(bytes);
-        }
-        let (Some(origin), Some(registry)) = (&layer.origin, &self.registry) else {
-            return Err(BuildError::Tool(format!("layer {} is missing from the content store", layer.descriptor.digest)));
-        };
-        let bytes = registry.blob(origin, &layer.descriptor.digest).map_err(|e| BuildError::Tool(e.to_string()))?;
-        self.store.put(&bytes).map_err(io("storing a base layer"))?;
-        Ok(bytes)
-    }
-
-    /// The image's filesystem, mounted: its layers' snapshots (unpacked on first use) under an
-    /// empty upper directory.
-    pub(super) fn mount(&self, state: &State) -> Result<Mounted, BuildError> {
-        let mut lowers = Vec::new();
-        for layer in &state.layers {
-            let snapshot = self
-                .snapshots
-                .ensure(&layer.diff_id, || self.blob(layer).map_err(|e| std::io::Error::other(describe(&e))))
-                .map_err(|e| BuildError::Tool(format!("unpacking layer {}: {e}", layer.descriptor.digest)))?;
-            lowers.push(snapshot);
-        }
-        let dir = self.snapshots.scratch().map_err(io("creating a mount directory"))?;
-        Mounted::overlay(&lowers, dir).map_err(|e| BuildError::Tool(e.to_string()))
-    }
-
-    /// Adds a freshly written layer to `state` (blob into the store) with its history entry.
-    pub(super) fn add_layer(&self, state: &mut State, layer: Layer, created_by: &str) -> Result<(), BuildError> {
-        self.store.put(&layer.blob).map_err(io("storing a layer"))?;
-        let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, layer.digest, layer.blob.len() as u64);
-        state.push_layer(LayerRef { descriptor, diff_id: layer.diff_id, origin: None });
-        state.history(created_by, self.epoch, false);
-        Ok(())
-    }
-
-    /// A stored step result, if every layer it names is still available.
-    pub(super) fn recall(&self, key: &str) -> Option<State> {
-        let bytes = std::fs::read(self.store.root().join("steps").join(key)).ok()?;
-        let record: Json = serde_json::from_slice(&bytes).ok()?;
-        let mut layers = Vec::new();
-        for l in record["layers"].as_array()? {
-            let digest = Digest::parse(l["digest"].as_str()?).ok()?;
-            let origin = l["origin"].as_str().and_then(|o| ImageRef::parse(o).ok());
-            if origin.is_none() && !self.store.has(&digest) {
-                return None;
-            }
-            let media = crate::oci::pull::layer_media(l["mediaType"].as_str()?)?;
-            let descriptor = Descriptor::new(media, digest, l["size"].as_u64()?);
-            layers.push(LayerRef { descriptor, diff_id: Digest::parse(l["diffId"].as_str()?).ok()?, origin });
-        }
-        self.cached.fetch_add(1, Ordering::Relaxed);
-        Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()? })
-    }
-
-    /// Records a step's result under its key (atomically: a crash leaves no half record).
-    pub(super) fn remember(&self, state: &State) -> Result<(), BuildError> {
-        self.executed.fetch_add(1, Ordering::Relaxed);
-        let layers: Vec<Json> = state
-            .layers
-            .iter()
-            .map(|l| {
-                json!({"mediaType": l.descriptor.media_type, "digest": l.descriptor.digest.to_string(), "size": l.descriptor.size,
-                    "diffId": l.diff_id.to_string(), "origin": l.origin.as_ref().map(ToString::to_string)})
-            })
-            .collect();
-        let record = json!({"config": state.config, "layers": layers, "cmdSet": state.cmd_set});
-        let path = self.store.root().join("steps").join(&state.key);
-        crate::oci::write_atomic(&path, record.to_string().as_bytes()).map_err(io("recording a step"))
     }
 }
 
@@ -332,7 +260,7 @@ pub(super) fn input(node: &Node, code: &'static str, message: String) -> BuildEr
     BuildError::Input(d)
 }
 
-fn describe(e: &BuildError) -> String {
+pub(super) fn describe(e: &BuildError) -> String {
     match e {
         BuildError::Input(d) => d.message.clone(),
         BuildError::Tool(m) => m.clone(),

@@ -27,7 +27,7 @@ impl Bases {
             return Ok(bytes);
         }
         let bytes = self.registry.blob(image, digest).map_err(|e| BuildError::Tool(e.to_string()))?;
-        self.store.put(&bytes).map_err(io("caching a base layer"))?;
+        self.store.put_verified(digest, &bytes).map_err(io("caching a base layer"))?;
         Ok(bytes)
     }
 }

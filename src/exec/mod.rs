@@ -7,6 +7,7 @@ mod diff;
 mod engine;
 mod ignore;
 mod inline;
+mod layers;
 mod local;
 mod output;
 pub mod progress;

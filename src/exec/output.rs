@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::engine::Engine;
 use super::inline::Built;
-use super::state::State;
+use super::state::{LayerRef, State};
 use super::{BuildError, io};
-use crate::ir::Platform;
+use crate::ir::{Digest, Platform};
 use crate::oci::image::{self, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_MANIFEST, rfc3339};
 use crate::oci::layout::Layout;
 
@@ -19,12 +19,13 @@ impl Engine<'_> {
     /// Writes `images` into the layout at `dest`; the index is named after the first tag.
     pub fn write_layout(&self, dest: &Path, images: &[(Platform, State)], tags: &[String]) -> Result<Built, BuildError> {
         let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
+        let descriptors = self.materialize_all(images)?;
         let mut manifests = Vec::new();
-        for (platform, state) in images {
-            for layer in &state.layers {
-                if !layout.has(&layer.descriptor.digest) {
-                    let bytes = self.blob(layer)?;
-                    layout.blob(&layer.descriptor, &bytes).map_err(io("storing a layer"))?;
+        for ((platform, state), layers) in images.iter().zip(descriptors) {
+            for (layer, descriptor) in state.layers.iter().zip(&layers) {
+                if !layout.has(&descriptor.digest) {
+                    let (_, bytes) = self.blob(layer)?;
+                    layout.blob(descriptor, &bytes).map_err(io("storing a layer"))?;
                 }
             }
             let mut config = state.config.clone();
@@ -32,7 +33,6 @@ impl Engine<'_> {
             let config_bytes = serde_json::to_vec(&config).map_err(|e| BuildError::Tool(e.to_string()))?;
             let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
             layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
-            let layers: Vec<Descriptor> = state.layers.iter().map(|l| l.descriptor.clone()).collect();
             let manifest_bytes = image::manifest(&config_descriptor, &layers, &BTreeMap::new());
             let mut manifest = Descriptor::of(MEDIA_MANIFEST, &manifest_bytes);
             layout.blob(&manifest, &manifest_bytes).map_err(io("storing a manifest"))?;
@@ -49,5 +49,27 @@ impl Engine<'_> {
         }
         layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
         Ok(Built { index, manifests, layout: dest.to_path_buf() })
+    }
+
+    /// Every image's layer descriptors; layers not yet compressed are compressed in parallel.
+    fn materialize_all(&self, images: &[(Platform, State)]) -> Result<Vec<Vec<Descriptor>>, BuildError> {
+        let mut pending: Vec<&LayerRef> = images.iter().flat_map(|(_, s)| &s.layers).filter(|l| l.descriptor.is_none()).collect();
+        pending.sort_by(|a, b| a.diff_id.hex.cmp(&b.diff_id.hex));
+        pending.dedup_by(|a, b| a.diff_id == b.diff_id);
+        let done: Vec<(Digest, Descriptor)> = std::thread::scope(|scope| {
+            let workers: Vec<_> =
+                pending.iter().map(|l| scope.spawn(move || self.materialize(l).map(|d| (l.diff_id.clone(), d)))).collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|_| Err(BuildError::Tool("a layer compressor panicked".into()))))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let lookup = |l: &LayerRef| l.descriptor.clone().or_else(|| done.iter().find(|(id, _)| *id == l.diff_id).map(|(_, d)| d.clone()));
+        images
+            .iter()
+            .map(|(_, s)| {
+                s.layers.iter().map(|l| lookup(l).ok_or_else(|| BuildError::Tool(format!("layer {} has no blob", l.diff_id)))).collect()
+            })
+            .collect()
     }
 }

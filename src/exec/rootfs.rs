@@ -2,9 +2,11 @@
 //! directory named by its diff_id, and a step's filesystem is those snapshots stacked read-only
 //! by overlayfs under a fresh upper directory, which afterwards holds exactly the step's changes.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::unpack::{self, UnpackError};
 use crate::ir::Digest;
@@ -12,25 +14,36 @@ use crate::ir::Digest;
 /// Unpacked layers under `<cache>/snapshots`, shared by every build on the machine.
 pub struct Snapshots {
     dir: PathBuf,
+    /// One lock per layer being unpacked, so parallel steps of one build unpack it once.
+    unpacking: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl Snapshots {
     pub fn open(cache_root: &Path) -> io::Result<Snapshots> {
         let dir = cache_root.join("snapshots");
         std::fs::create_dir_all(dir.join("tmp"))?;
-        Ok(Snapshots { dir })
+        Ok(Snapshots { dir, unpacking: Mutex::new(HashMap::new()) })
     }
 
     /// The snapshot of the layer with `diff_id`, unpacked from `blob()` if not there yet (into a
     /// temporary directory renamed into place, so a crash or a concurrent build never sees half).
     pub fn ensure(&self, diff_id: &Digest, blob: impl FnOnce() -> io::Result<Vec<u8>>) -> Result<PathBuf, UnpackError> {
-        let path = self.dir.join(&diff_id.hex);
+        let path = self.path(diff_id);
+        if path.is_dir() {
+            return Ok(path);
+        }
+        let lock = self
+            .unpacking
+            .lock()
+            .map(|mut m| m.entry(diff_id.hex.clone()).or_default().clone())
+            .map_err(|_| io::Error::other("a lock was poisoned"))?;
+        let _held = lock.lock().map_err(|_| io::Error::other("a lock was poisoned"))?;
         if path.is_dir() {
             return Ok(path);
         }
         let tmp = tempfile::tempdir_in(self.dir.join("tmp"))?;
         let bytes = blob()?;
-        unpack::unpack(unpack::decompressed(&bytes), tmp.path())?;
+        unpack::unpack_blob(&bytes, tmp.path(), unpack::Whiteouts::Overlay)?;
         match std::fs::rename(tmp.path(), &path) {
             Ok(()) => {}
             // another build finished the same snapshot first
@@ -38,6 +51,25 @@ impl Snapshots {
             Err(e) => return Err(e.into()),
         }
         Ok(path)
+    }
+
+    /// Where the snapshot of a layer is (whether or not it exists).
+    pub fn path(&self, diff_id: &Digest) -> PathBuf {
+        self.dir.join(&diff_id.hex)
+    }
+
+    /// Makes `dir` — a step's overlayfs upper directory or a COPY's staging tree, already in
+    /// overlay form — the snapshot of the layer with `diff_id`, without copying it.
+    pub fn adopt(&self, dir: &Path, diff_id: &Digest) -> io::Result<PathBuf> {
+        let path = self.path(diff_id);
+        if path.is_dir() {
+            return Ok(path);
+        }
+        match std::fs::rename(dir, &path) {
+            Ok(()) => Ok(path),
+            Err(_) if path.is_dir() => Ok(path),
+            Err(e) => Err(e),
+        }
     }
 
     /// A fresh directory on the snapshots' filesystem (overlayfs wants upper and work dirs there).

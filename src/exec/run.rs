@@ -8,7 +8,7 @@ use super::engine::{Engine, input, step_key};
 use super::rootfs::Mounted;
 use super::runc::{self, Bind, Process, RunError};
 use super::state::{DEFAULT_PATH, State, absolute};
-use super::{BuildError, diff, io, users};
+use super::{BuildError, io, users};
 use crate::ir::{Command, Platform};
 use crate::plan::{Class, CopyFrom, Node, RunMount};
 
@@ -102,8 +102,7 @@ impl Engine<'_> {
         if std::fs::read_dir(&rootfs.upper).map_err(io("reading the step's changes"))?.next().is_none() {
             state.history(&node.op, self.epoch, true);
         } else {
-            let layer = diff::layer_of_dir(&rootfs.upper, self.epoch.max(0) as u64).map_err(io("writing a layer"))?;
-            self.add_layer(&mut state, layer, &node.op)?;
+            self.add_changes(&mut state, &rootfs.upper, None, &node.op)?;
         }
         self.remember(&state)?;
         Ok(state)

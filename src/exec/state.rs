@@ -10,12 +10,13 @@ use crate::oci::image::{Descriptor, rfc3339};
 /// The PATH BuildKit gives images built from scratch and RUNs whose image sets none.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// One layer of an image: its blob, its uncompressed digest, and where to fetch the blob when
+/// One layer of an image: its uncompressed digest, its blob once compressed (a base layer's
+/// from its manifest; a step's only when an output needs it), and where to fetch the blob when
 /// the local store lacks it (a base image's registry).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerRef {
-    pub descriptor: Descriptor,
     pub diff_id: Digest,
+    pub descriptor: Option<Descriptor>,
     pub origin: Option<ImageRef>,
 }
 

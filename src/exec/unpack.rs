@@ -3,7 +3,9 @@
 //! that would land outside the directory. Written by hand: the tar crate's `unpack_in` follows
 //! symlinks planted by earlier entries and knows nothing of whiteouts.
 
+use std::collections::HashSet;
 use std::io::{self, Read};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{AtFlags, CWD, FileType, Gid, Mode, Timespec, Timestamps, Uid};
@@ -18,10 +20,63 @@ pub enum UnpackError {
 }
 
 /// A layer's tar stream, whatever its compression (gzip or none; detected by magic bytes).
-pub fn decompressed(blob: &[u8]) -> Box<dyn Read + '_> {
+pub fn decompressed(blob: &[u8]) -> Box<dyn Read + Send + '_> {
     match blob {
         [0x1f, 0x8b, ..] => Box::new(flate2::read::GzDecoder::new(blob)),
         _ => Box::new(blob),
+    }
+}
+
+/// Unpacks a layer blob, decompressing on another thread while this one writes files (the two
+/// take about as long on a large layer).
+pub fn unpack_blob(blob: &[u8], dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
+        scope.spawn(move || {
+            let mut reader = decompressed(blob);
+            loop {
+                let mut chunk = vec![0u8; 128 << 10];
+                match reader.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        unpack_with(Chunks { rx, current: Vec::new(), at: 0 }, dest, whiteouts)
+    })
+}
+
+/// Reads the chunks a decompressing thread sends.
+struct Chunks {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.current.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.current = chunk?;
+                    self.at = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.at);
+        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -35,24 +90,30 @@ pub enum Whiteouts {
     Apply,
 }
 
-/// Unpacks `tar` into `dest` (which should be empty), whiteouts as overlayfs markers.
-pub fn unpack(tar: impl Read, dest: &Path) -> Result<(), UnpackError> {
-    unpack_with(tar, dest, Whiteouts::Overlay)
-}
-
-/// Unpacks `tar` into `dest`, whiteouts as asked.
+/// Unpacks `tar` into `dest`, whiteouts as asked. Directories this unpacking made are
+/// remembered, so each entry costs only the system calls that create it.
 pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
     let mut archive = tar::Archive::new(tar);
     let mut dirs: Vec<(PathBuf, u64)> = Vec::new();
-    let mut written: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut written: HashSet<PathBuf> = HashSet::new();
+    // real directories known to exist under dest (no symlink on the way)
+    let mut known: HashSet<PathBuf> = HashSet::new();
+    known.insert(dest.to_path_buf());
+    let (root, umask) = (rustix::process::geteuid().is_root(), process_umask());
     for entry in archive.entries()? {
         let mut entry = entry?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let relative = confined(&raw)?;
         let Some(name) = relative.file_name().map(|n| n.to_string_lossy().into_owned()) else { continue };
         let parent = dest.join(relative.parent().unwrap_or(Path::new("")));
-        no_symlink_between(dest, &parent, &raw)?;
-        std::fs::create_dir_all(&parent)?;
+        if !known.contains(&parent) {
+            no_symlink_between(dest, &parent, &raw)?;
+            std::fs::create_dir_all(&parent)?;
+            let mut dir = parent.as_path();
+            while dir.starts_with(dest) && known.insert(dir.to_path_buf()) {
+                dir = dir.parent().unwrap_or(dest);
+            }
+        }
         if name == ".wh..wh..opq" {
             match whiteouts {
                 Whiteouts::Overlay => rustix::fs::lsetxattr(&parent, "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
@@ -61,7 +122,7 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
                     for entry in std::fs::read_dir(&parent)? {
                         let path = entry?.path();
                         if !written.contains(&path) {
-                            remove_existing(&path)?;
+                            remove_existing(&path, &mut known)?;
                         }
                     }
                 }
@@ -70,28 +131,32 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         }
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let path = parent.join(hidden);
-            remove_existing(&path)?;
+            remove_existing(&path, &mut known)?;
             if whiteouts == Whiteouts::Overlay {
                 rustix::fs::mknodat(CWD, &path, FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?;
             }
             continue;
         }
         let path = parent.join(&name);
-        written.insert(path.clone());
         let header = entry.header().clone();
         let kind = header.entry_type();
-        if !(kind.is_dir() && path.is_dir()) {
-            remove_existing(&path)?;
+        // a fresh snapshot holds only what this layer wrote; an applied unpacking has lower layers
+        let may_exist = whiteouts == Whiteouts::Apply || written.contains(&path) || known.contains(&path);
+        written.insert(path.clone());
+        if may_exist && !(kind.is_dir() && known.contains(&path)) {
+            remove_existing(&path, &mut known)?;
         }
         let mode = header.mode().unwrap_or(0o644) & 0o7777;
+        let existed = known.contains(&path);
         match kind {
             k if k.is_dir() => {
-                if !path.is_dir() {
-                    std::fs::create_dir(&path)?;
+                if !existed {
+                    std::fs::DirBuilder::new().mode(mode).create(&path)?;
+                    known.insert(path.clone());
                 }
             }
             k if k.is_file() || k == tar::EntryType::Continuous => {
-                let mut file = std::fs::File::create(&path)?;
+                let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&path)?;
                 io::copy(&mut entry, &mut file)?;
             }
             k if k.is_symlink() => {
@@ -124,10 +189,13 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
             _ => continue,
         }
         let (uid, gid) = (header.uid().unwrap_or(0) as u32, header.gid().unwrap_or(0) as u32);
-        rustix::fs::chownat(CWD, &path, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::SYMLINK_NOFOLLOW)
-            .map_err(io::Error::from)?;
-        if !kind.is_symlink() {
-            // after chown, which clears set-id bits
+        // root creates root-owned files; anyone else's need a chown, which clears set-id bits
+        let chowned = !(root && uid == 0 && gid == 0);
+        if chowned {
+            rustix::fs::chownat(CWD, &path, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(io::Error::from)?;
+        }
+        if !kind.is_symlink() && (chowned || mode & umask != 0 || existed) {
             rustix::fs::chmodat(CWD, &path, Mode::from_raw_mode(mode), AtFlags::empty()).map_err(io::Error::from)?;
         }
         let mtime = header.mtime().unwrap_or(0);
@@ -142,6 +210,18 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         set_mtime(dir, *mtime)?;
     }
     Ok(())
+}
+
+/// The process's umask, from /proc (reading it through umask(2) would change it for a moment
+/// under other threads); 022 when /proc does not say.
+fn process_umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").and_then(|v| u32::from_str_radix(v.trim(), 8).ok())))
+            .unwrap_or(0o022)
+    })
 }
 
 /// A tar path as a relative path with no `..`: absolute paths and parent references escape.
@@ -175,9 +255,13 @@ fn no_symlink_between(dest: &Path, dir: &Path, raw: &str) -> Result<(), UnpackEr
     Ok(())
 }
 
-fn remove_existing(path: &Path) -> io::Result<()> {
+/// Removes what is at `path` (a directory with its contents, forgotten as known).
+fn remove_existing(path: &Path, known: &mut HashSet<PathBuf>) -> io::Result<()> {
     match path.symlink_metadata() {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(m) if m.is_dir() => {
+            known.retain(|k| !k.starts_with(path));
+            std::fs::remove_dir_all(path)
+        }
         Ok(_) => std::fs::remove_file(path),
         Err(_) => Ok(()),
     }
@@ -217,7 +301,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let root = dir.path().join("root");
         std::fs::create_dir(&root).unwrap_or_else(|e| panic!("{e}"));
-        let result = unpack(tar_of(entries).as_slice(), &root);
+        let result = unpack_with(tar_of(entries).as_slice(), &root, Whiteouts::Overlay);
         (dir, result)
     }
 

@@ -152,7 +152,8 @@ impl Registry {
 
     /// Puts a manifest or index at `image` (a tag or a digest reference), as exactly these bytes.
     pub fn push_manifest(&self, image: &ImageRef, bytes: &[u8], media_type: &str) -> Result<(), RegistryError> {
-        let content_type = reqwest_header(media_type).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })?;
+        let content_type =
+            reqwest_header(media_type).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })?;
         let data = bytes::Bytes::copy_from_slice(bytes);
         self.retry(image, |c, r, a| {
             let (data, content_type) = (data.clone(), content_type.clone());

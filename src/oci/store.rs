@@ -70,12 +70,18 @@ impl Store {
     /// Stores a blob under its digest; concurrent writers of the same blob both succeed.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<Digest> {
         let digest = Digest::sha256(bytes);
-        let path = self.path(&digest);
-        if path.is_file() {
-            return Ok(digest);
-        }
-        super::write_atomic(&path, bytes)?;
+        self.put_verified(&digest, bytes)?;
         Ok(digest)
+    }
+
+    /// Stores a blob whose digest the caller has just checked (a registry download), without
+    /// hashing it again.
+    pub fn put_verified(&self, digest: &Digest, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.path(digest);
+        if path.is_file() {
+            return Ok(());
+        }
+        super::write_atomic(&path, bytes)
     }
 
     /// How many blobs, and how many bytes, the store holds at `root`.

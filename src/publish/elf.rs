@@ -18,7 +18,8 @@ pub fn parse(bytes: &[u8]) -> Option<Elf> {
         return None;
     }
     let (class64, little) = (bytes[4] == 2, bytes[5] == 1);
-    let u16_at = |i: usize| if little { u16::from_le_bytes([bytes[i], bytes[i + 1]]) } else { u16::from_be_bytes([bytes[i], bytes[i + 1]]) };
+    let u16_at =
+        |i: usize| if little { u16::from_le_bytes([bytes[i], bytes[i + 1]]) } else { u16::from_be_bytes([bytes[i], bytes[i + 1]]) };
     let (machine, arch) = match u16_at(18) {
         0x3e => ("x86_64", Some("amd64")),
         0x03 => ("i386", Some("386")),

@@ -53,7 +53,10 @@ pub fn items(built: &[Built]) -> Result<Vec<Item>, String> {
             for (p, entry) in image.platforms.iter().zip(top["manifests"].as_array().cloned().unwrap_or_default()) {
                 let name = p.name();
                 if let Some(other) = seen.insert(name.clone(), &b.target) {
-                    return Err(format!("targets `{other}` and `{}` both build {name} for `{tag}`; give one of them another tag", b.target));
+                    return Err(format!(
+                        "targets `{other}` and `{}` both build {name} for `{tag}`; give one of them another tag",
+                        b.target
+                    ));
                 }
                 platforms.push(name);
                 entries.push(entry);

@@ -56,10 +56,7 @@ pub fn verify(source: &Source, image: &Image) -> Result<Report, String> {
 /// Why an ELF file does not run on `platform`, if it does not.
 fn mismatch(platform: &crate::ir::Platform, found: &Elf) -> Option<String> {
     if found.arch != Some(platform.arch.as_str()) {
-        return Some(format!(
-            "is a {} binary, but the image is {platform}: running it fails with `exec format error`",
-            found.machine
-        ));
+        return Some(format!("is a {} binary, but the image is {platform}: running it fails with `exec format error`", found.machine));
     }
     if platform.arch == "arm" && platform.variant.as_deref() == Some("v7") && found.hard_float == Some(false) {
         return Some(format!("is a soft-float ARM binary, but {platform} (armhf) loads hard-float ones"));

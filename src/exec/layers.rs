@@ -1,0 +1,150 @@
+//! Layers as the engine keeps them: a step's changes become a snapshot at once (its upper or
+//! staging directory, renamed, never copied) and a compressed blob only when an output needs it
+//! — a builder stage's layers are never compressed. Step results are recorded by content key.
+
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value as Json, json};
+
+use super::diff;
+use super::engine::{Engine, describe};
+use super::rootfs::Mounted;
+use super::state::{LayerRef, State};
+use super::{BuildError, io};
+use crate::ir::{Digest, ImageRef};
+use crate::oci::image::{Descriptor, MEDIA_LAYER_GZIP};
+
+impl Engine<'_> {
+    /// Adds a step's changes (a directory in overlay form) to `state` as a new layer: hashed for
+    /// its diff_id (unless known), adopted as that layer's snapshot; compression waits for an output.
+    pub(super) fn add_changes(
+        &self,
+        state: &mut State,
+        dir: &std::path::Path,
+        diff_id: Option<Digest>,
+        created_by: &str,
+    ) -> Result<(), BuildError> {
+        let diff_id = match diff_id {
+            Some(d) => d,
+            None => diff::diff_id_of_dir(dir, self.epoch.max(0) as u64).map_err(io("hashing a step's changes"))?,
+        };
+        self.snapshots.adopt(dir, &diff_id).map_err(io("keeping a step's changes"))?;
+        let descriptor = self.known_blob(&diff_id);
+        state.push_layer(LayerRef { diff_id, descriptor, origin: None });
+        state.history(created_by, self.epoch, false);
+        Ok(())
+    }
+
+    /// The compressed blob of a layer: known, or written now from its snapshot (and remembered
+    /// by diff_id, so the next build finds it).
+    pub(super) fn materialize(&self, layer: &LayerRef) -> Result<Descriptor, BuildError> {
+        if let Some(d) = layer.descriptor.clone().or_else(|| self.known_blob(&layer.diff_id)) {
+            return Ok(d);
+        }
+        let snapshot = self.snapshots.path(&layer.diff_id);
+        let written = diff::layer_of_dir(&snapshot, self.epoch.max(0) as u64).map_err(io("compressing a layer"))?;
+        if written.diff_id != layer.diff_id {
+            return Err(BuildError::Tool(format!(
+                "the snapshot of layer {} changed on disk (it now hashes to {}); run `mpbake cache prune`",
+                layer.diff_id, written.diff_id
+            )));
+        }
+        self.store.put(&written.blob).map_err(io("storing a layer"))?;
+        let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, written.digest, written.blob.len() as u64);
+        let record = json!({"mediaType": descriptor.media_type, "digest": descriptor.digest.to_string(), "size": descriptor.size});
+        crate::oci::write_atomic(&self.store.root().join("layers").join(&layer.diff_id.hex), record.to_string().as_bytes())
+            .map_err(io("recording a layer"))?;
+        Ok(descriptor)
+    }
+
+    /// A blob already written for this diff_id, if the store still has it.
+    fn known_blob(&self, diff_id: &Digest) -> Option<Descriptor> {
+        let record: Json = serde_json::from_slice(&std::fs::read(self.store.root().join("layers").join(&diff_id.hex)).ok()?).ok()?;
+        let digest = Digest::parse(record["digest"].as_str()?).ok()?;
+        if !self.store.has(&digest) {
+            return None;
+        }
+        Some(Descriptor::new(MEDIA_LAYER_GZIP, digest, record["size"].as_u64()?))
+    }
+
+    /// A layer's blob: from the store, else from its image's registry (verified, then stored),
+    /// else compressed from its snapshot.
+    pub(super) fn blob(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
+        let descriptor = match (&layer.descriptor, &layer.origin) {
+            (Some(d), _) => d.clone(),
+            (None, _) => self.materialize(layer)?,
+        };
+        if let Some(bytes) = self.store.get(&descriptor.digest) {
+            return Ok((descriptor, bytes));
+        }
+        let (Some(origin), Some(registry)) = (&layer.origin, &self.registry) else {
+            return Err(BuildError::Tool(format!("layer {} is missing from the content store", descriptor.digest)));
+        };
+        let bytes = registry.blob(origin, &descriptor.digest).map_err(|e| BuildError::Tool(e.to_string()))?;
+        self.store.put_verified(&descriptor.digest, &bytes).map_err(io("storing a base layer"))?;
+        Ok((descriptor, bytes))
+    }
+
+    /// The image's filesystem, mounted: its layers' snapshots (unpacked on first use) under an
+    /// empty upper directory.
+    pub(super) fn mount(&self, state: &State) -> Result<Mounted, BuildError> {
+        let mut lowers = Vec::new();
+        for layer in &state.layers {
+            let snapshot = self
+                .snapshots
+                .ensure(&layer.diff_id, || self.blob(layer).map(|(_, bytes)| bytes).map_err(|e| std::io::Error::other(describe(&e))))
+                .map_err(|e| BuildError::Tool(format!("unpacking layer {}: {e}", layer.diff_id)))?;
+            lowers.push(snapshot);
+        }
+        let dir = self.snapshots.scratch().map_err(io("creating a mount directory"))?;
+        Mounted::overlay(&lowers, dir).map_err(|e| BuildError::Tool(e.to_string()))
+    }
+
+    /// A stored step result, if every layer it names can still be had (blob or snapshot).
+    pub(super) fn recall(&self, key: &str) -> Option<State> {
+        let bytes = std::fs::read(self.store.root().join("steps").join(key)).ok()?;
+        let record: Json = serde_json::from_slice(&bytes).ok()?;
+        let mut layers = Vec::new();
+        for l in record["layers"].as_array()? {
+            let diff_id = Digest::parse(l["diffId"].as_str()?).ok()?;
+            let origin = l["origin"].as_str().and_then(|o| ImageRef::parse(o).ok());
+            let descriptor = match l["digest"].as_str() {
+                Some(d) => {
+                    let media = crate::oci::pull::layer_media(l["mediaType"].as_str()?)?;
+                    Some(Descriptor::new(media, Digest::parse(d).ok()?, l["size"].as_u64()?))
+                }
+                None => self.known_blob(&diff_id),
+            };
+            let available = origin.is_some()
+                || descriptor.as_ref().is_some_and(|d| self.store.has(&d.digest))
+                || self.snapshots.path(&diff_id).is_dir();
+            if !available {
+                return None;
+            }
+            layers.push(LayerRef { diff_id, descriptor, origin });
+        }
+        self.cached.fetch_add(1, Ordering::Relaxed);
+        Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()? })
+    }
+
+    /// Records a step's result under its key (atomically: a crash leaves no half record).
+    pub(super) fn remember(&self, state: &State) -> Result<(), BuildError> {
+        self.executed.fetch_add(1, Ordering::Relaxed);
+        let layers: Vec<Json> = state
+            .layers
+            .iter()
+            .map(|l| {
+                let mut entry = json!({"diffId": l.diff_id.to_string(), "origin": l.origin.as_ref().map(ToString::to_string)});
+                if let Some(d) = &l.descriptor {
+                    entry["mediaType"] = json!(d.media_type);
+                    entry["digest"] = json!(d.digest.to_string());
+                    entry["size"] = json!(d.size);
+                }
+                entry
+            })
+            .collect();
+        let record = json!({"config": state.config, "layers": layers, "cmdSet": state.cmd_set});
+        let path = self.store.root().join("steps").join(&state.key);
+        crate::oci::write_atomic(&path, record.to_string().as_bytes()).map_err(io("recording a step"))
+    }
+}
