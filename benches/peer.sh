@@ -57,10 +57,13 @@ cp "$work/rootfs-amd64/bin/busybox" "$work/example/dist/xxx.amd64"
 cp "$work/rootfs-arm64/bin/busybox" "$work/example/dist/xxx.arm64"
 
 now() { date +%s.%N; }
+# let the previous run's writes reach the disk, so each run starts from the same state
+settle() { sync; sleep 1; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_buildah() {
   local t0 t1
   bah rmi --all --force >/dev/null 2>&1 || true
+  settle
   t0=$(now)
   bah build --isolation chroot --tls-verify=false --no-cache --platform linux/amd64,linux/arm64 \
     --build-arg "REGISTRY=$registry" -f "$work/example/Dockerfile.seed" "$work/example" >/dev/null 2>&1
@@ -69,6 +72,7 @@ time_buildah() {
 time_mpbake() {
   local t0 t1
   rm -rf "$work/cache" "$work/example/mpbake-out"
+  settle
   t0=$(now)
   (cd "$work/example" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build >/dev/null)
   t1=$(now); echo "$t1 - $t0" | bc
@@ -99,6 +103,7 @@ cp -a "$repo/examples/go-hello" "$work/hello"
 time_buildah_go() {
   local t0 t1
   bah rmi --all --force >/dev/null 2>&1 || true
+  settle
   t0=$(now)
   bah build --isolation chroot --tls-verify=false --no-cache --platform linux/amd64,linux/arm64 \
     --build-arg "REGISTRY=$registry" -f "$work/hello/Dockerfile" "$work/hello" >/dev/null 2>&1
@@ -107,12 +112,14 @@ time_buildah_go() {
 time_mpbake_go() {
   local t0 t1
   rm -rf "$work/cache" "$work/hello/mpbake-out"
+  settle
   t0=$(now)
   (cd "$work/hello" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
   t1=$(now); echo "$t1 - $t0" | bc
 }
 time_mpbake_rebuild() {
   local t0 t1
+  settle
   t0=$(now)
   (cd "$work/hello" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
   t1=$(now); echo "$t1 - $t0" | bc
@@ -134,6 +141,7 @@ printf 'target "default" {\n  platforms = ["linux/amd64"]\n}\n' > "$work/layer/d
 size=$(du -sm "$work/layer/tree" | cut -f1)
 time_tar_gzip() {
   local t0 t1
+  settle
   t0=$(now)
   tar -C "$work/layer/tree" -cf - . | gzip -6 > /dev/null
   t1=$(now); echo "$t1 - $t0" | bc
@@ -141,6 +149,7 @@ time_tar_gzip() {
 time_mpbake_layer() {
   local t0 t1
   rm -rf "$work/layer-cache" "$work/layer/mpbake-out"
+  settle
   t0=$(now)
   (cd "$work/layer" && MPBAKE_CACHE_DIR="$work/layer-cache" "$mpbake" build --progress plain >/dev/null 2>&1)
   t1=$(now); echo "$t1 - $t0" | bc

@@ -22,7 +22,7 @@ fn json(bytes: &[u8]) -> Value {
 
 /// path → contents of every regular file in a gzip layer.
 fn layer_files(bytes: &[u8]) -> BTreeMap<String, String> {
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(bytes));
     let mut out = BTreeMap::new();
     for mut entry in archive.entries().expect("tar").flatten() {
         if entry.header().entry_type().is_file() {

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 use harness::engines::{Buildah, Dockerd};
+use harness::proxy::{Faults, Proxy};
 use harness::registry::Registry;
 use harness::{elf, ensure_binfmt, images, require, run, stdout};
 
@@ -189,6 +190,143 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
 
     mpbake_builds_the_go_hello(&registry, &dockerd);
     mpbake_runs_like_buildah(&registry, &buildah);
+    mpbake_releases(&registry, &buildah, &busybox);
+}
+
+/// `skopeo inspect --raw` of a reference on a plain-HTTP registry; None when it is not there.
+fn raw(reference: &str) -> Option<Vec<u8>> {
+    let out = Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{reference}")]).output().ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
+/// A blob by digest: (digest, bytes).
+type Blob = (String, Vec<u8>);
+
+/// The index a layout holds (digest, bytes), and its platform manifests.
+fn layout_index(layout: &Path) -> (String, Vec<u8>, Vec<Blob>) {
+    let read = |digest: &str| std::fs::read(layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))).expect("blob");
+    let top: serde_json::Value = serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index.json")).expect("json");
+    let digest = top["manifests"][0]["digest"].as_str().unwrap_or_default().to_string();
+    let index = read(&digest);
+    let entries: serde_json::Value = serde_json::from_slice(&index).expect("index");
+    let manifests = entries["manifests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let d = m["digest"].as_str().unwrap_or_default().to_string();
+            let bytes = read(&d);
+            (d, bytes)
+        })
+        .collect();
+    (digest, index, manifests)
+}
+
+/// `mpbake release`: pushes the seed examples blob-first, tags last; what the registry serves is
+/// byte-identical to the layouts; base layers are mounted, not uploaded; a no-change release
+/// uploads nothing; verify stops a wrong binary; 503s and resets are retried; a registry killed
+/// mid-release moves no tag, and the re-run completes with the same digests.
+fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(String, std::path::PathBuf)]) {
+    let cache = tempfile::tempdir().expect("cache dir");
+    let cache_dir = cache.path().display().to_string();
+    let host = registry.host();
+    let per_arch = example_copy("per-arch-binaries");
+    std::fs::create_dir_all(per_arch.path().join("dist")).expect("dist");
+    for (arch, binary) in busybox {
+        std::fs::copy(binary, per_arch.path().join(format!("dist/xxx.{arch}"))).expect("payload");
+    }
+    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str()), ("TAG", "release")];
+
+    let dry = common::run_in_env(per_arch.path(), &["release", "--dry-run"], &env);
+    assert_eq!(dry.code(), 0, "{}", dry.stderr());
+    assert!(dry.stdout().contains(&format!("{host}/xxx:release")) && dry.stderr().contains("nothing was pushed"), "{}", dry.stdout());
+    assert!(raw(&format!("{host}/xxx:release")).is_none(), "a dry run pushes nothing");
+
+    let released = common::run_in_env(per_arch.path(), &["release", "--metadata-file", "release.json"], &env);
+    assert_eq!(released.code(), 0, "mpbake release failed:\n{}", released.stderr());
+    let (digest, index, manifests) = layout_index(&per_arch.path().join("mpbake-out/xxx"));
+    assert_eq!(raw(&format!("{host}/xxx:release")), Some(index.clone()), "the tag serves the layout's index, byte for byte");
+    for (d, bytes) in &manifests {
+        assert_eq!(raw(&format!("{host}/xxx@{d}")).as_ref(), Some(bytes), "manifest {d} byte-identical");
+    }
+    assert!(released.stderr().contains("2 mounted"), "busybox's two layers are mounted from its repository:\n{}", released.stderr());
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(per_arch.path().join("release.json")).expect("metadata")).expect("json");
+    let entry = &metadata[format!("{host}/xxx:release")];
+    assert_eq!(entry["containerimage.digest"].as_str(), Some(digest.as_str()));
+    let expected: u64 = manifests
+        .iter()
+        .map(|(_, m)| {
+            let m: serde_json::Value = serde_json::from_slice(m).expect("manifest");
+            // the config and the selection's layer; busybox's layer is mounted
+            m["config"]["size"].as_u64().unwrap_or(0) + m["layers"][1]["size"].as_u64().unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(entry["uploadedBytes"].as_u64(), Some(expected), "bytes uploaded are the new blobs only");
+    let again = common::run_in_env(per_arch.path(), &["release"], &env);
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    assert!(again.stderr().contains("0 blob(s) uploaded"), "a no-change release uploads nothing:\n{}", again.stderr());
+
+    // inspect and verify, of the registry reference and of the layout
+    let inspected = common::run_in_env(per_arch.path(), &["inspect", "--format", "json", &format!("{host}/xxx:release")], &env);
+    assert_eq!(inspected.code(), 0, "{}", inspected.stderr());
+    let v = inspected.json();
+    assert_eq!(v["digest"].as_str(), Some(digest.as_str()));
+    assert_eq!(v["platforms"].as_array().map(Vec::len), Some(2));
+    let verified = common::run_in_env(per_arch.path(), &["verify", &format!("{host}/xxx:release")], &env);
+    assert_eq!(verified.code(), 0, "{}{}", verified.stdout(), verified.stderr());
+    assert!(verified.stdout().contains("0 problem(s)"), "{}", verified.stdout());
+
+    // a wrong per-arch selection: the amd64 binary in the arm64 image
+    let amd64 = &busybox.iter().find(|(a, _)| a == "amd64").expect("amd64 busybox").1;
+    std::fs::copy(amd64, per_arch.path().join("dist/xxx.arm64")).expect("wrong payload");
+    let bad_env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str()), ("TAG", "wrong")];
+    let refused = common::run_in_env(per_arch.path(), &["release", "-o", "wrong-out"], &bad_env);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains("/usr/local/bin/xxx") && refused.stderr().contains("x86_64") && refused.stderr().contains("linux/arm64"),
+        "verify names the file, its machine and the platform:\n{}",
+        refused.stderr()
+    );
+    assert!(raw(&format!("{host}/xxx:wrong")).is_none(), "nothing tagged after a failed verification");
+    let layout_verify = common::run_in_env(per_arch.path(), &["verify", "wrong-out/xxx"], &bad_env);
+    assert_eq!(layout_verify.code(), 1, "{}", layout_verify.stdout());
+    assert!(layout_verify.stdout().contains("exec format error"), "{}", layout_verify.stdout());
+
+    // the Go hello through a proxy answering 503 to every third connection and resetting every
+    // fifth: retries succeed, and the registry serves the layout's bytes
+    let hello = example_copy("go-hello");
+    let flaky = Proxy::start(registry.port, Faults { unavailable_every: 3, reset_every: 5, ..Faults::default() });
+    let tag = format!("{}/hello:flaky", flaky.host());
+    let flaky_env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str())];
+    let pushed = common::run_in_env(hello.path(), &["release", "--set", &format!("hello.tags={tag}")], &flaky_env);
+    assert_eq!(pushed.code(), 0, "a release through faults:\n{}", pushed.stderr());
+    let (_, hello_index, _) = layout_index(&hello.path().join("mpbake-out/hello"));
+    assert_eq!(raw(&format!("{host}/hello:flaky")), Some(hello_index), "the Go hello's index, byte for byte");
+
+    // a registry killed in the middle of a release: no tag moves; restarted, the re-run pushes
+    // what is missing and gives the same digests
+    let mut victim = Registry::start();
+    buildah.push_list(&["busybox-amd64".to_string(), "busybox-arm64".to_string()], &format!("{}/busybox:1", victim.host()));
+    std::fs::copy(&busybox.iter().find(|(a, _)| a == "arm64").expect("arm64 busybox").1, per_arch.path().join("dist/xxx.arm64"))
+        .expect("payload");
+    let doomed = Proxy::start(victim.port, Faults { kill_at: Some((4, victim.pid())), ..Faults::default() });
+    let victim_host = victim.host();
+    let victim_env = [("REGISTRY", victim_host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str())];
+    let tag = format!("{}/xxx:killed", doomed.host());
+    let set = format!("xxx.tags={tag}");
+    let killed = common::run_in_env(per_arch.path(), &["release", "-o", "killed-out", "--set", &set], &victim_env);
+    assert_eq!(killed.code(), 2, "a dead registry is an environment error:\n{}", killed.stderr());
+    assert!(killed.stderr().contains("no tag was moved"), "{}", killed.stderr());
+    victim.restart();
+    assert!(raw(&format!("{}/xxx:killed", victim.host())).is_none(), "no tag after the kill");
+    doomed.set(Faults::default());
+    let resumed = common::run_in_env(per_arch.path(), &["release", "-o", "killed-out", "--set", &set], &victim_env);
+    assert_eq!(resumed.code(), 0, "the re-run completes:\n{}", resumed.stderr());
+    let (_, killed_index, _) = layout_index(&per_arch.path().join("killed-out/xxx"));
+    assert_eq!(raw(&format!("{}/xxx:killed", victim.host())), Some(killed_index));
+    let store = common::run_in_env(per_arch.path(), &["cache", "du"], &victim_env);
+    assert_eq!(store.code(), 0, "the content store is intact: {}", store.stderr());
 }
 
 /// `mpbake build` of the Go hello: the builder's shared steps run once for both platforms, the
@@ -316,7 +454,7 @@ fn layout_file(layout: &Path, arch: &str, path: &str) -> Vec<u8> {
     let manifest = json(entry["digest"].as_str().unwrap_or_default());
     for layer in manifest["layers"].as_array().into_iter().flatten().rev() {
         let bytes = blob(layer["digest"].as_str().unwrap_or_default());
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+        let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(bytes.as_slice()));
         for mut entry in archive.entries().expect("tar").flatten() {
             if entry.path().map(|p| p.to_string_lossy().trim_start_matches("./") == path).unwrap_or(false) {
                 let mut out = Vec::new();

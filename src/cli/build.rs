@@ -156,7 +156,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
                 println!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
                 summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
                 metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
-                builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone() });
+                let bases = bases_of(name, target, plan);
+                builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone(), bases });
             }
             Err(e) => return Ok(Err(failed(e, &p))),
         }
@@ -215,6 +216,21 @@ fn registry_hosts(p: &planned::Planned, plan: &Plan) -> Vec<String> {
     hosts.sort();
     hosts.dedup();
     hosts
+}
+
+/// The registry images a target is built on (FROM steps, inline `from`s).
+fn bases_of(name: &str, target: &crate::ir::Target, plan: &Plan) -> Vec<ImageRef> {
+    let steps = plan.nodes.iter().filter(|n| n.targets.contains(name)).filter_map(|n| match &n.action {
+        Action::From { reference } if reference != "scratch" => ImageRef::parse(reference).ok(),
+        _ => None,
+    });
+    let inline = target.image.iter().flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref()))).filter_map(
+        |b| match b {
+            crate::ir::BaseImage::Image(r) => Some(r.clone()),
+            crate::ir::BaseImage::Scratch => None,
+        },
+    );
+    steps.chain(inline).collect()
 }
 
 /// The targets' secrets by id: `src=FILE` as is, `env=NAME` written to a file under `dir`.

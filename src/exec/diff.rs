@@ -122,7 +122,7 @@ mod tests {
     use crate::exec::unpack;
 
     fn entries(layer: &Layer) -> Vec<(String, tar::EntryType, u64)> {
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(layer.blob.as_slice()));
+        let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(layer.blob.as_slice()));
         let entries = archive.entries().unwrap_or_else(|e| panic!("{e}"));
         entries
             .flatten()

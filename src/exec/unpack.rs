@@ -22,7 +22,7 @@ pub enum UnpackError {
 /// A layer's tar stream, whatever its compression (gzip or none; detected by magic bytes).
 pub fn decompressed(blob: &[u8]) -> Box<dyn Read + Send + '_> {
     match blob {
-        [0x1f, 0x8b, ..] => Box::new(flate2::read::GzDecoder::new(blob)),
+        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(blob)),
         _ => Box::new(blob),
     }
 }
@@ -143,17 +143,19 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         // a fresh snapshot holds only what this layer wrote; an applied unpacking has lower layers
         let may_exist = whiteouts == Whiteouts::Apply || written.contains(&path) || known.contains(&path);
         written.insert(path.clone());
-        if may_exist && !(kind.is_dir() && known.contains(&path)) {
+        // a directory already there (made for an earlier entry, or by a lower layer) stays
+        let existed =
+            kind.is_dir() && (known.contains(&path) || whiteouts == Whiteouts::Apply && path.symlink_metadata().is_ok_and(|m| m.is_dir()));
+        if may_exist && !existed {
             remove_existing(&path, &mut known)?;
         }
         let mode = header.mode().unwrap_or(0o644) & 0o7777;
-        let existed = known.contains(&path);
         match kind {
             k if k.is_dir() => {
                 if !existed {
                     std::fs::DirBuilder::new().mode(mode).create(&path)?;
-                    known.insert(path.clone());
                 }
+                known.insert(path.clone());
             }
             k if k.is_file() || k == tar::EntryType::Continuous => {
                 let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&path)?;

@@ -17,6 +17,9 @@ pub struct Built {
     pub target: String,
     pub tags: Vec<String>,
     pub layout: PathBuf,
+    /// The base images it was built on: their repositories hold its base layers, which a push
+    /// to the same registry mounts instead of uploading.
+    pub bases: Vec<ImageRef>,
 }
 
 /// What one tag will point at: the index (one target's, or several targets' merged).
@@ -31,6 +34,8 @@ pub struct Item {
     pub manifests: Vec<(PathBuf, Digest, Vec<u8>)>,
     /// (layout, digest, size) of every config and layer.
     pub blobs: Vec<(PathBuf, Digest, u64)>,
+    /// Repositories of the tag's registry that may hold some of the blobs (the bases').
+    pub mount_from: Vec<String>,
 }
 
 /// Groups built targets by tag; targets sharing a tag with different platforms get one merged
@@ -71,7 +76,15 @@ pub fn items(built: &[Built]) -> Result<Vec<Item>, String> {
         };
         let index_digest = Digest::sha256(&index);
         let targets = members.iter().map(|(b, _)| b.target.clone()).collect();
-        out.push(Item { tag: reference, targets, platforms, index, index_digest, manifests, blobs });
+        let mut mount_from: Vec<String> = members
+            .iter()
+            .flat_map(|(b, _)| &b.bases)
+            .filter(|base| base.registry == reference.registry && base.repository != reference.repository)
+            .map(|base| base.repository.clone())
+            .collect();
+        mount_from.sort();
+        mount_from.dedup();
+        out.push(Item { tag: reference, targets, platforms, index, index_digest, manifests, blobs, mount_from });
     }
     Ok(out)
 }
@@ -121,9 +134,7 @@ impl<'a> Pusher<'a> {
             if self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())? {
                 self.tally.present += 1;
                 self.tally.present_bytes += size;
-            } else if let Some(from) = self.holders.get(&(item.tag.registry.clone(), digest.clone()))
-                && self.registry.mount_blob(&item.tag, from, digest)
-            {
+            } else if let Some(from) = self.mount(item, digest) {
                 self.tally.mounted += 1;
                 self.tally.pushed.push(format!("blob {digest} (mounted from {from})"));
             } else {
@@ -137,6 +148,13 @@ impl<'a> Pusher<'a> {
             self.holders.entry((item.tag.registry.clone(), digest.clone())).or_insert_with(|| item.tag.repository.clone());
         }
         Ok(())
+    }
+
+    /// Mounts a blob from a repository that has it (pushed there earlier in this run) or may
+    /// have it (a base image's); the repository it came from.
+    fn mount(&self, item: &Item, digest: &Digest) -> Option<String> {
+        let pushed = self.holders.get(&(item.tag.registry.clone(), digest.clone())).cloned();
+        pushed.into_iter().chain(item.mount_from.iter().cloned()).find(|from| self.registry.mount_blob(&item.tag, from, digest))
     }
 
     /// Every platform manifest, by digest.

@@ -11,7 +11,7 @@ use crate::oci::Registry;
 /// Where an image's bytes come from.
 pub enum Source {
     Layout(PathBuf),
-    Registry { registry: Registry, image: ImageRef },
+    Registry { registry: Box<Registry>, image: ImageRef },
 }
 
 /// A layer as a manifest lists it.
@@ -65,7 +65,7 @@ impl Source {
         }
         let image = ImageRef::parse(text)?;
         let registry = Registry::new(std::slice::from_ref(&image.registry), insecure).map_err(|e| e.to_string())?;
-        Ok(Source::Registry { registry, image })
+        Ok(Source::Registry { registry: Box::new(registry), image })
     }
 
     /// A manifest or index by digest.

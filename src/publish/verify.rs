@@ -70,7 +70,7 @@ fn elf_files(source: &Source, platform: &PlatformImage) -> Result<BTreeMap<Strin
     for layer in &platform.layers {
         let blob = source.blob(&layer.digest)?;
         let reader: Box<dyn std::io::Read> = match blob.as_slice() {
-            [0x1f, 0x8b, ..] => Box::new(flate2::read::GzDecoder::new(blob.as_slice())),
+            [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(blob.as_slice())),
             _ => Box::new(blob.as_slice()),
         };
         let mut archive = tar::Archive::new(reader);

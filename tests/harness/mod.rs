@@ -7,6 +7,7 @@
 pub mod elf;
 pub mod engines;
 pub mod images;
+pub mod proxy;
 pub mod registry;
 
 use std::path::PathBuf;

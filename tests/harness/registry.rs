@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 pub struct Registry {
     child: Child,
     pub port: u16,
-    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    dir: tempfile::TempDir,
 }
 
 impl Registry {
@@ -38,17 +39,23 @@ impl Registry {
             text.push_str(&format!("auth:\n  htpasswd:\n    realm: mpbake-test\n    path: {}\n", htpasswd.display()));
         }
         std::fs::write(&config, text).expect("write registry config");
-        let log = std::fs::File::create(dir.path().join("log")).expect("registry log");
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start docker-registry");
-        let registry = Registry { child, port, _dir: dir };
+        let child = spawn(&config, dir.path());
+        let registry = Registry { child, port, config, dir };
         registry.wait_ready();
         registry
+    }
+
+    /// The registry's process id (a fault proxy kills it mid-push).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts the registry again on the same port and storage (after it was killed).
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(&self.config, self.dir.path());
+        self.wait_ready();
     }
 
     /// `127.0.0.1:PORT`.
@@ -75,6 +82,11 @@ impl Registry {
         }
         panic!("docker-registry did not answer on {} within 20 s", self.host());
     }
+}
+
+fn spawn(config: &std::path::Path, dir: &std::path::Path) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("log")).expect("registry log");
+    Command::new("docker-registry").arg("serve").arg(config).stdout(Stdio::null()).stderr(log).spawn().expect("start docker-registry")
 }
 
 impl Drop for Registry {
