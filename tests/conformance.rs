@@ -293,16 +293,17 @@ fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(String, s
     assert_eq!(layout_verify.code(), 1, "{}", layout_verify.stdout());
     assert!(layout_verify.stdout().contains("exec format error"), "{}", layout_verify.stdout());
 
-    // the Go hello through a proxy answering 503 to every third connection and resetting every
-    // fifth: retries succeed, and the registry serves the layout's bytes
+    // the Go hello through a proxy that slows every request and fails one in ten (a reset or a
+    // 503): retries succeed, and the registry serves the layout's bytes
     let hello = example_copy("go-hello");
-    let flaky = Proxy::start(registry.port, Faults { unavailable_every: 3, reset_every: 5, ..Faults::default() });
+    let flaky = Proxy::start(registry.port, Faults { fail_every: 10, delay: std::time::Duration::from_millis(20), ..Faults::default() });
     let tag = format!("{}/hello:flaky", flaky.host());
     let flaky_env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str())];
     let pushed = common::run_in_env(hello.path(), &["release", "--set", &format!("hello.tags={tag}")], &flaky_env);
     assert_eq!(pushed.code(), 0, "a release through faults:\n{}", pushed.stderr());
     let (_, hello_index, _) = layout_index(&hello.path().join("mpbake-out/hello"));
     assert_eq!(raw(&format!("{host}/hello:flaky")), Some(hello_index), "the Go hello's index, byte for byte");
+    assert!(flaky.connections.load(std::sync::atomic::Ordering::SeqCst) > 13, "the faults were met");
 
     // a registry killed in the middle of a release: no tag moves; restarted, the re-run pushes
     // what is missing and gives the same digests

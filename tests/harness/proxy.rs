@@ -11,10 +11,9 @@ use std::time::Duration;
 /// What the proxy does to connections; changeable while it runs.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
-    /// Every Nth request is answered `503 Service Unavailable` (0: never).
-    pub unavailable_every: usize,
-    /// Every Nth request is closed at once, unanswered (0: never).
-    pub reset_every: usize,
+    /// One request in every N fails (0: none), alternately answered `503 Service Unavailable`
+    /// and closed unanswered (a reset); failures are N requests apart, so a retry can succeed.
+    pub fail_every: usize,
     /// Each request waits this long before being forwarded.
     pub delay: Duration,
     /// At this request, `kill -9` this process (the registry).
@@ -62,12 +61,13 @@ fn serve(mut client: TcpStream, upstream: u16, n: usize, faults: &Faults) {
     {
         let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
     }
-    if faults.reset_every > 0 && n.is_multiple_of(faults.reset_every) {
+    let failing = faults.fail_every > 0 && n % faults.fail_every == 3 % faults.fail_every;
+    if failing && (n / faults.fail_every).is_multiple_of(2) {
         let _ = client.shutdown(Shutdown::Both);
         return;
     }
     let Some((head, rest)) = read_head(&mut client) else { return };
-    if faults.unavailable_every > 0 && n.is_multiple_of(faults.unavailable_every) {
+    if failing {
         let _ = client.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         let _ = client.shutdown(Shutdown::Both);
         return;
