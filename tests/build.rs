@@ -247,3 +247,30 @@ fn a_missing_copy_source_points_at_the_instruction() {
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(run.stderr().contains("build::missing-source") && run.stderr().contains("Dockerfile:2:1"), "{}", run.stderr());
 }
+
+/// Annotations land on the index and manifests: `created` from SOURCE_DATE_EPOCH, the spec's
+/// own by type and platform.
+#[test]
+fn annotations_reach_the_index_and_manifests() {
+    let spec = "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n  annotations = [\"org.opencontainers.image.title=demo\", \"index:org.opencontainers.image.vendor=acme\", \"manifest[linux/arm64]:note=arm\"]\n}\n";
+    let ws = common::Workspace::with(&[("Dockerfile", "FROM scratch\nCOPY a.txt /\n"), ("a.txt", "a"), ("docker-bake.hcl", spec)]);
+    let cache = tempfile::tempdir().expect("cache");
+    let cache_dir = cache.path().display().to_string();
+    let run = ws.run(&["build"], &[("MPBAKE_CACHE_DIR", cache_dir.as_str()), ("SOURCE_DATE_EPOCH", "1700000000")]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let layout = ws.path().join("mpbake-out/default");
+    let top = json(&std::fs::read(layout.join("index.json")).expect("index.json"));
+    let index = json(&blob(&layout, top["manifests"][0]["digest"].as_str().unwrap_or_default()));
+    assert_eq!(index["annotations"]["org.opencontainers.image.vendor"], "acme");
+    assert_eq!(index["annotations"]["org.opencontainers.image.created"], "2023-11-14T22:13:20Z");
+    for entry in index["manifests"].as_array().into_iter().flatten() {
+        let manifest = json(&blob(&layout, entry["digest"].as_str().unwrap_or_default()));
+        assert_eq!(manifest["annotations"]["org.opencontainers.image.title"], "demo");
+        let arm = entry["platform"]["architecture"] == "arm64";
+        assert_eq!(manifest["annotations"]["note"].as_str(), arm.then_some("arm"), "per-platform annotation on arm64 only");
+    }
+    let bad = ws.write("docker-bake.hcl", "target \"default\" {\n  annotations = [\"index[linux/amd64]:k=v\"]\n}\n");
+    let refused = ws.run(&["build"], &[("MPBAKE_CACHE_DIR", cache_dir.as_str())]);
+    assert_eq!(refused.code(), 1, "{} ({})", refused.stderr(), bad.display());
+    assert!(refused.stderr().contains("build::annotation"), "{}", refused.stderr());
+}

@@ -91,7 +91,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         eprintln!("mpbake: a docker archive holds one target; name one (got {})", p.targets.join(", "));
         return Ok(Err(ExitCode::from(1)));
     }
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let epoch_set = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok());
+    let epoch = epoch_set.unwrap_or(0);
     let cwd = std::env::current_dir()?;
     let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
     let hosts = registry_hosts(&p, plan);
@@ -130,9 +131,19 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             Output::Oci(dir) => Path::new(dir).join(name),
             Output::Docker { .. } | Output::Local(_) => scratch.path().join(name),
         };
+        let context = cwd.join(target.context.as_deref().unwrap_or("."));
+        let annotations = match exec::Annotations::of(&target.annotations, epoch_set, &context) {
+            Ok(a) => a,
+            Err(e) => {
+                let d = crate::diag::Diagnostic::error("build::annotation", format!("target `{name}`: {e}"))
+                    .with_label(target.span, "in this target")
+                    .with_help("write `KEY=VALUE`, or `TYPE:KEY=VALUE` with TYPE manifest, index, manifest-descriptor or index-descriptor");
+                return Ok(Err(failed(BuildError::Input(d), &p)));
+            }
+        };
         let built = match p.dockerfiles.contains_key(name) {
-            true => build_dockerfile_target(&engine, plan, name, &target.tags, &dest),
-            false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref()),
+            true => build_dockerfile_target(&engine, plan, name, &target.tags, &dest, &annotations),
+            false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref(), &annotations),
         };
         match built {
             Ok(built) => {
@@ -266,13 +277,14 @@ fn build_dockerfile_target(
     name: &str,
     tags: &[String],
     dest: &Path,
+    annotations: &exec::Annotations,
 ) -> Result<exec::Built, BuildError> {
     let mut images = Vec::new();
     for (platform, id) in plan.targets.get(name).map(|t| &t.platforms).into_iter().flatten() {
         let platform = Platform::parse(platform).map_err(|e| BuildError::Tool(e.0))?;
         images.push((platform, engine.state_of(id).ok_or_else(|| BuildError::Tool(format!("step {id} was not built")))?));
     }
-    engine.write_layout(dest, &images, tags)
+    engine.write_layout(dest, &images, tags, annotations)
 }
 
 /// A target's line in the end-of-build summary: platforms, index, steps run and reused, bytes.

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::annotations::Annotations;
 use super::{BuildError, io};
 use crate::diag::Diagnostic;
 use crate::ir::{BaseImage, FileSelection, InlineImage, Platform, Target};
-use crate::oci::image::{self, Config, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST};
+use crate::oci::image::{self, Config, Descriptor, MEDIA_LAYER_GZIP};
 use crate::oci::layer::{self, LayerFile};
 use crate::oci::layout::Layout;
 use crate::oci::store::Store;
@@ -43,7 +44,14 @@ pub struct Built {
 /// Builds `target` into the OCI layout at `dest`; sources are read relative to `cwd` joined
 /// with the target's context; every timestamp is `epoch` (SOURCE_DATE_EPOCH); base images come
 /// from `registry` (their layers are copied into the layout, never unpacked).
-pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases: Option<&Bases>) -> Result<Built, BuildError> {
+pub fn build_inline(
+    target: &Target,
+    cwd: &Path,
+    dest: &Path,
+    epoch: i64,
+    bases: Option<&Bases>,
+    annotations: &Annotations,
+) -> Result<Built, BuildError> {
     let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
     let platforms = target.platforms_or(&Platform::host());
     let context = cwd.join(target.context.as_deref().unwrap_or("."));
@@ -56,7 +64,7 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases:
             prepared.iter().map(|p| scope.spawn(move || (!p.files.is_empty()).then(|| layer::write(&p.files, mtime)))).collect();
         workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Some(Err(std::io::Error::other("the layer writer panicked"))))).collect()
     });
-    let mut manifests = Vec::new();
+    let mut finished = Vec::new();
     for (p, written) in prepared.iter().zip(written) {
         let mut layers = p.base.as_ref().map(|b| b.layers.clone()).unwrap_or_default();
         let mut diff_ids = Vec::new();
@@ -84,24 +92,9 @@ pub fn build_inline(target: &Target, cwd: &Path, dest: &Path, epoch: i64, bases:
             Some(b) => image::config_on(&b.config, &config, &diff_ids, &history, epoch),
             None => image::config(&p.platform, &config, &diff_ids, &history, epoch),
         };
-        let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
-        layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
-        let manifest_bytes = image::manifest(&config_descriptor, &layers, &BTreeMap::new());
-        let mut manifest = Descriptor::of(MEDIA_MANIFEST, &manifest_bytes);
-        layout.blob(&manifest, &manifest_bytes).map_err(io("storing a manifest"))?;
-        manifest.platform = Some(p.platform.clone());
-        manifests.push(manifest);
+        finished.push((p.platform.clone(), config_bytes, layers));
     }
-    let index_bytes = image::index(&manifests, &BTreeMap::new());
-    let mut index = Descriptor::of(MEDIA_INDEX, &index_bytes);
-    layout.blob(&index, &index_bytes).map_err(io("storing the index"))?;
-    if let Some(tag) = target.tags.first() {
-        index
-            .annotations
-            .insert("org.opencontainers.image.ref.name".into(), tag.rsplit_once(':').map_or(tag.as_str(), |(_, t)| t).to_string());
-    }
-    layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
-    Ok(Built { index, manifests, layout: dest.to_path_buf() })
+    super::output::finish(&layout, dest, finished, &target.tags, annotations)
 }
 
 /// One platform's inputs: its base (pulled, layers copied into the layout), its files, labels.

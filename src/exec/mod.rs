@@ -1,6 +1,7 @@
 //! Executes plans into OCI images: inline images (per-arch files and metadata on a base) and
 //! Dockerfile steps — FROM, config changes, COPY, RUN in runc on overlayfs — cached by content.
 
+mod annotations;
 mod copy;
 mod copy_step;
 mod diff;
@@ -18,6 +19,7 @@ mod state;
 mod unpack;
 mod users;
 
+pub use annotations::Annotations;
 pub use engine::{Engine, Stats};
 pub use inline::{Bases, Built, build_inline};
 pub use local::write_rootfs;

@@ -2,11 +2,11 @@
 //! blobs from the store (or a base's registry), canonical config and manifest per platform, and
 //! an index over them.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
 
+use super::annotations::Annotations;
 use super::engine::Engine;
 use super::inline::Built;
 use super::state::{LayerRef, State};
@@ -17,10 +17,16 @@ use crate::oci::layout::Layout;
 
 impl Engine<'_> {
     /// Writes `images` into the layout at `dest`; the index is named after the first tag.
-    pub fn write_layout(&self, dest: &Path, images: &[(Platform, State)], tags: &[String]) -> Result<Built, BuildError> {
+    pub fn write_layout(
+        &self,
+        dest: &Path,
+        images: &[(Platform, State)],
+        tags: &[String],
+        annotations: &Annotations,
+    ) -> Result<Built, BuildError> {
         let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
         let descriptors = self.materialize_all(images)?;
-        let mut manifests = Vec::new();
+        let mut platforms = Vec::new();
         for ((platform, state), layers) in images.iter().zip(descriptors) {
             for (layer, descriptor) in state.layers.iter().zip(&layers) {
                 if !layout.has(&descriptor.digest) {
@@ -31,24 +37,9 @@ impl Engine<'_> {
             let mut config = state.config.clone();
             config["created"] = json!(rfc3339(self.epoch));
             let config_bytes = serde_json::to_vec(&config).map_err(|e| BuildError::Tool(e.to_string()))?;
-            let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
-            layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
-            let manifest_bytes = image::manifest(&config_descriptor, &layers, &BTreeMap::new());
-            let mut manifest = Descriptor::of(MEDIA_MANIFEST, &manifest_bytes);
-            layout.blob(&manifest, &manifest_bytes).map_err(io("storing a manifest"))?;
-            manifest.platform = Some(platform.clone());
-            manifests.push(manifest);
+            platforms.push((platform.clone(), config_bytes, layers));
         }
-        let index_bytes = image::index(&manifests, &BTreeMap::new());
-        let mut index = Descriptor::of(MEDIA_INDEX, &index_bytes);
-        layout.blob(&index, &index_bytes).map_err(io("storing the index"))?;
-        if let Some(tag) = tags.first() {
-            index
-                .annotations
-                .insert("org.opencontainers.image.ref.name".into(), tag.rsplit_once(':').map_or(tag.as_str(), |(_, t)| t).to_string());
-        }
-        layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
-        Ok(Built { index, manifests, layout: dest.to_path_buf() })
+        finish(&layout, dest, platforms, tags, annotations)
     }
 
     /// Every image's layer descriptors; layers not yet compressed are compressed in parallel.
@@ -72,4 +63,38 @@ impl Engine<'_> {
             })
             .collect()
     }
+}
+
+/// Writes each platform's config and manifest, the index over them and index.json: the part
+/// of a layout every builder shares. `platforms` holds (platform, config bytes, layers), the
+/// layers already in the layout.
+pub(super) fn finish(
+    layout: &Layout,
+    dest: &Path,
+    platforms: Vec<(Platform, Vec<u8>, Vec<Descriptor>)>,
+    tags: &[String],
+    annotations: &Annotations,
+) -> Result<Built, BuildError> {
+    let mut manifests = Vec::new();
+    for (platform, config_bytes, layers) in platforms {
+        let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config_bytes);
+        layout.blob(&config_descriptor, &config_bytes).map_err(io("storing the config"))?;
+        let manifest_bytes = image::manifest(&config_descriptor, &layers, &annotations.manifest(&platform));
+        let mut manifest = Descriptor::of(MEDIA_MANIFEST, &manifest_bytes);
+        layout.blob(&manifest, &manifest_bytes).map_err(io("storing a manifest"))?;
+        manifest.annotations = annotations.manifest_descriptor(&platform);
+        manifest.platform = Some(platform);
+        manifests.push(manifest);
+    }
+    let index_bytes = image::index(&manifests, &annotations.index);
+    let mut index = Descriptor::of(MEDIA_INDEX, &index_bytes);
+    layout.blob(&index, &index_bytes).map_err(io("storing the index"))?;
+    index.annotations = annotations.index_descriptor.clone();
+    if let Some(tag) = tags.first() {
+        index
+            .annotations
+            .insert("org.opencontainers.image.ref.name".into(), tag.rsplit_once(':').map_or(tag.as_str(), |(_, t)| t).to_string());
+    }
+    layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
+    Ok(Built { index, manifests, layout: dest.to_path_buf() })
 }
