@@ -1,18 +1,19 @@
-//! COPY and ADD into a staging tree that becomes the step's layer: sources matched by glob in a
-//! context (minus ignored paths) or a stage's filesystem, directories copied by contents, owners
-//! and modes as BuildKit sets them, local archives unpacked by ADD.
+//! COPY and ADD as a tree of entries — sources matched by glob in a context (minus ignored
+//! paths) or a stage's filesystem, directories copied by contents, owners and modes as BuildKit
+//! sets them, local archives unpacked by ADD — written straight into the layer's tar: nothing is
+//! copied to disk first.
 
-use std::io;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-use rustix::fs::{AtFlags, CWD, Gid, Mode, Timespec, Timestamps, Uid};
 
 use super::ignore::Ignore;
 use super::unpack;
 use super::users::Owner;
 
 /// One COPY, its words expanded.
+#[derive(Clone)]
 pub struct Request<'a> {
     /// Where sources are read: a context directory or a stage's mounted filesystem.
     pub root: &'a Path,
@@ -62,9 +63,102 @@ pub fn matches(root: &Path, source: &str) -> Vec<(PathBuf, String)> {
     found
 }
 
-/// Stages the request's files under `staging` (the future layer's root).
-pub fn stage(request: &Request, staging: &Path) -> Result<(), CopyError> {
-    let dest = staging.join(request.dest.trim_start_matches('/'));
+/// What one path of the layer holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Content {
+    Dir,
+    File(PathBuf),
+    Symlink(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    content: Content,
+    mode: u32,
+    owner: Owner,
+    mtime: i64,
+}
+
+/// A COPY's layer before it is written: entries by path components (so parents sort before
+/// their children and a later source replaces an earlier one at the same path).
+#[derive(Default)]
+pub struct Tree {
+    entries: BTreeMap<Vec<String>, Entry>,
+    /// Archives ADD unpacked, read when the tar is written.
+    unpacked: Vec<tempfile::TempDir>,
+}
+
+fn components(path: &str) -> Vec<String> {
+    path.split('/').filter(|c| !c.is_empty()).map(String::from).collect()
+}
+
+impl Tree {
+    /// Puts an entry at `path`, with root-owned 0755 parent directories where none are.
+    fn put(&mut self, path: &str, entry: Entry) {
+        let parts = components(path);
+        for depth in 1..parts.len() {
+            self.entries.entry(parts[..depth].to_vec()).or_insert(Entry {
+                content: Content::Dir,
+                mode: 0o755,
+                owner: Owner::default(),
+                mtime: 0,
+            });
+        }
+        if !parts.is_empty() {
+            self.entries.insert(parts, entry);
+        }
+    }
+
+    /// A file with these bytes (a here-document), mode 0644, root's.
+    pub fn put_bytes(&mut self, path: &str, bytes: Vec<u8>) {
+        self.put(path, Entry { content: Content::Bytes(bytes), mode: 0o644, owner: Owner::default(), mtime: 0 });
+    }
+
+    fn count_under(&self, parts: &[String]) -> usize {
+        self.entries.range(parts.to_vec()..).take_while(|(k, _)| k.starts_with(parts)).count()
+    }
+
+    /// Writes the entries into a tar, mtimes clamped to `epoch`.
+    pub fn append<W: Write>(&self, tar: &mut tar::Builder<W>, epoch: u64) -> io::Result<()> {
+        for (parts, entry) in &self.entries {
+            let name = parts.join("/");
+            let mut header = tar::Header::new_gnu();
+            header.set_mtime((entry.mtime.max(0) as u64).min(epoch));
+            header.set_uid(u64::from(entry.owner.uid));
+            header.set_gid(u64::from(entry.owner.gid));
+            header.set_mode(entry.mode);
+            header.set_size(0);
+            match &entry.content {
+                Content::Dir => {
+                    header.set_entry_type(tar::EntryType::Directory);
+                    tar.append_data(&mut header, format!("{name}/"), io::empty())?;
+                }
+                Content::Symlink(target) => {
+                    header.set_entry_type(tar::EntryType::Symlink);
+                    tar.append_link(&mut header, &name, target)?;
+                }
+                Content::Bytes(bytes) => {
+                    header.set_entry_type(tar::EntryType::Regular);
+                    header.set_size(bytes.len() as u64);
+                    tar.append_data(&mut header, &name, bytes.as_slice())?;
+                }
+                Content::File(source) => {
+                    let file = std::fs::File::open(source)?;
+                    let len = file.metadata()?.len();
+                    header.set_entry_type(tar::EntryType::Regular);
+                    header.set_size(len);
+                    tar.append_data(&mut header, &name, io::Read::take(file, len))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds the request's sources to `tree`.
+pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
+    let dest = request.dest.trim_start_matches('/').to_string();
     for source in &request.sources {
         let found: Vec<_> = matches(request.root, source).into_iter().filter(|(_, rel)| !request.ignore.excludes(rel)).collect();
         if found.is_empty() {
@@ -74,85 +168,85 @@ pub fn stage(request: &Request, staging: &Path) -> Result<(), CopyError> {
             // a named source that is a symlink is followed, as BuildKit does
             let meta = std::fs::metadata(&path)?;
             if meta.is_dir() {
-                copy_tree(request, &path, &relative, &dest)?;
+                add_tree(request, tree, &path, &relative, &dest, true)?;
             } else if request.unpack_archives && is_archive(&path)? {
-                std::fs::create_dir_all(&dest)?;
-                unpack::unpack_blob(&std::fs::read(&path)?, &dest, unpack::Whiteouts::Apply)?;
+                let unpacked = tempfile::tempdir()?;
+                unpack::unpack_blob(&std::fs::read(&path)?, unpacked.path(), unpack::Whiteouts::Apply)?;
+                let archive = Request { root: unpacked.path(), keep_owner: true, ignore: Ignore::default(), ..request.clone() };
+                add_tree(&archive, tree, unpacked.path(), "", &dest, false)?;
+                tree.unpacked.push(unpacked);
             } else {
                 let target = match request.dest_is_dir {
-                    true => dest.join(path.file_name().unwrap_or_default()),
+                    true => format!("{dest}/{}", path.file_name().unwrap_or_default().to_string_lossy()),
                     false => dest.clone(),
                 };
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                copy_one(request, &path, &meta, &target)?;
+                add_one(request, tree, &path, &meta, &target);
             }
         }
     }
     Ok(())
 }
 
-/// A directory's contents (not the directory itself) into `dest`.
-fn copy_tree(request: &Request, dir: &Path, relative: &str, dest: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dest)?;
+/// A directory's contents (not the directory itself) under `dest`.
+fn add_tree(request: &Request, tree: &mut Tree, dir: &Path, relative: &str, dest: &str, filtered: bool) -> io::Result<()> {
+    if !dest.is_empty() {
+        tree.put(dest, Entry { content: Content::Dir, mode: 0o755, owner: Owner::default(), mtime: 0 });
+    }
     let mut names: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
     names.sort_by_key(|e| e.file_name());
     for entry in names {
-        let name = entry.file_name();
-        let child_relative =
-            if relative.is_empty() { name.to_string_lossy().into_owned() } else { format!("{relative}/{}", name.to_string_lossy()) };
-        let excluded = request.ignore.excludes(&child_relative);
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child_relative = if relative.is_empty() { name.clone() } else { format!("{relative}/{name}") };
+        let excluded = filtered && request.ignore.excludes(&child_relative);
         let meta = entry.path().symlink_metadata()?;
         if excluded && !(meta.is_dir() && request.ignore.has_exceptions()) {
             continue;
         }
-        let target = dest.join(&name);
+        let target = if dest.is_empty() { name.clone() } else { format!("{dest}/{name}") };
         if meta.is_dir() {
-            copy_tree(request, &entry.path(), &child_relative, &target)?;
+            let parts = components(&target);
+            let before = tree.count_under(&parts);
+            add_tree(request, tree, &entry.path(), &child_relative, &target, filtered)?;
             // an excluded directory kept only for its exceptions disappears if nothing came in
-            if excluded && std::fs::read_dir(&target)?.next().is_none() {
-                std::fs::remove_dir(&target)?;
+            if excluded && tree.count_under(&parts) <= before + 1 {
+                tree.entries.remove(&parts);
                 continue;
             }
-            finish(request, &target, &meta)?;
+            tree.put(&target, metadata(request, Content::Dir, &meta));
         } else {
-            copy_one(request, &entry.path(), &meta, &target)?;
+            add_one(request, tree, &entry.path(), &meta, &target);
         }
     }
     Ok(())
 }
 
-/// One non-directory entry: a file's bytes, a symlink's target; other kinds are skipped.
-fn copy_one(request: &Request, source: &Path, meta: &std::fs::Metadata, target: &Path) -> io::Result<()> {
-    if target.symlink_metadata().is_ok() {
-        std::fs::remove_file(target)?;
-    }
-    if meta.file_type().is_symlink() {
-        std::os::unix::fs::symlink(std::fs::read_link(source)?, target)?;
+/// One non-directory entry: a file, a symlink; other kinds are skipped.
+fn add_one(request: &Request, tree: &mut Tree, source: &Path, meta: &std::fs::Metadata, target: &str) {
+    let content = if meta.file_type().is_symlink() {
+        match std::fs::read_link(source) {
+            Ok(link) => Content::Symlink(link),
+            Err(_) => return,
+        }
     } else if meta.is_file() {
-        std::fs::copy(source, target)?;
+        Content::File(source.to_path_buf())
     } else {
-        return Ok(());
-    }
-    finish(request, target, meta)
+        return;
+    };
+    tree.put(target, metadata(request, content, meta));
 }
 
-/// Owner, mode and mtime of a copied entry.
-fn finish(request: &Request, target: &Path, source: &std::fs::Metadata) -> io::Result<()> {
+/// Owner, mode and mtime of a copied entry, as BuildKit sets them.
+fn metadata(request: &Request, content: Content, source: &std::fs::Metadata) -> Entry {
     let owner = match (request.owner, request.keep_owner) {
         (Some(owner), _) => owner,
         (None, true) => Owner { uid: source.uid(), gid: source.gid() },
         (None, false) => Owner::default(),
     };
-    rustix::fs::chownat(CWD, target, Some(Uid::from_raw(owner.uid)), Some(Gid::from_raw(owner.gid)), AtFlags::SYMLINK_NOFOLLOW)?;
-    if !source.file_type().is_symlink() {
-        let mode = request.chmod.unwrap_or(source.mode() & 0o7777);
-        rustix::fs::chmodat(CWD, target, Mode::from_raw_mode(mode), AtFlags::empty())?;
-    }
-    let time = Timespec { tv_sec: source.mtime(), tv_nsec: 0 };
-    rustix::fs::utimensat(CWD, target, &Timestamps { last_access: time, last_modification: time }, AtFlags::SYMLINK_NOFOLLOW)?;
-    Ok(())
+    let mode = match content {
+        Content::Symlink(_) => 0o777,
+        _ => request.chmod.unwrap_or(source.mode() & 0o7777),
+    };
+    Entry { content, mode, owner, mtime: source.mtime() }
 }
 
 /// A local file ADD unpacks: gzip, or a tar (`ustar` magic).
@@ -181,15 +275,8 @@ mod tests {
         }
     }
 
-    fn files(root: &Path) -> Vec<String> {
-        let mut out: Vec<String> = walkdir::WalkDir::new(root)
-            .min_depth(1)
-            .into_iter()
-            .flatten()
-            .map(|e| e.path().strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_default())
-            .collect();
-        out.sort();
-        out
+    fn files(tree: &Tree) -> Vec<String> {
+        tree.entries.keys().map(|k| k.join("/")).collect()
     }
 
     #[test]
@@ -202,19 +289,31 @@ mod tests {
             std::fs::create_dir_all(c.join(path).parent().unwrap_or(c)).unwrap_or_else(|e| panic!("{e}"));
             std::fs::write(c.join(path), body).unwrap_or_else(|e| panic!("{e}"));
         }
-        let staging = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        stage(&request(c, &["."], "/src/", true, &["docs", "**/*_test.go"]), staging.path()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(files(staging.path()), ["src", "src/go.mod", "src/main.go", "src/src", "src/src/b.go"]);
+        let mut tree = Tree::default();
+        stage(&request(c, &["."], "/src/", true, &["docs", "**/*_test.go"]), &mut tree).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(files(&tree), ["src", "src/go.mod", "src/main.go", "src/src", "src/src/b.go"]);
 
-        let staging = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        stage(&request(c, &["*.go", "go.mod"], "/app/", true, &[]), staging.path()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(files(staging.path()), ["app", "app/go.mod", "app/main.go"]);
+        let mut tree = Tree::default();
+        stage(&request(c, &["*.go", "go.mod"], "/app/", true, &[]), &mut tree).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(files(&tree), ["app", "app/go.mod", "app/main.go"]);
 
-        let staging = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        stage(&request(c, &["main.go"], "/usr/bin/app", false, &[]), staging.path()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(std::fs::read_to_string(staging.path().join("usr/bin/app")).ok().as_deref(), Some("package main"));
+        let mut tree = Tree::default();
+        stage(&request(c, &["main.go"], "/usr/bin/app", false, &[]), &mut tree).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(files(&tree), ["usr", "usr/bin", "usr/bin/app"]);
+        let mut tar = tar::Builder::new(Vec::new());
+        tree.append(&mut tar, 0).unwrap_or_else(|e| panic!("{e}"));
+        let bytes = tar.into_inner().unwrap_or_else(|e| panic!("{e}"));
+        let mut archive = tar::Archive::new(bytes.as_slice());
+        let mut written: Vec<(String, u32, Vec<u8>)> = Vec::new();
+        for mut e in archive.entries().unwrap_or_else(|e| panic!("{e}")).flatten() {
+            let mut body = Vec::new();
+            io::Read::read_to_end(&mut e, &mut body).unwrap_or_else(|e| panic!("{e}"));
+            written.push((e.path().map(|p| p.display().to_string()).unwrap_or_default(), e.header().mode().unwrap_or(0), body));
+        }
+        assert_eq!(written.last().map(|(p, _, b)| (p.as_str(), b.as_slice())), Some(("usr/bin/app", b"package main".as_slice())));
+        assert_eq!(written[0].1, 0o755, "parent directories are 0755");
 
-        let missing = stage(&request(c, &["docs/a.md"], "/x", false, &["docs"]), staging.path());
+        let missing = stage(&request(c, &["docs/a.md"], "/x", false, &["docs"]), &mut tree);
         assert!(matches!(missing, Err(CopyError::NotFound(s)) if s == "docs/a.md"), "an ignored source is not found");
     }
 }

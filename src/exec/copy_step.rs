@@ -1,11 +1,8 @@
 //! A COPY/ADD step: words expanded in the image's scope, sources read from the context or a
-//! stage's mounted filesystem, one layer of the staged files (like `COPY --link`: the base's
-//! layers are neither downloaded nor unpacked unless the destination's kind must be looked up).
-
-use std::os::unix::fs::PermissionsExt;
+//! stage's mounted filesystem straight into one layer (like `COPY --link`: the base's layers
+//! are neither downloaded nor unpacked unless the destination's kind must be looked up).
 
 use super::copy::{self, CopyError, Request};
-use super::diff;
 use super::engine::{Engine, input, step_key};
 use super::ignore::Ignore;
 use super::rootfs::Mounted;
@@ -14,6 +11,7 @@ use super::users;
 use super::{BuildError, io};
 use crate::frontend::dockerfile::expand::expand;
 use crate::ir::CopyOp;
+use crate::oci::layer;
 use crate::plan::{CopyFrom, Node};
 
 impl Engine<'_> {
@@ -102,8 +100,8 @@ impl Engine<'_> {
             ignore: Ignore::new(&patterns),
             unpack_archives: op.is_add,
         };
-        let staging = self.snapshots.scratch().map_err(io("creating a staging directory"))?;
-        copy::stage(&request, staging.path()).map_err(|e| match e {
+        let mut tree = copy::Tree::default();
+        copy::stage(&request, &mut tree).map_err(|e| match e {
             CopyError::NotFound(source) => input(
                 node,
                 "build::missing-source",
@@ -111,9 +109,11 @@ impl Engine<'_> {
             ),
             other => BuildError::Tool(format!("copying into {dest}: {other}")),
         })?;
-        self.heredocs(node, op, &dest, dest_is_dir, &word, staging.path())?;
+        self.heredocs(node, op, &dest, dest_is_dir, &word, &mut tree)?;
+        let epoch = self.epoch.max(0) as u64;
+        let tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
         drop((source_mount, base_mount));
-        let staged = diff::diff_id_of_dir(staging.path(), self.epoch.max(0) as u64).map_err(io("hashing the copied files"))?;
+        let staged = layer::diff_id(&tar);
         let key = match early_key {
             Some(k) => k,
             None => {
@@ -124,9 +124,10 @@ impl Engine<'_> {
                 key
             }
         };
+        let written = layer::compress(tar, Some(staged)).map_err(io("compressing a layer"))?;
         let mut state = base.clone();
         state.key = key;
-        self.add_changes(&mut state, staging.path(), Some(staged), &node.op)?;
+        self.add_blob(&mut state, written, &node.op)?;
         self.remember(&state)?;
         Ok(state)
     }
@@ -139,7 +140,7 @@ impl Engine<'_> {
         dest: &str,
         dest_is_dir: bool,
         word: &dyn Fn(&str) -> String,
-        staging: &std::path::Path,
+        tree: &mut copy::Tree,
     ) -> Result<(), BuildError> {
         for (_, body, expands) in &op.heredocs {
             if dest_is_dir {
@@ -149,13 +150,8 @@ impl Engine<'_> {
                     "a here-document copied into a directory needs a file name; write the file's path as the destination".into(),
                 ));
             }
-            let path = staging.join(dest.trim_start_matches('/'));
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(io("staging a here-document"))?;
-            }
             let contents = if *expands { word(body) } else { body.clone() };
-            std::fs::write(&path, contents).map_err(io("staging a here-document"))?;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io("staging a here-document"))?;
+            tree.put_bytes(dest, contents.into_bytes());
         }
         Ok(())
     }

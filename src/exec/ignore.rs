@@ -5,7 +5,7 @@
 use glob::{MatchOptions, Pattern};
 
 /// Compiled ignore patterns.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Ignore {
     patterns: Vec<(Pattern, bool)>,
 }

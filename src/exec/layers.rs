@@ -35,6 +35,15 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Adds an already compressed layer (a COPY's) to `state`, its blob into the store.
+    pub(super) fn add_blob(&self, state: &mut State, layer: crate::oci::layer::Layer, created_by: &str) -> Result<(), BuildError> {
+        self.store.put_verified(&layer.digest, &layer.blob).map_err(io("storing a layer"))?;
+        let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, layer.digest, layer.blob.len() as u64);
+        state.push_layer(LayerRef { diff_id: layer.diff_id, descriptor: Some(descriptor), origin: None });
+        state.history(created_by, self.epoch, false);
+        Ok(())
+    }
+
     /// The compressed blob of a layer: known, or written now from its snapshot (and remembered
     /// by diff_id, so the next build finds it).
     pub(super) fn materialize(&self, layer: &LayerRef) -> Result<Descriptor, BuildError> {

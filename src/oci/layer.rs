@@ -82,17 +82,31 @@ pub type TarWriter = tar::Builder<Vec<u8>>;
 /// RFC 1952 §2.2, which every registry client reads), so a layer compresses on every core.
 const MEMBER: usize = 4 << 20;
 
-/// Writes a layer whose entries `append` adds (in an order it makes deterministic): the tar
-/// hashed for the diff_id while its 4 MiB pieces are gzip-compressed (level 6) in parallel.
+/// Writes a layer whose entries `append` adds (in an order it makes deterministic).
 pub fn write_with(append: impl FnOnce(&mut TarWriter) -> io::Result<()>) -> io::Result<Layer> {
+    compress(tar_of(append)?, None)
+}
+
+/// The uncompressed tar of the entries `append` adds.
+pub fn tar_of(append: impl FnOnce(&mut TarWriter) -> io::Result<()>) -> io::Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Vec::new());
     tar.mode(tar::HeaderMode::Deterministic);
     append(&mut tar)?;
-    let tar = tar.into_inner()?;
+    tar.into_inner()
+}
+
+/// The sha256 of a tar: the diff_id its layer will have.
+pub fn diff_id(tar: &[u8]) -> Digest {
+    Digest { algorithm: "sha256".into(), hex: hex(&Sha256::digest(tar)) }
+}
+
+/// A tar as a layer: 4 MiB pieces gzip-compressed (level 6) in parallel while the tar is hashed
+/// for the diff_id (unless the caller knows it).
+pub fn compress(tar: Vec<u8>, known_diff_id: Option<Digest>) -> io::Result<Layer> {
     let pieces: Vec<&[u8]> = if tar.is_empty() { vec![&tar[..]] } else { tar.chunks(MEMBER).collect() };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(pieces.len()).max(1);
     let (diff_id, members) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| hex(&Sha256::digest(&tar)));
+        let hashing = scope.spawn(|| known_diff_id.unwrap_or_else(|| diff_id(&tar)));
         let compressing: Vec<_> = (0..workers)
             .map(|w| {
                 let pieces = &pieces;
@@ -110,12 +124,8 @@ pub fn write_with(append: impl FnOnce(&mut TarWriter) -> io::Result<()>) -> io::
         Ok::<_, io::Error>((diff_id, members))
     })?;
     let blob: Vec<u8> = members.into_iter().flat_map(|(_, m)| m).collect();
-    let digest = hex(&Sha256::digest(&blob));
-    Ok(Layer {
-        blob,
-        diff_id: Digest { algorithm: "sha256".into(), hex: diff_id },
-        digest: Digest { algorithm: "sha256".into(), hex: digest },
-    })
+    let digest = Digest { algorithm: "sha256".into(), hex: hex(&Sha256::digest(&blob)) };
+    Ok(Layer { blob, diff_id, digest })
 }
 
 /// One gzip member, header mtime 0, level 6.
