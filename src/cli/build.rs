@@ -98,16 +98,14 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let hosts = registry_hosts(&p, plan);
     let root = Store::default_root();
     let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
-    let bases = match hosts.is_empty() {
-        true => None,
-        false => Some(exec::Bases { registry: crate::oci::Registry::new(&hosts, &[])?, store: open_store()? }),
-    };
-    let engine_store = open_store()?;
+    // one client (loading the system's CA certificates is a good part of a small build)
+    let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &[])).transpose()?;
+    let store = open_store()?;
+    let bases = registry.as_ref().map(|registry| exec::Bases { registry, store: &store });
     let env_secrets = tempfile::tempdir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
-    let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &[])).transpose()?;
     let progress = progress::Progress::new(how.progress);
-    let engine = match exec::Engine::new(plan, &engine_store, registry, &cwd, epoch, secrets, &progress) {
+    let engine = match exec::Engine::new(plan, &store, registry.as_ref(), &cwd, epoch, secrets, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),
     };

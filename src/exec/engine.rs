@@ -35,7 +35,7 @@ pub struct Engine<'a> {
     pub(super) epoch: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
-    pub(super) registry: Option<Registry>,
+    pub(super) registry: Option<&'a Registry>,
     pub(super) store: &'a Store,
     pub(super) snapshots: Snapshots,
     states: Mutex<Vec<Option<State>>>,
@@ -49,7 +49,7 @@ impl<'a> Engine<'a> {
     pub fn new(
         plan: &'a Plan,
         store: &'a Store,
-        registry: Option<Registry>,
+        registry: Option<&'a Registry>,
         cwd: &Path,
         epoch: i64,
         secrets: BTreeMap<String, PathBuf>,
@@ -214,7 +214,7 @@ impl<'a> Engine<'a> {
             return Ok(State::scratch(&node.exec_platform, step_key(node, &[], &[])));
         }
         let image = ImageRef::parse(reference).map_err(|e| input(node, "build::invalid-reference", format!("`{reference}`: {e}")))?;
-        let registry = self.registry.as_ref().ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
+        let registry = self.registry.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
         let pulled = pull::pull(registry, &image, &node.exec_platform).map_err(|e| BuildError::Tool(e.to_string()))?;
         let diff_ids: Vec<Digest> =
             pulled.config["rootfs"]["diff_ids"].as_array().into_iter().flatten().filter_map(|d| Digest::parse(d.as_str()?).ok()).collect();

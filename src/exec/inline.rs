@@ -16,12 +16,12 @@ use crate::oci::store::Store;
 use crate::oci::{Registry, pull};
 
 /// Where base images come from: the registry, through the local content store.
-pub struct Bases {
-    pub registry: Registry,
-    pub store: Store,
+pub struct Bases<'a> {
+    pub registry: &'a Registry,
+    pub store: &'a Store,
 }
 
-impl Bases {
+impl Bases<'_> {
     /// A base layer: from the store when it has it, else downloaded (verified) and stored.
     fn layer(&self, image: &crate::ir::ImageRef, digest: &crate::ir::Digest) -> Result<Vec<u8>, BuildError> {
         if let Some(bytes) = self.store.get(digest) {
@@ -49,15 +49,21 @@ pub fn build_inline(
     cwd: &Path,
     dest: &Path,
     epoch: i64,
-    bases: Option<&Bases>,
+    bases: Option<&Bases<'_>>,
     annotations: &Annotations,
 ) -> Result<Built, BuildError> {
     let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
     let platforms = target.platforms_or(&Platform::host());
     let context = cwd.join(target.context.as_deref().unwrap_or("."));
     let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
-    // reading (bases, sources) in order, then every platform's layer compressed in parallel
-    let prepared = platforms.iter().map(|p| prepare(image, p, &context, &layout, bases)).collect::<Result<Vec<_>, _>>()?;
+    // every platform's base and sources read, and its layer compressed, in parallel
+    let prepared: Vec<Prepared> = std::thread::scope(|scope| {
+        let workers: Vec<_> = platforms.iter().map(|p| (p, scope.spawn(|| prepare(image, p, &context, &layout, bases)))).collect();
+        workers
+            .into_iter()
+            .map(|(p, w)| w.join().unwrap_or_else(|_| Err(BuildError::Tool(format!("preparing {p} panicked")))))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     let mtime = epoch.max(0) as u64;
     let written: Vec<Option<std::io::Result<layer::Layer>>> = std::thread::scope(|scope| {
         let workers: Vec<_> =
@@ -110,14 +116,14 @@ fn prepare(
     platform: &Platform,
     context: &Path,
     layout: &Layout,
-    bases: Option<&Bases>,
+    bases: Option<&Bases<'_>>,
 ) -> Result<Prepared, BuildError> {
     let overrides = image.platform.get(&platform.to_string());
     let from = overrides.and_then(|o| o.from.clone()).or_else(|| image.from.clone());
     let base = match from {
         Some(BaseImage::Image(reference)) => {
             let bases = bases.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
-            let pulled = pull::pull(&bases.registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
+            let pulled = pull::pull(bases.registry, &reference, platform).map_err(|e| BuildError::Tool(e.to_string()))?;
             for layer in &pulled.layers {
                 if !layout.has(&layer.digest) {
                     let bytes = bases.layer(&reference, &layer.digest)?;
