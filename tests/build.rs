@@ -229,6 +229,14 @@ fn dockerfile_targets_build_and_rebuild_from_the_step_cache() {
     let changed = ws.run(&["build", "--progress", "plain"], &env);
     assert!(changed.stderr().contains("4 steps executed"), "the changed COPY and the one after it re-run:\n{}", changed.stderr());
 
+    let archived = ws.run(&["build", "-o", "type=oci,dest=image.tar,tar=true"], &env);
+    assert_eq!(archived.code(), 0, "{}", archived.stderr());
+    let bytes = std::fs::read(ws.path().join("image.tar")).expect("image.tar");
+    let mut archive = tar::Archive::new(bytes.as_slice());
+    let names: Vec<String> =
+        archive.entries().expect("tar").flatten().filter_map(|e| e.path().ok().map(|p| p.display().to_string())).collect();
+    assert!(names.contains(&"oci-layout".to_string()) && names.contains(&"index.json".to_string()), "{names:?}");
+
     let local = ws.run(&["build", "-o", "type=local,dest=rootfs"], &env);
     assert_eq!(local.code(), 0, "{}", local.stderr());
     assert_eq!(std::fs::read_to_string(ws.path().join("rootfs/default/linux_arm64/app/main.txt")).ok().as_deref(), Some("changed"));

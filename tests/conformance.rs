@@ -267,6 +267,17 @@ fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(String, s
     assert_eq!(again.code(), 0, "{}", again.stderr());
     assert!(again.stderr().contains("0 blob(s) uploaded"), "a no-change release uploads nothing:\n{}", again.stderr());
 
+    // Docker manifest-list media types for old registries: same blobs, rewritten manifests
+    let docker =
+        common::run_in_env(per_arch.path(), &["release", "--media-types", "docker", "--set", &format!("xxx.tags={host}/xxx:docker")], &env);
+    assert_eq!(docker.code(), 0, "{}", docker.stderr());
+    let list: serde_json::Value = serde_json::from_slice(&raw(&format!("{host}/xxx:docker")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(list["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json");
+    let first = list["manifests"][0]["digest"].as_str().unwrap_or_default().to_string();
+    let manifest: serde_json::Value = serde_json::from_slice(&raw(&format!("{host}/xxx@{first}")).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(manifest["layers"][1]["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip");
+    assert!(docker.stderr().contains("0 blob(s) uploaded"), "the blobs are the OCI push's:\n{}", docker.stderr());
+
     // inspect and verify, of the registry reference and of the layout
     let inspected = common::run_in_env(per_arch.path(), &["inspect", "--format", "json", &format!("{host}/xxx:release")], &env);
     assert_eq!(inspected.code(), 0, "{}", inspected.stderr());

@@ -21,8 +21,13 @@ use std::path::PathBuf;
 /// Where built images go: OCI layouts (one per target), root filesystems, or a `docker load` archive.
 enum Output {
     Oci(String),
+    /// `type=oci,dest=FILE,tar=true`: one target's layout as a tar file.
+    OciTar(String),
     Local(String),
-    Docker { file: String, platform: Option<Platform> },
+    Docker {
+        file: String,
+        platform: Option<Platform>,
+    },
 }
 
 /// `DIR`, `type=oci,dest=DIR`, `type=local,dest=DIR` or `type=docker,dest=FILE[,platform=OS/ARCH]`.
@@ -33,6 +38,7 @@ fn parse_output(text: &str) -> Result<Output, String> {
     let fields: std::collections::BTreeMap<String, String> = crate::frontend::csv::key_values(text).into_iter().collect();
     let dest = fields.get("dest").cloned().ok_or("an output needs dest=PATH")?;
     match fields.get("type").map(String::as_str) {
+        Some("oci") | None if fields.get("tar").is_some_and(|t| t == "true") => Ok(Output::OciTar(dest)),
         Some("oci") | None => Ok(Output::Oci(dest)),
         Some("local") => Ok(Output::Local(dest)),
         Some("docker") => {
@@ -51,6 +57,8 @@ pub struct How<'a> {
     pub progress: progress::Mode,
     /// `--push`: publish every target's tags after building.
     pub push: bool,
+    /// `--media-types docker` for the push.
+    pub docker_media_types: bool,
 }
 
 /// `mpbake build`: builds, then pushes with `--push`.
@@ -62,7 +70,13 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
     if !how.push {
         return Ok(ExitCode::SUCCESS);
     }
-    let options = crate::cli::release::Options { dry_run: false, verify: false, metadata_file: None, insecure: Vec::new() };
+    let options = crate::cli::release::Options {
+        dry_run: false,
+        docker_media_types: how.docker_media_types,
+        verify: false,
+        metadata_file: None,
+        insecure: Vec::new(),
+    };
     crate::cli::release::publish(&builds.built, &options)
 }
 
@@ -87,8 +101,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
         return Ok(Err(ExitCode::from(1)));
     }
-    if matches!(output, Output::Docker { .. }) && p.targets.len() != 1 {
-        eprintln!("mpbake: a docker archive holds one target; name one (got {})", p.targets.join(", "));
+    if matches!(output, Output::Docker { .. } | Output::OciTar(_)) && p.targets.len() != 1 {
+        eprintln!("mpbake: an archive output holds one target; name one (got {})", p.targets.join(", "));
         return Ok(Err(ExitCode::from(1)));
     }
     let epoch_set = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok());
@@ -127,7 +141,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         let scratch = tempfile::tempdir()?;
         let dest = match &output {
             Output::Oci(dir) => Path::new(dir).join(name),
-            Output::Docker { .. } | Output::Local(_) => scratch.path().join(name),
+            Output::Docker { .. } | Output::Local(_) | Output::OciTar(_) => scratch.path().join(name),
         };
         let context = cwd.join(target.context.as_deref().unwrap_or("."));
         let annotations = match exec::Annotations::of(&target.annotations, epoch_set, &context) {
@@ -148,6 +162,10 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
                 let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
                 let written = match &output {
                     Output::Oci(_) => format!("oci:{}", built.layout.display()),
+                    Output::OciTar(file) => {
+                        crate::oci::layout::archive(&built.layout, Path::new(file)).with_context(|| format!("writing {file}"))?;
+                        format!("oci-archive:{file}")
+                    }
                     Output::Local(dir) => match exec::write_rootfs(&built.layout, &Path::new(dir).join(name)) {
                         Ok(roots) => format!("local:{}", roots.join(",")),
                         Err(e) => return Ok(Err(failed(e, &p))),

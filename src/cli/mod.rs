@@ -73,6 +73,9 @@ enum Command {
         /// Push every target's tags after building (blobs, manifests, indexes, then tags).
         #[arg(long)]
         push: bool,
+        /// Media types of what is pushed: OCI's, or Docker's manifest lists for old registries.
+        #[arg(long, value_enum, default_value = "oci")]
+        media_types: MediaTypes,
     },
     /// Build, verify and publish targets or groups: every blob, manifest and index first, the
     /// tags only when all of it is pushed.
@@ -92,6 +95,9 @@ enum Command {
         /// Write JSON per tag: targets, index digest, platforms, bytes uploaded.
         #[arg(long)]
         metadata_file: Option<String>,
+        /// Media types of what is pushed: OCI's, or Docker's manifest lists for old registries.
+        #[arg(long, value_enum, default_value = "oci")]
+        media_types: MediaTypes,
         /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
         #[arg(long = "insecure-registry")]
         insecure: Vec<String>,
@@ -190,6 +196,7 @@ enum CacheWhat {
 #[derive(Debug, Args)]
 struct BuildFlags {
     /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR),
+    /// `type=oci,dest=FILE,tar=true` (one target's layout as a tar file),
     /// `type=local,dest=DIR` (a root filesystem per target and platform), or
     /// `type=docker,dest=FILE[,platform=OS/ARCH]` (one platform, for `docker load`).
     #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
@@ -206,8 +213,14 @@ struct BuildFlags {
 impl BuildFlags {
     fn how<'a>(&'a self, metadata_file: Option<&'a str>, push: bool) -> build::How<'a> {
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        build::How { output: &self.output, metadata_file, jobs, progress: self.progress, push }
+        build::How { output: &self.output, metadata_file, jobs, progress: self.progress, push, docker_media_types: false }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MediaTypes {
+    Oci,
+    Docker,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -237,11 +250,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Cache { what } => cache::run(what),
-        Command::Build { spec, targets, flags, metadata_file, push } => {
-            build::run(&spec, &targets, &flags.how(metadata_file.as_deref(), push))
+        Command::Build { spec, targets, flags, metadata_file, push, media_types } => {
+            let mut how = flags.how(metadata_file.as_deref(), push);
+            how.docker_media_types = media_types == MediaTypes::Docker;
+            build::run(&spec, &targets, &how)
         }
-        Command::Release { spec, targets, flags, dry_run, no_verify, metadata_file, insecure } => {
-            let options = release::Options { dry_run, verify: !no_verify, metadata_file, insecure };
+        Command::Release { spec, targets, flags, dry_run, no_verify, metadata_file, insecure, media_types } => {
+            let docker_media_types = media_types == MediaTypes::Docker;
+            let options = release::Options { dry_run, docker_media_types, verify: !no_verify, metadata_file, insecure };
             match build::build(&spec, &targets, &flags.how(None, false)) {
                 Ok(Ok(builds)) => release::publish(&builds.built, &options),
                 Ok(Err(code)) => Ok(code),

@@ -16,6 +16,8 @@ use crate::publish::verify;
 /// How to publish.
 pub struct Options {
     pub dry_run: bool,
+    /// Docker's manifest-list media types instead of OCI's.
+    pub docker_media_types: bool,
     pub verify: bool,
     pub metadata_file: Option<String>,
     pub insecure: Vec<String>,
@@ -32,7 +34,10 @@ pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitC
     if options.verify && !verified(built) {
         return Ok(ExitCode::from(1));
     }
-    let items = match push::items(built) {
+    let items = match push::items(built).and_then(|items| match options.docker_media_types {
+        true => items.iter().map(push::docker_media_types).collect(),
+        false => Ok(items),
+    }) {
         Ok(items) => items,
         Err(e) => {
             eprintln!("mpbake: error: {e}");

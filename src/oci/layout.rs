@@ -1,11 +1,12 @@
 //! Writes an OCI image layout directory (`oci-layout`, `blobs/sha256/`, `index.json`): blobs
-//! through a temporary file and a rename, index.json last, so a reader never sees a partial one.
+//! through a temporary file and a rename, made durable together, index.json last, so a reader
+//! never sees a partial one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::image::{Descriptor, index};
-use super::write_atomic;
+use super::{write_atomic, write_renamed};
 
 /// An OCI layout being written.
 pub struct Layout {
@@ -15,7 +16,7 @@ pub struct Layout {
 impl Layout {
     pub fn create(dir: &Path) -> std::io::Result<Layout> {
         std::fs::create_dir_all(dir.join("blobs/sha256"))?;
-        write_atomic(&dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
+        write_renamed(&dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#, false)?;
         Ok(Layout { dir: dir.to_path_buf() })
     }
 
@@ -30,11 +31,31 @@ impl Layout {
         if path.is_file() {
             return Ok(());
         }
-        write_atomic(&path, bytes)
+        write_renamed(&path, bytes, false)
     }
 
-    /// Writes index.json listing `images` (each annotated with its reference name).
+    /// Writes index.json listing `images` (each annotated with its reference name), after
+    /// making every blob durable with one `syncfs` (not an fsync per blob).
     pub fn finish(&self, images: &[Descriptor]) -> std::io::Result<()> {
+        let dir = std::fs::File::open(&self.dir)?;
+        rustix::fs::syncfs(&dir)?;
         write_atomic(&self.dir.join("index.json"), &index(images, &BTreeMap::new()))
     }
+}
+
+/// Writes the layout at `dir` as one tar file at `dest` (`--output type=oci,tar=true`): entries
+/// in name order, deterministic headers, written through a temporary file and a rename.
+pub fn archive(dir: &Path, dest: &Path) -> std::io::Result<()> {
+    let mut tar = tar::Builder::new(Vec::new());
+    tar.mode(tar::HeaderMode::Deterministic);
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let name = entry.path().strip_prefix(dir).map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            tar.append_dir(name, entry.path())?;
+        } else {
+            tar.append_path_with_name(entry.path(), name)?;
+        }
+    }
+    write_atomic(dest, &tar.into_inner()?)
 }

@@ -36,6 +36,8 @@ pub struct Item {
     pub blobs: Vec<(PathBuf, Digest, u64)>,
     /// Repositories of the tag's registry that may hold some of the blobs (the bases').
     pub mount_from: Vec<String>,
+    /// The index's media type (an OCI index, or a Docker manifest list).
+    pub index_media_type: String,
 }
 
 /// Groups built targets by tag; targets sharing a tag with different platforms get one merged
@@ -84,9 +86,65 @@ pub fn items(built: &[Built]) -> Result<Vec<Item>, String> {
             .collect();
         mount_from.sort();
         mount_from.dedup();
-        out.push(Item { tag: reference, targets, platforms, index, index_digest, manifests, blobs, mount_from });
+        out.push(Item {
+            tag: reference,
+            targets,
+            platforms,
+            index,
+            index_digest,
+            manifests,
+            blobs,
+            mount_from,
+            index_media_type: MEDIA_INDEX.into(),
+        });
     }
     Ok(out)
+}
+
+const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+const DOCKER_LAYER: &str = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+
+/// The item with Docker's media types (`--media-types docker`, for registries that predate
+/// OCI): manifests and the index rewritten — so their digests change — annotations dropped
+/// (schema 2 has none); configs and layers are the same blobs.
+pub fn docker_media_types(item: &Item) -> Result<Item, String> {
+    let mut renamed: BTreeMap<Digest, (Digest, usize)> = BTreeMap::new();
+    let mut manifests = Vec::new();
+    for (layout, digest, bytes) in &item.manifests {
+        let mut m: Json = serde_json::from_slice(bytes).map_err(|e| format!("manifest {digest}: {e}"))?;
+        m["mediaType"] = json!(DOCKER_MANIFEST);
+        m["config"]["mediaType"] = json!(DOCKER_CONFIG);
+        for layer in m["layers"].as_array_mut().into_iter().flatten() {
+            match layer["mediaType"].as_str() {
+                Some(t) if t.ends_with("tar+gzip") || t == DOCKER_LAYER => layer["mediaType"] = json!(DOCKER_LAYER),
+                other => return Err(format!("a {} layer has no Docker media type; publish with OCI media types", other.unwrap_or("?"))),
+            }
+            if let Some(o) = layer.as_object_mut() {
+                o.remove("annotations");
+            }
+        }
+        if let Some(o) = m.as_object_mut() {
+            o.remove("annotations");
+        }
+        let converted = serde_json::to_vec(&m).map_err(|e| e.to_string())?;
+        let new_digest = Digest::sha256(&converted);
+        renamed.insert(digest.clone(), (new_digest.clone(), converted.len()));
+        manifests.push((layout.clone(), new_digest, converted));
+    }
+    let mut index: Json = serde_json::from_slice(&item.index).map_err(|e| format!("index: {e}"))?;
+    index["mediaType"] = json!(DOCKER_LIST);
+    if let Some(o) = index.as_object_mut() {
+        o.remove("annotations");
+    }
+    for entry in index["manifests"].as_array_mut().into_iter().flatten() {
+        let old = Digest::parse(entry["digest"].as_str().unwrap_or_default())?;
+        let (digest, size) = renamed.get(&old).ok_or_else(|| format!("the index names {old}, which is not among the manifests"))?;
+        *entry = json!({"mediaType": DOCKER_MANIFEST, "digest": digest.to_string(), "size": size, "platform": entry["platform"]});
+    }
+    let index = serde_json::to_vec(&index).map_err(|e| e.to_string())?;
+    Ok(Item { index_digest: Digest::sha256(&index), index, manifests, index_media_type: DOCKER_LIST.into(), ..item.clone() })
 }
 
 /// Bytes and counts of a push.
@@ -99,6 +157,16 @@ pub struct Tally {
     pub present: usize,
     /// What was written, in order, for the report after a failure.
     pub pushed: Vec<String>,
+}
+
+/// Blobs pushed at once.
+const UPLOADS: usize = 4;
+
+/// What happened to one blob.
+enum Blob {
+    Present,
+    Mounted(String),
+    Uploaded(u64),
 }
 
 /// Pushes items, remembering per repository what is already there.
@@ -124,30 +192,65 @@ impl<'a> Pusher<'a> {
         self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())
     }
 
-    /// Every config and layer of the item, into its repository.
+    /// Every config and layer of the item, into its repository: each checked, mounted or
+    /// uploaded on its own, up to `UPLOADS` at once. After a failure the blobs that did go up
+    /// are still counted (for the report) and the first error is returned.
     pub fn blobs(&mut self, item: &Item) -> Result<(), String> {
         let repo = repository_key(&item.tag);
-        for (layout, digest, size) in &item.blobs {
-            if !self.done.insert((repo.clone(), digest.clone())) {
-                continue;
-            }
-            if self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())? {
-                self.tally.present += 1;
-                self.tally.present_bytes += size;
-            } else if let Some(from) = self.mount(item, digest) {
-                self.tally.mounted += 1;
-                self.tally.pushed.push(format!("blob {digest} (mounted from {from})"));
-            } else {
-                let bytes = std::fs::read(layout.join("blobs").join(&digest.algorithm).join(&digest.hex))
-                    .map_err(|e| format!("reading blob {digest} from {}: {e}", layout.display()))?;
-                self.registry.push_blob(&item.tag, &bytes, digest).map_err(|e| e.to_string())?;
-                self.tally.uploaded += 1;
-                self.tally.uploaded_bytes += bytes.len() as u64;
-                self.tally.pushed.push(format!("blob {digest} ({} bytes)", bytes.len()));
+        let todo: Vec<&(PathBuf, Digest, u64)> =
+            item.blobs.iter().filter(|(_, d, _)| self.done.insert((repo.clone(), d.clone()))).collect();
+        let workers = UPLOADS.min(todo.len()).max(1);
+        let this = &*self;
+        let results: Vec<(usize, Result<Blob, String>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let todo = &todo;
+                    scope.spawn(move || (w..todo.len()).step_by(workers).map(|i| (i, this.blob(item, todo[i]))).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        });
+        let mut results = results;
+        results.sort_by_key(|(i, _)| *i);
+        let mut first_error = None;
+        for (i, result) in results {
+            let (_, digest, size) = todo[i];
+            match result {
+                Ok(Blob::Present) => {
+                    self.tally.present += 1;
+                    self.tally.present_bytes += size;
+                }
+                Ok(Blob::Mounted(from)) => {
+                    self.tally.mounted += 1;
+                    self.tally.pushed.push(format!("blob {digest} (mounted from {from})"));
+                }
+                Ok(Blob::Uploaded(bytes)) => {
+                    self.tally.uploaded += 1;
+                    self.tally.uploaded_bytes += bytes;
+                    self.tally.pushed.push(format!("blob {digest} ({bytes} bytes)"));
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
             }
             self.holders.entry((item.tag.registry.clone(), digest.clone())).or_insert_with(|| item.tag.repository.clone());
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// One blob into the item's repository.
+    fn blob(&self, item: &Item, (layout, digest, _): &(PathBuf, Digest, u64)) -> Result<Blob, String> {
+        if self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())? {
+            return Ok(Blob::Present);
+        }
+        if let Some(from) = self.mount(item, digest) {
+            return Ok(Blob::Mounted(from));
+        }
+        let bytes = std::fs::read(layout.join("blobs").join(&digest.algorithm).join(&digest.hex))
+            .map_err(|e| format!("reading blob {digest} from {}: {e}", layout.display()))?;
+        self.registry.push_blob(&item.tag, &bytes, digest).map_err(|e| e.to_string())?;
+        Ok(Blob::Uploaded(bytes.len() as u64))
     }
 
     /// Mounts a blob from a repository that has it (pushed there earlier in this run) or may
@@ -168,7 +271,7 @@ impl<'a> Pusher<'a> {
 
     /// The item's index, by digest.
     pub fn index(&mut self, item: &Item) -> Result<(), String> {
-        self.manifest(item, &item.index_digest.clone(), &item.index.clone(), MEDIA_INDEX)
+        self.manifest(item, &item.index_digest.clone(), &item.index.clone(), &item.index_media_type.clone())
     }
 
     fn manifest(&mut self, item: &Item, digest: &Digest, bytes: &[u8], media_type: &str) -> Result<(), String> {
@@ -183,7 +286,7 @@ impl<'a> Pusher<'a> {
 
     /// Points the item's tag at its index.
     pub fn tag(&mut self, item: &Item) -> Result<(), String> {
-        self.registry.push_manifest(&item.tag, &item.index, MEDIA_INDEX).map_err(|e| e.to_string())?;
+        self.registry.push_manifest(&item.tag, &item.index, &item.index_media_type).map_err(|e| e.to_string())?;
         self.tally.pushed.push(format!("tag {}", item.tag));
         Ok(())
     }
