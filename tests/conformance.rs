@@ -190,7 +190,63 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
 
     mpbake_builds_the_go_hello(&registry, &dockerd);
     mpbake_runs_like_buildah(&registry, &buildah);
+    mpbake_runs_with_mounts(&registry);
     mpbake_releases(&registry, &buildah, &busybox);
+}
+
+/// RUN --mount in runc: the cache persists across builds (by id), the secret's bytes are in no
+/// layer, bind mounts read another stage and the context, a tmpfs leaves nothing; a failing RUN
+/// points at its instruction with its output.
+fn mpbake_runs_with_mounts(registry: &Registry) {
+    let dir = tempfile::tempdir().expect("fixture");
+    run(Command::new("cp").arg("-a").arg(format!("{}/.", common::repo().join("tests/fixtures/run-mounts").display())).arg(dir.path()));
+    let cache = tempfile::tempdir().expect("cache dir");
+    let cache_dir = cache.path().display().to_string();
+    let host = registry.host();
+    let secret = "s3cret-token-value";
+    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str()), ("MPBAKE_TEST_TOKEN", secret)];
+    let built = common::run_in_env(dir.path(), &["build", "-o", "type=local,dest=rootfs"], &env);
+    assert_eq!(built.code(), 0, "mpbake build with mounts failed:\n{}", built.stderr());
+    let root = dir.path().join("rootfs/default");
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_default().trim().to_string();
+    assert_eq!(read("cache-count"), "1");
+    assert_eq!(read("secret-length"), secret.len().to_string(), "the secret was readable in the RUN");
+    assert_eq!(read("from-stage"), "from-tools-stage");
+    assert_eq!(read("from-context"), "context file");
+    assert_eq!(read("tmpfs-listing"), "file");
+    for gone in ["cache", "run/secrets/token", "mnt/tools", "scratch/file"] {
+        assert!(!root.join(gone).exists(), "/{gone} is a mount, not part of the image");
+    }
+    let layout = dir.path().join("layout");
+    let again = common::run_in_env(dir.path(), &["build", "-o", layout.to_str().unwrap_or_default()], &env);
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    for blob in std::fs::read_dir(layout.join("default/blobs/sha256")).into_iter().flatten().flatten() {
+        let bytes = std::fs::read(blob.path()).unwrap_or_default();
+        let mut plain = Vec::new();
+        if std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes.as_slice()), &mut plain).is_err() {
+            plain = bytes;
+        }
+        assert!(!plain.windows(secret.len()).any(|w| w == secret.as_bytes()), "the secret is in blob {}", blob.path().display());
+    }
+    // the cache mount outlives the build: a changed step runs again and sees the earlier run
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap_or_default().replace("echo run", "echo again"),
+    )
+    .expect("Dockerfile");
+    let third = common::run_in_env(dir.path(), &["build", "-o", "type=local,dest=rootfs"], &env);
+    assert_eq!(third.code(), 0, "{}", third.stderr());
+    assert_eq!(read("cache-count"), "2", "the cache mount kept the first build's line");
+
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("ARG REGISTRY\nFROM ${{REGISTRY}}/busybox:1\nRUN echo about to fail && exit 3\n"),
+    )
+    .expect("Dockerfile");
+    let failed = common::run_in_env(dir.path(), &["build"], &env);
+    assert_eq!(failed.code(), 1, "a failing RUN is the input's fault: {}", failed.stderr());
+    let text = failed.stderr();
+    assert!(text.contains("build::run-failed") && text.contains("Dockerfile:3:1") && text.contains("about to fail"), "{text}");
 }
 
 /// `skopeo inspect --raw` of a reference on a plain-HTTP registry; None when it is not there.
