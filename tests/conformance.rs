@@ -13,6 +13,7 @@ use std::process::Command;
 use harness::engines::{Buildah, Dockerd};
 use harness::proxy::{Faults, Proxy};
 use harness::registry::Registry;
+use harness::tokens::TokenServer;
 use harness::{elf, ensure_binfmt, images, require, run, stdout};
 
 const TOOLS: &[&str] =
@@ -169,6 +170,11 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
     let pinned = common::run_in_env(per_arch.path(), &["emit", "--pin", "-o", "private-out"], &with_creds);
     assert_eq!(pinned.code(), 0, "{}", pinned.stderr());
     assert!(!format!("{}{}", authed.stderr(), pinned.stderr()).contains("s3cret"), "credentials are never printed");
+    let released = common::run_in_env(per_arch.path(), &["release", "-o", "private-release"], &with_creds);
+    assert_eq!(released.code(), 0, "a release with docker's credentials: {}", released.stderr());
+    assert!(!format!("{}{}", released.stdout(), released.stderr()).contains("s3cret"), "credentials are never printed");
+    let (_, index, _) = layout_index(&per_arch.path().join("private-release/xxx"));
+    assert_eq!(raw_as(&format!("{}/xxx:dev", private.host()), Some("mpbake:s3cret")), Some(index), "pushed through basic auth");
 
     // the Go hello: a cross-compiling builder on the build platform, one binary per platform
     let hello = example_copy("go-hello");
@@ -192,6 +198,36 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
     mpbake_runs_like_buildah(&registry, &buildah);
     mpbake_runs_with_mounts(&registry);
     mpbake_releases(&registry, &buildah, &busybox);
+    mpbake_releases_with_tokens(&buildah, &busybox);
+}
+
+/// The bearer-token flow: a registry that sends clients to a token server, which wants basic
+/// credentials (from docker's config.json) and signs what the scope asks.
+fn mpbake_releases_with_tokens(buildah: &Buildah, busybox: &[(String, std::path::PathBuf)]) {
+    let tokens = TokenServer::start("mpbake", "t0ken-pass");
+    let registry = Registry::start_with_tokens(&tokens.realm(), tokens.cert());
+    let host = registry.host();
+    let creds = "mpbake:t0ken-pass";
+    buildah.push_list_as(&["busybox-amd64".to_string(), "busybox-arm64".to_string()], &format!("{host}/busybox:1"), Some(creds));
+    let docker_config = tempfile::tempdir().expect("docker config");
+    let auth = base64_basic("mpbake", "t0ken-pass");
+    std::fs::write(docker_config.path().join("config.json"), format!(r#"{{"auths": {{"{host}": {{"auth": "{auth}"}}}}}}"#))
+        .expect("config.json");
+    let per_arch = example_copy("per-arch-binaries");
+    std::fs::create_dir_all(per_arch.path().join("dist")).expect("dist");
+    for (arch, binary) in busybox {
+        std::fs::copy(binary, per_arch.path().join(format!("dist/xxx.{arch}"))).expect("payload");
+    }
+    let cache = tempfile::tempdir().expect("cache dir");
+    let (config_dir, cache_dir) = (docker_config.path().display().to_string(), cache.path().display().to_string());
+    let env = [("REGISTRY", host.as_str()), ("DOCKER_CONFIG", config_dir.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str())];
+    let before = tokens.issued.load(std::sync::atomic::Ordering::SeqCst);
+    let released = common::run_in_env(per_arch.path(), &["release"], &env);
+    assert_eq!(released.code(), 0, "a release through bearer tokens: {}", released.stderr());
+    assert!(!format!("{}{}", released.stdout(), released.stderr()).contains("t0ken-pass"), "credentials are never printed");
+    assert!(tokens.issued.load(std::sync::atomic::Ordering::SeqCst) > before, "mpbake asked the token server");
+    let (_, index, _) = layout_index(&per_arch.path().join("mpbake-out/xxx"));
+    assert_eq!(raw_as(&format!("{host}/xxx:dev"), Some(creds)), Some(index), "pushed with bearer tokens");
 }
 
 /// RUN --mount in runc: the cache persists across builds (by id), the secret's bytes are in no
@@ -238,11 +274,8 @@ fn mpbake_runs_with_mounts(registry: &Registry) {
     assert_eq!(third.code(), 0, "{}", third.stderr());
     assert_eq!(read("cache-count"), "2", "the cache mount kept the first build's line");
 
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        format!("ARG REGISTRY\nFROM ${{REGISTRY}}/busybox:1\nRUN echo about to fail && exit 3\n"),
-    )
-    .expect("Dockerfile");
+    std::fs::write(dir.path().join("Dockerfile"), "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nRUN echo about to fail && exit 3\n")
+        .expect("Dockerfile");
     let failed = common::run_in_env(dir.path(), &["build"], &env);
     assert_eq!(failed.code(), 1, "a failing RUN is the input's fault: {}", failed.stderr());
     let text = failed.stderr();
@@ -251,7 +284,17 @@ fn mpbake_runs_with_mounts(registry: &Registry) {
 
 /// `skopeo inspect --raw` of a reference on a plain-HTTP registry; None when it is not there.
 fn raw(reference: &str) -> Option<Vec<u8>> {
-    let out = Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{reference}")]).output().ok()?;
+    raw_as(reference, None)
+}
+
+/// `raw` with `user:password` credentials.
+fn raw_as(reference: &str, creds: Option<&str>) -> Option<Vec<u8>> {
+    let mut cmd = Command::new("skopeo");
+    cmd.args(["inspect", "--raw", "--tls-verify=false"]);
+    if let Some(c) = creds {
+        cmd.args(["--creds", c]);
+    }
+    let out = cmd.arg(format!("docker://{reference}")).output().ok()?;
     out.status.success().then_some(out.stdout)
 }
 

@@ -59,6 +59,8 @@ pub struct How<'a> {
     pub push: bool,
     /// `--media-types docker` for the push.
     pub docker_media_types: bool,
+    /// `--insecure-registry`: plain HTTP to these hosts.
+    pub insecure: Vec<String>,
 }
 
 /// `mpbake build`: builds, then pushes with `--push`.
@@ -75,7 +77,7 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
         docker_media_types: how.docker_media_types,
         verify: false,
         metadata_file: None,
-        insecure: Vec::new(),
+        insecure: how.insecure.clone(),
     };
     crate::cli::release::publish(&builds.built, &options)
 }
@@ -113,7 +115,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let root = Store::default_root();
     let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
     // one client (loading the system's CA certificates is a good part of a small build)
-    let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &[])).transpose()?;
+    let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &how.insecure)).transpose()?;
     let store = open_store()?;
     let bases = registry.as_ref().map(|registry| exec::Bases { registry, store: &store });
     let env_secrets = tempfile::tempdir()?;

@@ -98,9 +98,6 @@ enum Command {
         /// Media types of what is pushed: OCI's, or Docker's manifest lists for old registries.
         #[arg(long, value_enum, default_value = "oci")]
         media_types: MediaTypes,
-        /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
-        #[arg(long = "insecure-registry")]
-        insecure: Vec<String>,
     },
     /// Show an image — a registry reference or an OCI layout directory — index, platforms,
     /// manifests, configs and layers.
@@ -208,12 +205,23 @@ struct BuildFlags {
     /// JSON events (json), on stderr.
     #[arg(long, value_enum, default_value = "auto")]
     progress: crate::exec::progress::Mode,
+    /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
+    #[arg(long = "insecure-registry")]
+    insecure: Vec<String>,
 }
 
 impl BuildFlags {
     fn how<'a>(&'a self, metadata_file: Option<&'a str>, push: bool) -> build::How<'a> {
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        build::How { output: &self.output, metadata_file, jobs, progress: self.progress, push, docker_media_types: false }
+        build::How {
+            output: &self.output,
+            metadata_file,
+            jobs,
+            progress: self.progress,
+            push,
+            docker_media_types: false,
+            insecure: self.insecure.clone(),
+        }
     }
 }
 
@@ -255,8 +263,9 @@ pub fn run(cli: Cli) -> ExitCode {
             how.docker_media_types = media_types == MediaTypes::Docker;
             build::run(&spec, &targets, &how)
         }
-        Command::Release { spec, targets, flags, dry_run, no_verify, metadata_file, insecure, media_types } => {
+        Command::Release { spec, targets, flags, dry_run, no_verify, metadata_file, media_types } => {
             let docker_media_types = media_types == MediaTypes::Docker;
+            let insecure = flags.insecure.clone();
             let options = release::Options { dry_run, docker_media_types, verify: !no_verify, metadata_file, insecure };
             match build::build(&spec, &targets, &flags.how(None, false)) {
                 Ok(Ok(builds)) => release::publish(&builds.built, &options),

@@ -9,6 +9,7 @@ pub mod engines;
 pub mod images;
 pub mod proxy;
 pub mod registry;
+pub mod tokens;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

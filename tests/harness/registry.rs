@@ -15,15 +15,32 @@ pub struct Registry {
 
 impl Registry {
     pub fn start() -> Registry {
-        Registry::start_with(None)
+        Registry::start_with(|_| String::new())
     }
 
     /// A registry that requires HTTP basic auth (htpasswd, bcrypt) for `user:password`.
     pub fn start_with_auth(user: &str, password: &str) -> Registry {
-        Registry::start_with(Some((user, password)))
+        Registry::start_with(|dir| {
+            let line = super::stdout(Command::new("htpasswd").args(["-Bbn", user, password]));
+            let htpasswd = dir.join("htpasswd");
+            std::fs::write(&htpasswd, format!("{line}\n")).expect("htpasswd");
+            format!("auth:\n  htpasswd:\n    realm: mpbake-test\n    path: {}\n", htpasswd.display())
+        })
     }
 
-    fn start_with(auth: Option<(&str, &str)>) -> Registry {
+    /// A registry that wants bearer tokens from `realm`, signed by the key of `cert` (PEM).
+    pub fn start_with_tokens(realm: &str, cert: &std::path::Path) -> Registry {
+        Registry::start_with(|_| {
+            format!(
+                "auth:\n  token:\n    realm: {realm}\n    service: mpbake-registry\n    issuer: mpbake-token-issuer\n    rootcertbundle: {}\n",
+                cert.display()
+            )
+        })
+    }
+
+    /// Starts a registry whose config ends with what `auth` returns (it may write files into
+    /// the registry's directory).
+    fn start_with(auth: impl FnOnce(&std::path::Path) -> String) -> Registry {
         let dir = tempfile::tempdir().expect("registry dir");
         let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
         let config = dir.path().join("config.yml");
@@ -32,12 +49,7 @@ impl Registry {
             "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
             data.display()
         );
-        if let Some((user, password)) = auth {
-            let htpasswd = dir.path().join("htpasswd");
-            let line = super::stdout(Command::new("htpasswd").args(["-Bbn", user, password]));
-            std::fs::write(&htpasswd, format!("{line}\n")).expect("htpasswd");
-            text.push_str(&format!("auth:\n  htpasswd:\n    realm: mpbake-test\n    path: {}\n", htpasswd.display()));
-        }
+        text.push_str(&auth(dir.path()));
         std::fs::write(&config, text).expect("write registry config");
         let child = spawn(&config, dir.path());
         let registry = Registry { child, port, config, dir };
