@@ -60,25 +60,27 @@ now() { date +%s.%N; }
 # let the previous run's writes reach the disk, so each run starts from the same state
 settle() { sync; sleep 1; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# buildah of DOCKERFILE in DIR, both platforms, its images removed first: time_buildah DIR DOCKERFILE
 time_buildah() {
   local t0 t1
   bah rmi --all --force >/dev/null 2>&1 || true
   settle
   t0=$(now)
   bah build --isolation chroot --tls-verify=false --no-cache --platform linux/amd64,linux/arm64 \
-    --build-arg "REGISTRY=$registry" -f "$work/example/Dockerfile.seed" "$work/example" >/dev/null 2>&1
+    --build-arg "REGISTRY=$registry" -f "$2" "$1" >/dev/null 2>&1
   t1=$(now); echo "$t1 - $t0" | bc
 }
+# mpbake build in DIR, from an empty store unless the second argument is `warm`
 time_mpbake() {
   local t0 t1
-  rm -rf "$work/cache" "$work/example/mpbake-out"
+  [ "${2:-cold}" = warm ] || rm -rf "$work/cache" "$1/mpbake-out"
   settle
   t0=$(now)
-  (cd "$work/example" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build >/dev/null)
+  (cd "$1" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
   t1=$(now); echo "$t1 - $t0" | bc
 }
-b=$(for _ in $(seq "$runs"); do time_buildah; done | median)
-m=$(for _ in $(seq "$runs"); do time_mpbake; done | median)
+b=$(for _ in $(seq "$runs"); do time_buildah "$work/example" "$work/example/Dockerfile.seed"; done | median)
+m=$(for _ in $(seq "$runs"); do time_mpbake "$work/example"; done | median)
 echo "per-arch binaries, linux/amd64+linux/arm64, $runs runs, medians:"
 echo "  buildah build (seed Dockerfile, RUN under qemu): ${b} s"
 echo "  mpbake build (per-arch selection, no RUN):      ${m} s"
@@ -100,33 +102,9 @@ bah commit -q "$ctr" golang-amd64 >/dev/null
 bah push --tls-verify=false golang-amd64 "docker://$registry/golang:1.19" >/dev/null 2>&1
 cp -a "$repo/examples/go-hello" "$work/hello"
 
-time_buildah_go() {
-  local t0 t1
-  bah rmi --all --force >/dev/null 2>&1 || true
-  settle
-  t0=$(now)
-  bah build --isolation chroot --tls-verify=false --no-cache --platform linux/amd64,linux/arm64 \
-    --build-arg "REGISTRY=$registry" -f "$work/hello/Dockerfile" "$work/hello" >/dev/null 2>&1
-  t1=$(now); echo "$t1 - $t0" | bc
-}
-time_mpbake_go() {
-  local t0 t1
-  rm -rf "$work/cache" "$work/hello/mpbake-out"
-  settle
-  t0=$(now)
-  (cd "$work/hello" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
-  t1=$(now); echo "$t1 - $t0" | bc
-}
-time_mpbake_rebuild() {
-  local t0 t1
-  settle
-  t0=$(now)
-  (cd "$work/hello" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
-  t1=$(now); echo "$t1 - $t0" | bc
-}
-bg=$(for _ in $(seq "$runs"); do time_buildah_go; done | median)
-mg=$(for _ in $(seq "$runs"); do time_mpbake_go; done | median)
-mr=$(for _ in $(seq "$runs"); do time_mpbake_rebuild; done | median)
+bg=$(for _ in $(seq "$runs"); do time_buildah "$work/hello" "$work/hello/Dockerfile"; done | median)
+mg=$(for _ in $(seq "$runs"); do time_mpbake "$work/hello"; done | median)
+mr=$(for _ in $(seq "$runs"); do time_mpbake "$work/hello" warm; done | median)
 echo "Go hello, linux/amd64+linux/arm64, $runs runs, medians:"
 echo "  buildah build: ${bg} s"
 echo "  mpbake build:  ${mg} s"
@@ -146,16 +124,8 @@ time_tar_gzip() {
   tar -C "$work/layer/tree" -cf - . | gzip -6 > /dev/null
   t1=$(now); echo "$t1 - $t0" | bc
 }
-time_mpbake_layer() {
-  local t0 t1
-  rm -rf "$work/layer-cache" "$work/layer/mpbake-out"
-  settle
-  t0=$(now)
-  (cd "$work/layer" && MPBAKE_CACHE_DIR="$work/layer-cache" "$mpbake" build --progress plain >/dev/null 2>&1)
-  t1=$(now); echo "$t1 - $t0" | bc
-}
 tg=$(for _ in $(seq "$runs"); do time_tar_gzip; done | median)
-ml=$(for _ in $(seq "$runs"); do time_mpbake_layer; done | median)
+ml=$(for _ in $(seq "$runs"); do time_mpbake "$work/layer"; done | median)
 echo "layer writing, ${size} MB tree, $runs runs, medians:"
 echo "  tar -c | gzip -6:          ${tg} s ($(echo "scale=0; $size / $tg" | bc) MB/s)"
 echo "  mpbake COPY into a layer:  ${ml} s ($(echo "scale=0; $size / $ml" | bc) MB/s)"
