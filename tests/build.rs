@@ -282,3 +282,34 @@ fn annotations_reach_the_index_and_manifests() {
     assert_eq!(refused.code(), 1, "{} ({})", refused.stderr(), bad.display());
     assert!(refused.stderr().contains("build::annotation"), "{}", refused.stderr());
 }
+
+/// `--compression zstd`: zstd layers with their media type, readable back (a local output
+/// unpacks them); the step cache keeps gzip and zstd builds apart.
+#[test]
+fn zstd_layers_are_written_and_read() {
+    let ws = common::Workspace::with(&[
+        ("Dockerfile", "FROM scratch\nCOPY app/ /app/\n"),
+        ("app/a.txt", "aaaa"),
+        ("docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\"]\n}\n"),
+    ]);
+    let cache = tempfile::tempdir().expect("cache");
+    let cache_dir = cache.path().display().to_string();
+    let env = [("MPBAKE_CACHE_DIR", cache_dir.as_str())];
+    let gzip = ws.run(&["build", "-o", "gzip"], &env);
+    assert_eq!(gzip.code(), 0, "{}", gzip.stderr());
+    let zstd = ws.run(&["build", "--compression", "zstd", "-o", "zstd"], &env);
+    assert_eq!(zstd.code(), 0, "{}", zstd.stderr());
+    let layout = ws.path().join("zstd/default");
+    let top = json(&std::fs::read(layout.join("index.json")).expect("index.json"));
+    let index = json(&blob(&layout, top["manifests"][0]["digest"].as_str().unwrap_or_default()));
+    let manifest = json(&blob(&layout, index["manifests"][0]["digest"].as_str().unwrap_or_default()));
+    assert_eq!(manifest["layers"][0]["mediaType"], "application/vnd.oci.image.layer.v1.tar+zstd");
+    let layer = blob(&layout, manifest["layers"][0]["digest"].as_str().unwrap_or_default());
+    assert_eq!(&layer[..4], &[0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
+    assert_ne!(gzip.stdout().split_whitespace().nth(1), zstd.stdout().split_whitespace().nth(1), "different blobs, different index");
+    let local = ws.run(&["build", "--compression", "zstd", "-o", "type=local,dest=rootfs"], &env);
+    assert_eq!(local.code(), 0, "{}", local.stderr());
+    assert_eq!(std::fs::read_to_string(ws.path().join("rootfs/default/app/a.txt")).ok().as_deref(), Some("aaaa"));
+    let verify = ws.run(&["verify", "zstd/default"], &env);
+    assert_eq!(verify.code(), 0, "verify reads zstd layers: {}{}", verify.stdout(), verify.stderr());
+}

@@ -61,6 +61,8 @@ pub struct How<'a> {
     pub docker_media_types: bool,
     /// `--insecure-registry`: plain HTTP to these hosts.
     pub insecure: Vec<String>,
+    /// `--compression`: how new layers are compressed.
+    pub compression: crate::oci::layer::Compression,
 }
 
 /// `mpbake build`: builds, then pushes with `--push`.
@@ -121,7 +123,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let env_secrets = tempfile::tempdir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
-    let engine = match exec::Engine::new(plan, &store, registry.as_ref(), &cwd, epoch, secrets, &progress) {
+    let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression };
+    let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),
     };
@@ -157,7 +160,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         };
         let built = match p.dockerfiles.contains_key(name) {
             true => build_dockerfile_target(&engine, plan, name, &target.tags, &dest, &annotations),
-            false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref(), &annotations),
+            false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref(), &annotations, how.compression),
         };
         match built {
             Ok(built) => {

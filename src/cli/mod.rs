@@ -208,6 +208,9 @@ struct BuildFlags {
     /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
     #[arg(long = "insecure-registry")]
     insecure: Vec<String>,
+    /// How new layers are compressed: gzip (every client reads it) or zstd (smaller, faster).
+    #[arg(long, value_enum, default_value = "gzip")]
+    compression: crate::oci::layer::Compression,
 }
 
 impl BuildFlags {
@@ -221,6 +224,7 @@ impl BuildFlags {
             push,
             docker_media_types: false,
             insecure: self.insecure.clone(),
+            compression: self.compression,
         }
     }
 }

@@ -39,7 +39,8 @@ impl Engine<'_> {
         let dest = absolute(&base.workdir(), &dest_word);
         let from_stage = matches!(from, CopyFrom::Parent(_));
         // a stage's result is fixed by its key; context files are hashed once staged
-        let early_key = from_stage.then(|| step_key(node, parents, &[]));
+        let compression = self.compression.name().to_string();
+        let early_key = from_stage.then(|| step_key(node, parents, std::slice::from_ref(&compression)));
         if let Some(hit) = early_key.as_ref().and_then(|k| self.recall(k)) {
             return Ok(hit);
         }
@@ -117,14 +118,14 @@ impl Engine<'_> {
         let key = match early_key {
             Some(k) => k,
             None => {
-                let key = step_key(node, parents, &[staged.to_string()]);
+                let key = step_key(node, parents, &[staged.to_string(), compression.clone()]);
                 if let Some(hit) = self.recall(&key) {
                     return Ok(hit);
                 }
                 key
             }
         };
-        let written = layer::compress(tar, Some(staged)).map_err(io("compressing a layer"))?;
+        let written = layer::compress_as(tar, Some(staged), self.compression).map_err(io("compressing a layer"))?;
         let mut state = base.clone();
         state.key = key;
         self.add_blob(&mut state, written, &node.op)?;

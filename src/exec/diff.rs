@@ -10,11 +10,11 @@ use std::path::Path;
 use sha2::{Digest as _, Sha256};
 
 use crate::ir::{Digest, hex};
-use crate::oci::layer::{self, Layer, TarWriter};
+use crate::oci::layer::{self, Compression, Layer, TarWriter};
 
 /// Writes the tree under `root` (not `root` itself) as a layer; no mtime is later than `epoch`.
-pub fn layer_of_dir(root: &Path, epoch: u64) -> io::Result<Layer> {
-    layer::write_with(|tar: &mut TarWriter| append_tree(tar, root, epoch))
+pub fn layer_of_dir(root: &Path, epoch: u64, compression: Compression) -> io::Result<Layer> {
+    layer::write_with(compression, |tar: &mut TarWriter| append_tree(tar, root, epoch))
 }
 
 /// The diff_id `layer_of_dir` would give, without compressing: a cheap key for a staged COPY.
@@ -148,19 +148,19 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         rustix::fs::lsetxattr(root.join("etc/sub"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
             .unwrap_or_else(|e| panic!("{e}"));
-        let layer = layer_of_dir(root, 100).unwrap_or_else(|e| panic!("{e}"));
+        let layer = layer_of_dir(root, 100, Compression::Gzip).unwrap_or_else(|e| panic!("{e}"));
         let listed = entries(&layer);
         let names: Vec<&str> = listed.iter().map(|(n, _, _)| n.as_str()).collect();
         assert_eq!(names, ["etc/", "etc/a", "etc/b", "etc/c", "etc/.wh.gone", "etc/sub/", "etc/sub/.wh..wh..opq"]);
         assert_eq!(listed[2].1, tar::EntryType::Link, "the second name of a file is a hard link");
         assert!(listed.iter().all(|(_, _, mtime)| *mtime <= 100), "mtimes clamped");
-        let again = layer_of_dir(root, 100).unwrap_or_else(|e| panic!("{e}"));
+        let again = layer_of_dir(root, 100, Compression::Gzip).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(again.digest, layer.digest, "deterministic");
         assert_eq!(diff_id_of_dir(root, 100).ok(), Some(layer.diff_id.clone()), "the uncompressed digest without compressing");
 
         let target = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         unpack::unpack_blob(&layer.blob, target.path(), unpack::Whiteouts::Overlay).unwrap_or_else(|e| panic!("{e}"));
-        let round = layer_of_dir(target.path(), 100).unwrap_or_else(|e| panic!("{e}"));
+        let round = layer_of_dir(target.path(), 100, Compression::Gzip).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(round.diff_id, layer.diff_id, "unpacking and re-packing gives the same tar");
     }
 }

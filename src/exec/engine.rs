@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -17,9 +17,21 @@ use super::state::{LayerRef, State};
 use super::{BuildError, io};
 use crate::diag::Diagnostic;
 use crate::ir::{Digest, ImageRef, hex};
+use crate::oci::layer::Compression;
 use crate::oci::store::Store;
 use crate::oci::{Registry, pull};
 use crate::plan::{Action, Node, Plan};
+
+/// What a build is told besides its plan.
+pub struct Settings {
+    /// The working directory contexts are relative to.
+    pub cwd: PathBuf,
+    /// SOURCE_DATE_EPOCH (0 when unset).
+    pub epoch: i64,
+    /// Secret ids → files, from the targets' `secret` attributes.
+    pub secrets: BTreeMap<String, PathBuf>,
+    pub compression: Compression,
+}
 
 /// Counts for the end-of-build summary.
 #[derive(Debug, Clone, Copy, Default)]
@@ -35,6 +47,7 @@ pub struct Engine<'a> {
     pub(super) epoch: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
+    pub(super) compression: Compression,
     pub(super) registry: Option<&'a Registry>,
     pub(super) store: &'a Store,
     pub(super) snapshots: Snapshots,
@@ -50,19 +63,19 @@ impl<'a> Engine<'a> {
         plan: &'a Plan,
         store: &'a Store,
         registry: Option<&'a Registry>,
-        cwd: &Path,
-        epoch: i64,
-        secrets: BTreeMap<String, PathBuf>,
+        settings: Settings,
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
+        let Settings { cwd, epoch, secrets, compression } = settings;
         let snapshots = Snapshots::open(store.root()).map_err(io("opening the snapshot directory"))?;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
         Ok(Engine {
             plan,
-            cwd: cwd.to_path_buf(),
+            cwd,
             epoch,
+            compression,
             secrets,
             registry,
             store,

@@ -9,7 +9,7 @@ use super::annotations::Annotations;
 use super::{BuildError, io};
 use crate::diag::Diagnostic;
 use crate::ir::{BaseImage, FileSelection, InlineImage, Platform, Target};
-use crate::oci::image::{self, Config, Descriptor, MEDIA_LAYER_GZIP};
+use crate::oci::image::{self, Config, Descriptor};
 use crate::oci::layer::{self, LayerFile};
 use crate::oci::layout::Layout;
 use crate::oci::store::Store;
@@ -51,6 +51,7 @@ pub fn build_inline(
     epoch: i64,
     bases: Option<&Bases<'_>>,
     annotations: &Annotations,
+    compression: layer::Compression,
 ) -> Result<Built, BuildError> {
     let image = target.image.as_ref().ok_or_else(|| BuildError::Tool(format!("target `{}` has no inline image (from)", target.name)))?;
     let platforms = target.platforms_or(&Platform::host());
@@ -66,8 +67,10 @@ pub fn build_inline(
     })?;
     let mtime = epoch.max(0) as u64;
     let written: Vec<Option<std::io::Result<layer::Layer>>> = std::thread::scope(|scope| {
-        let workers: Vec<_> =
-            prepared.iter().map(|p| scope.spawn(move || (!p.files.is_empty()).then(|| layer::write(&p.files, mtime)))).collect();
+        let workers: Vec<_> = prepared
+            .iter()
+            .map(|p| scope.spawn(move || (!p.files.is_empty()).then(|| layer::write(&p.files, mtime, compression))))
+            .collect();
         workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Some(Err(std::io::Error::other("the layer writer panicked"))))).collect()
     });
     let mut finished = Vec::new();
@@ -77,7 +80,7 @@ pub fn build_inline(
         let mut history = Vec::new();
         if let Some(written) = written {
             let written = written.map_err(io("writing a layer"))?;
-            let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, written.digest.clone(), written.blob.len() as u64);
+            let descriptor = Descriptor::new(compression.media_type(), written.digest.clone(), written.blob.len() as u64);
             layout.blob(&descriptor, &written.blob).map_err(io("storing a layer"))?;
             layers.push(descriptor);
             diff_ids.push(written.diff_id);

@@ -12,7 +12,7 @@ use super::rootfs::Mounted;
 use super::state::{LayerRef, State};
 use super::{BuildError, io};
 use crate::ir::{Digest, ImageRef};
-use crate::oci::image::{Descriptor, MEDIA_LAYER_GZIP};
+use crate::oci::image::Descriptor;
 
 impl Engine<'_> {
     /// Adds a step's changes (a directory in overlay form) to `state` as a new layer: hashed for
@@ -38,7 +38,7 @@ impl Engine<'_> {
     /// Adds an already compressed layer (a COPY's) to `state`, its blob into the store.
     pub(super) fn add_blob(&self, state: &mut State, layer: crate::oci::layer::Layer, created_by: &str) -> Result<(), BuildError> {
         self.store.put_verified(&layer.digest, &layer.blob).map_err(io("storing a layer"))?;
-        let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, layer.digest, layer.blob.len() as u64);
+        let descriptor = Descriptor::new(self.compression.media_type(), layer.digest, layer.blob.len() as u64);
         state.push_layer(LayerRef { diff_id: layer.diff_id, descriptor: Some(descriptor), origin: None });
         state.history(created_by, self.epoch, false);
         Ok(())
@@ -51,7 +51,7 @@ impl Engine<'_> {
             return Ok(d);
         }
         let snapshot = self.snapshots.path(&layer.diff_id);
-        let written = diff::layer_of_dir(&snapshot, self.epoch.max(0) as u64).map_err(io("compressing a layer"))?;
+        let written = diff::layer_of_dir(&snapshot, self.epoch.max(0) as u64, self.compression).map_err(io("compressing a layer"))?;
         if written.diff_id != layer.diff_id {
             return Err(BuildError::Tool(format!(
                 "the snapshot of layer {} changed on disk (it now hashes to {}); run `mpbake cache prune`",
@@ -59,21 +59,26 @@ impl Engine<'_> {
             )));
         }
         self.store.put(&written.blob).map_err(io("storing a layer"))?;
-        let descriptor = Descriptor::new(MEDIA_LAYER_GZIP, written.digest, written.blob.len() as u64);
+        let descriptor = Descriptor::new(self.compression.media_type(), written.digest, written.blob.len() as u64);
         let record = json!({"mediaType": descriptor.media_type, "digest": descriptor.digest.to_string(), "size": descriptor.size});
-        crate::oci::write_atomic(&self.store.root().join("layers").join(&layer.diff_id.hex), record.to_string().as_bytes())
-            .map_err(io("recording a layer"))?;
+        crate::oci::write_atomic(&self.blob_record(&layer.diff_id), record.to_string().as_bytes()).map_err(io("recording a layer"))?;
         Ok(descriptor)
     }
 
-    /// A blob already written for this diff_id, if the store still has it.
+    /// Where the blob written for a diff_id in this build's compression is recorded.
+    fn blob_record(&self, diff_id: &Digest) -> std::path::PathBuf {
+        self.store.root().join("layers").join(format!("{}.{}", diff_id.hex, self.compression.name()))
+    }
+
+    /// A blob already written for this diff_id (in this build's compression), if the store
+    /// still has it.
     fn known_blob(&self, diff_id: &Digest) -> Option<Descriptor> {
-        let record: Json = serde_json::from_slice(&std::fs::read(self.store.root().join("layers").join(&diff_id.hex)).ok()?).ok()?;
+        let record: Json = serde_json::from_slice(&std::fs::read(self.blob_record(diff_id)).ok()?).ok()?;
         let digest = Digest::parse(record["digest"].as_str()?).ok()?;
         if !self.store.has(&digest) {
             return None;
         }
-        Some(Descriptor::new(MEDIA_LAYER_GZIP, digest, record["size"].as_u64()?))
+        Some(Descriptor::new(self.compression.media_type(), digest, record["size"].as_u64()?))
     }
 
     /// A layer's blob: from the store, else from its image's registry (verified, then stored),

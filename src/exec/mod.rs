@@ -20,7 +20,7 @@ mod unpack;
 mod users;
 
 pub use annotations::Annotations;
-pub use engine::{Engine, Stats};
+pub use engine::{Engine, Settings, Stats};
 pub use inline::{Bases, Built, build_inline};
 pub use local::write_rootfs;
 

@@ -19,21 +19,13 @@ pub enum UnpackError {
     Io(#[from] io::Error),
 }
 
-/// A layer's tar stream, whatever its compression (gzip or none; detected by magic bytes).
-pub fn decompressed(blob: &[u8]) -> Box<dyn Read + Send + '_> {
-    match blob {
-        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(blob)),
-        _ => Box::new(blob),
-    }
-}
-
 /// Unpacks a layer blob, decompressing on another thread while this one writes files (the two
 /// take about as long on a large layer).
 pub fn unpack_blob(blob: &[u8], dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
         scope.spawn(move || {
-            let mut reader = decompressed(blob);
+            let mut reader = crate::oci::layer::decompressed(blob);
             loop {
                 let mut chunk = vec![0u8; 128 << 10];
                 match reader.read(&mut chunk) {

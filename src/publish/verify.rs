@@ -69,11 +69,7 @@ fn elf_files(source: &Source, platform: &PlatformImage) -> Result<BTreeMap<Strin
     let mut files: BTreeMap<String, Elf> = BTreeMap::new();
     for layer in &platform.layers {
         let blob = source.blob(&layer.digest)?;
-        let reader: Box<dyn std::io::Read> = match blob.as_slice() {
-            [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(blob.as_slice())),
-            _ => Box::new(blob.as_slice()),
-        };
-        let mut archive = tar::Archive::new(reader);
+        let mut archive = tar::Archive::new(crate::oci::layer::decompressed(&blob));
         for entry in archive.entries().map_err(|e| format!("layer {}: {e}", layer.digest))? {
             let mut entry = entry.map_err(|e| format!("layer {}: {e}", layer.digest))?;
             let path = format!("/{}", String::from_utf8_lossy(&entry.path_bytes()).trim_start_matches("./").trim_end_matches('/'));
