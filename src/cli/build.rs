@@ -317,19 +317,21 @@ fn summary(name: &str, plan: &Plan, engine: &exec::Engine, built: &exec::Built, 
         .zip(&outcomes)
         .filter(|(n, _)| n.targets.contains(name) && matches!(n.action, Action::Run { .. } | Action::Copy { .. }))
         .filter_map(|(_, o)| *o);
-    let (mut ran, mut cached) = (0, 0);
+    let (mut ran, mut cached, mut steps) = (0, 0, false);
     for outcome in mine {
+        steps = true;
         match outcome {
             progress::Outcome::Cached => cached += 1,
             _ => ran += 1,
         }
     }
+    let work = if steps { format!("{ran} steps run, {cached} cached") } else { "no RUN or COPY steps".to_string() };
     let bytes: u64 = walkdir::WalkDir::new(&built.layout).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum();
     format!(
-        "mpbake: {name}: {} ({}), {ran} steps run, {cached} cached, {:.1} MB -> {written}",
+        "mpbake: {name}: {} ({}), {work}, {} -> {written}",
         short(&built.index.digest.to_string()),
         platforms.join(", "),
-        bytes as f64 / 1e6,
+        crate::publish::inspect::human(bytes),
     )
 }
 
