@@ -228,23 +228,11 @@ fn failed(error: BuildError, p: &planned::Planned) -> ExitCode {
     }
 }
 
-/// The registries base images come from: inline images' `from`s and the plan's FROM steps.
+/// The registries base images come from: every FROM of the plan (linked targets included) and
+/// the selected inline images' bases.
 fn registry_hosts(p: &planned::Planned, plan: &Plan) -> Vec<String> {
-    let inline = p
-        .targets
-        .iter()
-        .filter_map(|n| p.loaded.spec.targets.get(n))
-        .filter_map(|t| t.image.as_ref())
-        .flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref())))
-        .filter_map(|b| match b {
-            crate::ir::BaseImage::Image(r) => Some(r.registry.clone()),
-            crate::ir::BaseImage::Scratch => None,
-        });
-    let steps = plan.nodes.iter().filter_map(|n| match &n.action {
-        Action::From { reference } if reference != "scratch" => ImageRef::parse(reference).ok().map(|r| r.registry),
-        _ => None,
-    });
-    let mut hosts: Vec<String> = inline.chain(steps).collect();
+    let inline = p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).flat_map(inline_bases);
+    let mut hosts: Vec<String> = step_bases(plan, |_| true).chain(inline).map(|image| image.registry).collect();
     hosts.sort();
     hosts.dedup();
     hosts
@@ -252,17 +240,23 @@ fn registry_hosts(p: &planned::Planned, plan: &Plan) -> Vec<String> {
 
 /// The registry images a target is built on (FROM steps, inline `from`s).
 fn bases_of(name: &str, target: &crate::ir::Target, plan: &Plan) -> Vec<ImageRef> {
-    let steps = plan.nodes.iter().filter(|n| n.targets.contains(name)).filter_map(|n| match &n.action {
+    step_bases(plan, |n| n.targets.contains(name)).chain(inline_bases(target)).collect()
+}
+
+/// The images of the plan's FROM steps that `keep` keeps.
+fn step_bases<'a>(plan: &'a Plan, keep: impl Fn(&crate::plan::Node) -> bool + 'a) -> impl Iterator<Item = ImageRef> + 'a {
+    plan.nodes.iter().filter(move |n| keep(n)).filter_map(|n| match &n.action {
         Action::From { reference } if reference != "scratch" => ImageRef::parse(reference).ok(),
         _ => None,
-    });
-    let inline = target.image.iter().flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref()))).filter_map(
-        |b| match b {
-            crate::ir::BaseImage::Image(r) => Some(r.clone()),
-            crate::ir::BaseImage::Scratch => None,
-        },
-    );
-    steps.chain(inline).collect()
+    })
+}
+
+/// An inline image's bases: its `from` and its platform overrides'.
+fn inline_bases(target: &crate::ir::Target) -> impl Iterator<Item = ImageRef> + '_ {
+    target.image.iter().flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref()))).filter_map(|b| match b {
+        crate::ir::BaseImage::Image(r) => Some(r.clone()),
+        crate::ir::BaseImage::Scratch => None,
+    })
 }
 
 /// The targets' secrets by id: `src=FILE` as is, `env=NAME` written to a file under `dir`.

@@ -25,7 +25,7 @@ impl Engine<'_> {
     ) -> Result<State, BuildError> {
         let base = &parents[0];
         let scope = base.scope(args);
-        let lookup = |name: &str| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let lookup = crate::plan::stage::lookup(&scope);
         let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
         let sources: Vec<String> = op.sources.iter().map(|s| word(s)).collect();
         if let Some(remote) = sources.iter().find(|s| s.contains("://") || s.starts_with("git@")) {

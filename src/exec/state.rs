@@ -110,7 +110,7 @@ impl State {
     /// Applies a config-only instruction, its words expanded in this image's scope.
     pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
         let scope = self.scope(args);
-        let lookup = |name: &str| scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let lookup = crate::plan::stage::lookup(&scope);
         let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
         if !self.config["config"].is_object() {
             self.config["config"] = json!({});
