@@ -63,6 +63,8 @@ pub struct How<'a> {
     pub insecure: Vec<String>,
     /// `--compression`: how new layers are compressed.
     pub compression: crate::oci::layer::Compression,
+    /// `--snapshotter`: how RUN steps get their root filesystem.
+    pub snapshotter: exec::Snapshotter,
 }
 
 /// `mpbake build`: builds, then pushes with `--push`.
@@ -123,7 +125,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let env_secrets = tempfile::tempdir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
-    let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression };
+    let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),

@@ -211,6 +211,10 @@ struct BuildFlags {
     /// How new layers are compressed: gzip (every client reads it) or zstd (smaller, faster).
     #[arg(long, value_enum, default_value = "gzip")]
     compression: crate::oci::layer::Compression,
+    /// How RUN steps get their root filesystem: overlayfs (auto falls back to copying where it
+    /// cannot be mounted) or copying.
+    #[arg(long, value_enum, default_value = "auto", env = "MPBAKE_SNAPSHOTTER")]
+    snapshotter: crate::exec::Snapshotter,
 }
 
 impl BuildFlags {
@@ -225,6 +229,7 @@ impl BuildFlags {
             docker_media_types: false,
             insecure: self.insecure.clone(),
             compression: self.compression,
+            snapshotter: self.snapshotter,
         }
     }
 }

@@ -53,7 +53,7 @@ pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitC
             return Ok(ExitCode::from(2));
         }
     };
-    let mut pusher = Pusher::new(&registry);
+    let mut pusher = Pusher::new(&registry, crate::oci::store::Store::default_root().join("uploads"));
     if options.dry_run {
         return dry_run(&pusher, &items);
     }

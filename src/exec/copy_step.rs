@@ -48,7 +48,7 @@ impl Engine<'_> {
         let (root, ignore) = match from {
             CopyFrom::Context { dir, ignore } => (self.cwd.join(dir), ignore.clone()),
             CopyFrom::Parent(p) => {
-                let mounted = self.mount(&parents[*p])?;
+                let mounted = self.mount(&parents[*p], false)?;
                 let root = mounted.merged.clone();
                 source_mount = Some(mounted);
                 (root, Vec::new())
@@ -64,7 +64,7 @@ impl Engine<'_> {
         };
         if single_file && !dest_is_dir && !base.layers.is_empty() {
             // `COPY app /usr/local/bin` copies into the directory when the image has one
-            let mounted = self.mount(base)?;
+            let mounted = self.mount(base, self.in_output(node))?;
             dest_is_dir = mounted.merged.join(dest.trim_start_matches('/')).is_dir();
             base_mount = Some(mounted);
         }
@@ -75,7 +75,7 @@ impl Engine<'_> {
                     false => None,
                     true => {
                         if base_mount.is_none() {
-                            base_mount = Some(self.mount(base)?);
+                            base_mount = Some(self.mount(base, self.in_output(node))?);
                         }
                         base_mount.as_ref().map(|m| m.merged.clone())
                     }

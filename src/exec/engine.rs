@@ -12,7 +12,7 @@ use std::time::Instant;
 use sha2::{Digest as _, Sha256};
 
 use super::progress::{Outcome, Progress};
-use super::rootfs::Snapshots;
+use super::rootfs::{Snapshots, Snapshotter};
 use super::state::{LayerRef, State};
 use super::{BuildError, io};
 use crate::diag::Diagnostic;
@@ -31,6 +31,8 @@ pub struct Settings {
     /// Secret ids → files, from the targets' `secret` attributes.
     pub secrets: BTreeMap<String, PathBuf>,
     pub compression: Compression,
+    /// How RUN steps get their root filesystem.
+    pub snapshotter: Snapshotter,
 }
 
 /// Counts for the end-of-build summary.
@@ -48,10 +50,16 @@ pub struct Engine<'a> {
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
     pub(super) compression: Compression,
+    pub(super) snapshotter: Snapshotter,
+    /// Set once overlayfs failed to mount (auto then copies, and says so once).
+    pub(super) overlay_failed: std::sync::atomic::AtomicBool,
     pub(super) registry: Option<&'a Registry>,
     pub(super) store: &'a Store,
     pub(super) snapshots: Snapshots,
     states: Mutex<Vec<Option<State>>>,
+    /// Nodes whose image becomes an output (the steps of an output stage and of the stages
+    /// it is built FROM): their base layers' blobs are kept when downloaded.
+    outputs: Mutex<Vec<bool>>,
     outcomes: Mutex<Vec<Option<Outcome>>>,
     pub(super) progress: &'a Progress,
     pub(super) executed: AtomicUsize,
@@ -66,7 +74,7 @@ impl<'a> Engine<'a> {
         settings: Settings,
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
-        let Settings { cwd, epoch, secrets, compression } = settings;
+        let Settings { cwd, epoch, secrets, compression, snapshotter } = settings;
         let snapshots = Snapshots::open(store.root()).map_err(io("opening the snapshot directory"))?;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
@@ -76,11 +84,14 @@ impl<'a> Engine<'a> {
             cwd,
             epoch,
             compression,
+            snapshotter,
+            overlay_failed: Default::default(),
             secrets,
             registry,
             store,
             snapshots,
             states: Mutex::new(vec![None; plan.nodes.len()]),
+            outputs: Mutex::new(vec![false; plan.nodes.len()]),
             outcomes: Mutex::new(vec![None; plan.nodes.len()]),
             progress,
             executed: AtomicUsize::new(0),
@@ -105,6 +116,14 @@ impl<'a> Engine<'a> {
         while let Some(i) = stack.pop() {
             if !std::mem::replace(&mut needed[i], true) {
                 stack.extend(&nodes[i].parents);
+            }
+        }
+        if let Ok(mut outputs) = self.outputs.lock() {
+            for id in ids {
+                let mut chain = nodes.iter().position(|n| n.id == *id);
+                while let Some(i) = chain.filter(|&i| !std::mem::replace(&mut outputs[i], true)) {
+                    chain = nodes[i].parents.first().copied();
+                }
             }
         }
         let done: Vec<bool> = self.lock_states().iter().map(Option::is_some).collect();
@@ -164,6 +183,12 @@ impl<'a> Engine<'a> {
     pub fn state_of(&self, id: &str) -> Option<State> {
         let index = self.plan.nodes.iter().position(|n| n.id == id)?;
         self.lock_states()[index].clone()
+    }
+
+    /// Whether `node`'s image is (part of) an output's.
+    pub(super) fn in_output(&self, node: &Node) -> bool {
+        let index = self.plan.nodes.iter().position(|n| std::ptr::eq(n, node));
+        self.outputs.lock().ok().zip(index).is_some_and(|(outputs, i)| outputs[i])
     }
 
     fn lock_states(&self) -> std::sync::MutexGuard<'_, Vec<Option<State>>> {

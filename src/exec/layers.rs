@@ -2,17 +2,23 @@
 //! staging directory, renamed, never copied) and a compressed blob only when an output needs it
 //! — a builder stage's layers are never compressed. Step results are recorded by content key.
 
+use std::io::Write as _;
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use serde_json::{Value as Json, json};
 
 use super::diff;
 use super::engine::{Engine, describe};
-use super::rootfs::Mounted;
+use super::rootfs::{Mounted, Snapshotter};
 use super::state::{LayerRef, State};
+use super::unpack::{self, Chunks, UnpackError, Whiteouts};
 use super::{BuildError, io};
 use crate::ir::{Digest, ImageRef};
 use crate::oci::image::Descriptor;
+
+/// How many bytes of a download are handed to the unpacking at a time.
+const PIECE: usize = 256 << 10;
 
 impl Engine<'_> {
     /// Adds a step's changes (a directory in overlay form) to `state` as a new layer: hashed for
@@ -100,18 +106,96 @@ impl Engine<'_> {
     }
 
     /// The image's filesystem, mounted: its layers' snapshots (unpacked on first use) under an
-    /// empty upper directory.
-    pub(super) fn mount(&self, state: &State) -> Result<Mounted, BuildError> {
+    /// empty upper directory. Base layers downloaded for it are kept in the store when the
+    /// image is an output's (which will need their blobs).
+    pub(super) fn mount(&self, state: &State, output: bool) -> Result<Mounted, BuildError> {
         let mut lowers = Vec::new();
         for layer in &state.layers {
             let snapshot = self
                 .snapshots
-                .ensure(&layer.diff_id, || self.blob(layer).map(|(_, bytes)| bytes).map_err(|e| std::io::Error::other(describe(&e))))
+                .ensure(&layer.diff_id, |dir| self.unpack_layer(layer, dir, output))
                 .map_err(|e| BuildError::Tool(format!("unpacking layer {}: {e}", layer.diff_id)))?;
             lowers.push(snapshot);
         }
         let dir = self.snapshots.scratch().map_err(io("creating a mount directory"))?;
-        Mounted::overlay(&lowers, dir).map_err(|e| BuildError::Tool(e.to_string()))
+        let copy = |dir| Mounted::copy(&lowers, dir).map_err(io("copying a step's root filesystem"));
+        match self.snapshotter {
+            Snapshotter::Copy => copy(dir),
+            Snapshotter::Auto if self.overlay_failed.load(Ordering::Relaxed) => copy(dir),
+            Snapshotter::Overlay => Mounted::overlay(&lowers, dir).map_err(|e| {
+                BuildError::Tool(format!(
+                    "{e}; RUN needs root and a kernel with overlayfs (run mpbake as root, or use `--snapshotter copy`)"
+                ))
+            }),
+            Snapshotter::Auto => match Mounted::overlay(&lowers, dir) {
+                Ok(mounted) => Ok(mounted),
+                Err(e) => {
+                    if !self.overlay_failed.swap(true, Ordering::Relaxed) {
+                        eprintln!("mpbake: {e}; copying root filesystems instead (slower; `--snapshotter copy` skips the attempt)");
+                    }
+                    copy(self.snapshots.scratch().map_err(io("creating a mount directory"))?)
+                }
+            },
+        }
+    }
+
+    /// Unpacks a layer into `dir`: from the store when it has the blob, else streamed from its
+    /// image's registry and unpacked as it downloads, verified against its digest, and stored
+    /// only if `keep` (a builder's base lives on as the snapshot; its blob is never output).
+    fn unpack_layer(&self, layer: &LayerRef, dir: &Path, keep: bool) -> Result<(), UnpackError> {
+        let (Some(descriptor), Some(origin), Some(registry)) = (&layer.descriptor, &layer.origin, &self.registry) else {
+            return self.unpack_stored(layer, dir);
+        };
+        if self.store.has(&descriptor.digest) {
+            return self.unpack_stored(layer, dir);
+        }
+        let failed = |e: String| UnpackError::from(std::io::Error::other(e));
+        let mut stored = match keep {
+            true => Some(self.store.writer(&descriptor.digest).map_err(|e| failed(format!("storing a base layer: {e}")))?),
+            false => None,
+        };
+        let abandoned = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(16);
+            let download = scope.spawn(|| {
+                // whole pieces, so the first one shows the compression's magic bytes
+                let mut piece = Vec::with_capacity(PIECE);
+                registry
+                    .blob_stream(origin, &descriptor.digest, &mut |bytes| {
+                        if let Some(stored) = stored.as_mut() {
+                            stored.write_all(bytes)?;
+                        }
+                        piece.extend_from_slice(bytes);
+                        if piece.len() >= PIECE {
+                            let full = std::mem::replace(&mut piece, Vec::with_capacity(PIECE));
+                            if tx.send(Ok(full)).is_err() {
+                                abandoned.store(true, Ordering::Relaxed);
+                                return Err(std::io::Error::other("the unpacking stopped"));
+                            }
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| e.to_string())?;
+                let _ = tx.send(Ok(piece));
+                drop(tx);
+                stored.take().map_or(Ok(()), |s| s.commit().map_err(|e| format!("storing a base layer: {e}")))
+            });
+            let unpacked = unpack::unpack_stream(Chunks::new(rx), dir, Whiteouts::Overlay);
+            let downloaded = download.join().unwrap_or_else(|_| Err("the download stopped unexpectedly".into()));
+            match (unpacked, downloaded) {
+                (Ok(()), downloaded) => downloaded.map_err(failed),
+                // the unpacking gave up first (the download then stopped): its error is the cause
+                (Err(e), _) if abandoned.load(Ordering::Relaxed) => Err(e),
+                // a download that failed cut the stream short: its error is the cause
+                (Err(e), downloaded) => downloaded.map_err(failed).and(Err(e)),
+            }
+        })
+    }
+
+    /// Unpacks a layer whose blob the store has (or can make from a snapshot).
+    fn unpack_stored(&self, layer: &LayerRef, dir: &Path) -> Result<(), UnpackError> {
+        let (_, bytes) = self.blob(layer).map_err(|e| std::io::Error::other(describe(&e)))?;
+        unpack::unpack_blob(&bytes, dir, Whiteouts::Overlay)
     }
 
     /// A stored step result, if every layer it names can still be had (blob or snapshot).

@@ -2,6 +2,7 @@
 //! Dockerfile steps — FROM, config changes, COPY, RUN in runc on overlayfs — cached by content.
 
 mod annotations;
+mod copied;
 mod copy;
 mod copy_step;
 mod diff;
@@ -23,6 +24,7 @@ pub use annotations::Annotations;
 pub use engine::{Engine, Settings, Stats};
 pub use inline::{Bases, Built, build_inline};
 pub use local::write_rootfs;
+pub use rootfs::Snapshotter;
 
 use crate::diag::Diagnostic;
 

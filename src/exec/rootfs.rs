@@ -1,6 +1,7 @@
 //! Root filesystems for RUN and `COPY --from`: each layer is unpacked once into a snapshot
 //! directory named by its diff_id, and a step's filesystem is those snapshots stacked read-only
-//! by overlayfs under a fresh upper directory, which afterwards holds exactly the step's changes.
+//! by overlayfs under a fresh upper directory, which afterwards holds exactly the step's changes
+//! (or, where overlayfs cannot be mounted, a copy whose changes are gathered in that form).
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -8,7 +9,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::unpack::{self, UnpackError};
+use super::copied;
+use super::unpack::UnpackError;
 use crate::ir::Digest;
 
 /// Unpacked layers under `<cache>/snapshots`, shared by every build on the machine.
@@ -25,9 +27,9 @@ impl Snapshots {
         Ok(Snapshots { dir, unpacking: Mutex::new(HashMap::new()) })
     }
 
-    /// The snapshot of the layer with `diff_id`, unpacked from `blob()` if not there yet (into a
+    /// The snapshot of the layer with `diff_id`, filled by `unpack` if not there yet (into a
     /// temporary directory renamed into place, so a crash or a concurrent build never sees half).
-    pub fn ensure(&self, diff_id: &Digest, blob: impl FnOnce() -> io::Result<Vec<u8>>) -> Result<PathBuf, UnpackError> {
+    pub fn ensure(&self, diff_id: &Digest, unpack: impl FnOnce(&Path) -> Result<(), UnpackError>) -> Result<PathBuf, UnpackError> {
         let path = self.path(diff_id);
         if path.is_dir() {
             return Ok(path);
@@ -42,8 +44,7 @@ impl Snapshots {
             return Ok(path);
         }
         let tmp = tempfile::tempdir_in(self.dir.join("tmp"))?;
-        let bytes = blob()?;
-        unpack::unpack_blob(&bytes, tmp.path(), unpack::Whiteouts::Overlay)?;
+        unpack(tmp.path())?;
         match std::fs::rename(tmp.path(), &path) {
             Ok(()) => {}
             // another build finished the same snapshot first
@@ -78,11 +79,27 @@ impl Snapshots {
     }
 }
 
-/// An overlayfs mount, unmounted (and its directories removed) when dropped.
+/// How a step's root filesystem is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Snapshotter {
+    /// overlayfs, or copying where overlayfs cannot be mounted.
+    #[default]
+    Auto,
+    /// overlayfs only (an error where it cannot be mounted).
+    Overlay,
+    /// Copying: slower, but needs no overlayfs.
+    Copy,
+}
+
+/// A step's root filesystem — an overlayfs mount, or a copy — unmounted (and its directories
+/// removed) when dropped.
 pub struct Mounted {
     pub merged: PathBuf,
+    /// After `unmount`, the step's changes in overlay form.
     pub upper: PathBuf,
     mounted: bool,
+    /// For a copy, its entries before the step.
+    copied: Option<copied::Before>,
     dir: Option<tempfile::TempDir>,
 }
 
@@ -100,21 +117,33 @@ impl Mounted {
         }
         let options = format!("lowerdir={},upperdir={},workdir={}", stack.join(":"), upper.display(), work.display());
         let data = CString::new(options).map_err(io::Error::other)?;
-        rustix::mount::mount("overlay", &merged, "overlay", rustix::mount::MountFlags::empty(), data.as_c_str()).map_err(|e| {
-            io::Error::other(format!(
-                "cannot mount overlayfs ({e}); RUN needs root and a kernel with overlayfs (run mpbake as root, or build with `mpbake emit` and BuildKit)"
-            ))
-        })?;
-        Ok(Mounted { merged, upper, mounted: true, dir: Some(dir) })
+        rustix::mount::mount("overlay", &merged, "overlay", rustix::mount::MountFlags::empty(), data.as_c_str())
+            .map_err(|e| io::Error::other(format!("cannot mount overlayfs ({e})")))?;
+        Ok(Mounted { merged, upper, mounted: true, copied: None, dir: Some(dir) })
+    }
+
+    /// `lowers` (bottom first) copied into a new directory inside `dir`; `unmount` gathers what
+    /// changed into the upper directory.
+    pub fn copy(lowers: &[PathBuf], dir: tempfile::TempDir) -> io::Result<Mounted> {
+        let (merged, upper) = (dir.path().join("merged"), dir.path().join("upper"));
+        for d in [&merged, &upper] {
+            std::fs::create_dir(d)?;
+        }
+        let before = copied::assemble(lowers, &merged)?;
+        Ok(Mounted { merged, upper, mounted: false, copied: Some(before), dir: Some(dir) })
     }
 }
 
 impl Mounted {
-    /// Unmounts, keeping the upper directory for reading until drop.
+    /// Unmounts (or, for a copy, gathers its changes), keeping the upper directory for reading
+    /// until drop.
     pub fn unmount(&mut self) -> io::Result<()> {
         if self.mounted {
             rustix::mount::unmount(&self.merged, rustix::mount::UnmountFlags::empty())?;
             self.mounted = false;
+        }
+        if let Some(before) = self.copied.take() {
+            copied::changes(&self.merged, &before, &self.upper)?;
         }
         Ok(())
     }

@@ -30,11 +30,17 @@ impl Engine<'_> {
         if let Some(hit) = self.recall(&key) {
             return Ok(hit);
         }
+        if !rustix::process::geteuid().is_root() {
+            return Err(BuildError::Tool(format!(
+                "{}: RUN steps need root (for runc and their mounts); run mpbake as root, or build with `mpbake emit` and BuildKit",
+                node.op
+            )));
+        }
         if node.class == Class::Emulated {
             emulation_available(node)?;
         }
         let base = &parents[0];
-        let mut rootfs = self.mount(base)?;
+        let mut rootfs = self.mount(base, self.in_output(node))?;
         let user = base.runtime("User").unwrap_or("").to_string();
         let owner = match user.is_empty() {
             true => users::Owner::default(),
@@ -157,7 +163,7 @@ impl Engine<'_> {
                 let source = m.mount.get("source").or(m.mount.get("src")).unwrap_or("");
                 let root: PathBuf = match &m.from {
                     Some(CopyFrom::Parent(p)) => {
-                        let mounted = self.mount(&parents[*p])?;
+                        let mounted = self.mount(&parents[*p], false)?;
                         let root = mounted.merged.clone();
                         held.push(mounted);
                         root

@@ -22,10 +22,15 @@ pub enum UnpackError {
 /// Unpacks a layer blob, decompressing on another thread while this one writes files (the two
 /// take about as long on a large layer).
 pub fn unpack_blob(blob: &[u8], dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
+    unpack_stream(blob, dest, whiteouts)
+}
+
+/// `unpack_blob` for a blob that arrives as a stream (a download).
+pub fn unpack_stream(compressed: impl io::BufRead + Send, dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
         scope.spawn(move || {
-            let mut reader = crate::oci::layer::decompressed(blob);
+            let mut reader = crate::oci::layer::decompress(compressed);
             loop {
                 let mut chunk = vec![0u8; 128 << 10];
                 match reader.read(&mut chunk) {
@@ -43,31 +48,48 @@ pub fn unpack_blob(blob: &[u8], dest: &Path, whiteouts: Whiteouts) -> Result<(),
                 }
             }
         });
-        unpack_with(Chunks { rx, current: Vec::new(), at: 0 }, dest, whiteouts)
+        unpack_with(Chunks::new(rx), dest, whiteouts)
     })
 }
 
-/// Reads the chunks a decompressing thread sends.
-struct Chunks {
+/// Reads the chunks another thread sends, in order; the end of the channel is the end.
+pub struct Chunks {
     rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
     current: Vec<u8>,
     at: usize,
 }
 
-impl Read for Chunks {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl Chunks {
+    pub fn new(rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>) -> Chunks {
+        Chunks { rx, current: Vec::new(), at: 0 }
+    }
+}
+
+impl io::BufRead for Chunks {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
         while self.at == self.current.len() {
             match self.rx.recv() {
                 Ok(chunk) => {
                     self.current = chunk?;
                     self.at = 0;
                 }
-                Err(_) => return Ok(0),
+                Err(_) => break,
             }
         }
-        let n = buf.len().min(self.current.len() - self.at);
-        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
-        self.at += n;
+        Ok(&self.current[self.at..])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.at = (self.at + n).min(self.current.len());
+    }
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = io::BufRead::fill_buf(self)?;
+        let n = buf.len().min(available.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        io::BufRead::consume(self, n);
         Ok(n)
     }
 }

@@ -128,13 +128,22 @@ impl Compression {
 
 /// A layer blob's tar stream, whatever its compression (gzip, zstd or none, by magic bytes).
 pub fn decompressed(blob: &[u8]) -> Box<dyn io::Read + Send + '_> {
-    match blob {
-        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(blob)),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => match zstd::stream::read::Decoder::new(blob) {
+    decompress(blob)
+}
+
+/// `decompressed` for a layer that arrives as a stream (its first bytes tell the compression).
+pub fn decompress<'a>(mut reader: impl io::BufRead + Send + 'a) -> Box<dyn io::Read + Send + 'a> {
+    let magic = match reader.fill_buf() {
+        Ok(head) => head.get(..4).unwrap_or(head).to_vec(),
+        Err(e) => return Box::new(FailingReader(Some(e))),
+    };
+    match magic.as_slice() {
+        [0x1f, 0x8b, ..] => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => match zstd::stream::read::Decoder::with_buffer(reader) {
             Ok(d) => Box::new(d),
             Err(e) => Box::new(FailingReader(Some(e))),
         },
-        _ => Box::new(blob),
+        _ => Box::new(reader),
     }
 }
 

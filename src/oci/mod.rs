@@ -8,6 +8,7 @@ pub mod layout;
 pub mod pull;
 mod registry;
 pub mod store;
+mod upload;
 
 pub use registry::{Registry, RegistryError};
 

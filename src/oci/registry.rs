@@ -26,10 +26,15 @@ pub enum RegistryError {
 
 /// A registry client with the user's credentials.
 pub struct Registry {
-    client: Client,
+    pub(super) client: Client,
     runtime: tokio::runtime::Runtime,
     /// Credentials by host, read from docker's config once.
     auths: std::sync::Mutex<std::collections::HashMap<String, RegistryAuth>>,
+    /// Hosts spoken to in plain HTTP.
+    plain_http: Vec<String>,
+    /// A plain HTTP client for the requests oci-client does not offer (resumable uploads),
+    /// made on first use.
+    http: std::sync::OnceLock<reqwest::Client>,
 }
 
 /// The credentials docker would use for a registry host: `$DOCKER_CONFIG/config.json` (else
@@ -43,7 +48,7 @@ pub fn credentials(host: &str) -> RegistryAuth {
     }
 }
 
-const ATTEMPTS: u32 = 3;
+pub(super) const ATTEMPTS: u32 = 3;
 const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
@@ -61,7 +66,7 @@ impl Registry {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http: Vec<String> = hosts.iter().filter(|h| is_loopback(h)).chain(insecure).cloned().collect();
         let config = ClientConfig {
-            protocol: ClientProtocol::HttpsExcept(http),
+            protocol: ClientProtocol::HttpsExcept(http.clone()),
             connect_timeout: Some(Duration::from_secs(5)),
             read_timeout: Some(Duration::from_secs(30)),
             ..ClientConfig::default()
@@ -69,7 +74,40 @@ impl Registry {
         let client = Client::try_from(config).map_err(|e| RegistryError::Client(e.to_string()))?;
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| RegistryError::Client(e.to_string()))?;
-        Ok(Registry { client, runtime, auths: Default::default() })
+        Ok(Registry { client, runtime, auths: Default::default(), plain_http: http, http: Default::default() })
+    }
+
+    /// `scheme://host` of a reference's registry.
+    pub(super) fn base_url(&self, reference: &Reference) -> String {
+        let host = reference.resolve_registry();
+        let scheme = if self.plain_http.iter().any(|h| h == host) { "http" } else { "https" };
+        format!("{scheme}://{host}")
+    }
+
+    /// The plain HTTP client, made on first use.
+    pub(super) fn http(&self) -> Result<&reqwest::Client, String> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        let built = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(self.http.get_or_init(|| built))
+    }
+
+    /// Runs a future on this client's runtime.
+    pub(super) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
+    /// The credentials for `image`'s registry, read once per host.
+    pub(super) fn auth(&self, image: &ImageRef) -> RegistryAuth {
+        match self.auths.lock() {
+            Ok(mut auths) => auths.entry(image.registry.clone()).or_insert_with(|| credentials(&image.registry)).clone(),
+            Err(_) => credentials(&image.registry),
+        }
     }
 
     /// Runs a registry call with retries and the host's credentials; errors name the reference.
@@ -80,10 +118,7 @@ impl Registry {
     ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let auth = match self.auths.lock() {
-            Ok(mut auths) => auths.entry(image.registry.clone()).or_insert_with(|| credentials(&image.registry)).clone(),
-            Err(_) => credentials(&image.registry),
-        };
+        let auth = self.auth(image);
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
@@ -123,6 +158,12 @@ impl Registry {
         })
     }
 
+    /// `has_blob` for a parsed reference, false when the registry cannot say.
+    pub(super) fn has_blob_ref(&self, reference: &Reference, digest: &Digest) -> bool {
+        let Ok(image) = ImageRef::parse(&reference.whole()) else { return false };
+        self.has_blob(&image, digest).unwrap_or(false)
+    }
+
     /// Mounts a blob from another repository of the same registry; false when the registry
     /// would rather have it uploaded (it answered 202, or refused).
     pub fn mount_blob(&self, image: &ImageRef, from_repository: &str, digest: &Digest) -> bool {
@@ -138,18 +179,6 @@ impl Registry {
         mounted.is_ok()
     }
 
-    /// Uploads a blob to `image`'s repository (chunked, falling back to one request).
-    pub fn push_blob(&self, image: &ImageRef, bytes: &[u8], digest: &Digest) -> Result<(), RegistryError> {
-        let (text, data) = (digest.to_string(), bytes::Bytes::copy_from_slice(bytes));
-        self.retry(image, |c, r, a| {
-            let (text, data) = (text.clone(), data.clone());
-            Box::pin(async move {
-                c.store_auth_if_needed(r.resolve_registry(), a).await;
-                c.push_blob(r, data, &text).await.map(|_| ())
-            })
-        })
-    }
-
     /// Puts a manifest or index at `image` (a tag or a digest reference), as exactly these bytes.
     pub fn push_manifest(&self, image: &ImageRef, bytes: &[u8], media_type: &str) -> Result<(), RegistryError> {
         let content_type =
@@ -162,6 +191,66 @@ impl Registry {
                 c.push_manifest_raw(r, data, content_type).await.map(|_| ())
             })
         })
+    }
+
+    /// Streams a blob of `image`'s repository into `sink` as it arrives, and checks the whole
+    /// against its digest. A transfer that breaks resumes where it stopped (a Range request);
+    /// an error from `sink` stops the download at once.
+    pub fn blob_stream(
+        &self,
+        image: &ImageRef,
+        digest: &Digest,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<(), RegistryError> {
+        use futures_util::StreamExt as _;
+        use oci_client::client::BlobResponse;
+        use sha2::Digest as _;
+        let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
+        let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
+        let (auth, text) = (self.auth(image), digest.to_string());
+        let (mut hasher, mut offset, mut last) = (sha2::Sha256::new(), 0u64, String::new());
+        // a transfer that got somewhere before it broke does not use up an attempt
+        let mut failures = 0;
+        while failures < ATTEMPTS {
+            if failures > 0 {
+                std::thread::sleep(Duration::from_millis(200 << failures));
+            }
+            let before = offset;
+            let transfer = self.runtime.block_on(async {
+                self.client.store_auth_if_needed(reference.resolve_registry(), &auth).await;
+                let response = self.client.pull_blob_stream_partial(&reference, text.as_str(), offset, None).await;
+                // a registry that ignores Range sends the whole blob again: skip what we have
+                let (mut stream, mut skip) = match response.map_err(|e| Broken::Network(e.to_string()))? {
+                    BlobResponse::Partial(stream) => (stream, 0),
+                    BlobResponse::Full(stream) => (stream, offset),
+                };
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(|e| Broken::Network(e.to_string()))?;
+                    let start = skip.min(chunk.len() as u64);
+                    skip -= start;
+                    let fresh = &chunk[start as usize..];
+                    hasher.update(fresh);
+                    sink(fresh).map_err(Broken::Sink)?;
+                    offset += fresh.len() as u64;
+                }
+                Ok(())
+            });
+            match transfer {
+                Ok(()) => {
+                    let got = Digest { algorithm: "sha256".into(), hex: crate::ir::hex(&hasher.finalize()) };
+                    return match got == *digest {
+                        true => Ok(()),
+                        false => Err(failed(format!("blob {digest} does not match its digest (got {got})"))),
+                    };
+                }
+                Err(Broken::Sink(e)) => return Err(failed(format!("blob {digest}: {e}"))),
+                Err(Broken::Network(e)) => {
+                    last = e;
+                    failures = if offset > before { 0 } else { failures + 1 };
+                }
+            }
+        }
+        Err(failed(format!("blob {digest}: {last} (after {ATTEMPTS} attempts, {offset} bytes received)")))
     }
 
     /// A blob of `image`'s repository, checked against its digest.
@@ -185,6 +274,12 @@ impl Registry {
         }
         Ok(bytes)
     }
+}
+
+/// Why a streamed download stopped: the network (worth a retry) or the consumer (final).
+enum Broken {
+    Network(String),
+    Sink(std::io::Error),
 }
 
 fn reqwest_header(media_type: &str) -> Result<http::HeaderValue, String> {

@@ -14,6 +14,32 @@ pub struct Store {
     _lock: File,
 }
 
+/// A blob being written into the store; dropped before `commit`, it leaves nothing behind.
+pub struct BlobWriter {
+    file: std::io::BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+}
+
+impl std::io::Write for BlobWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.file.write(bytes)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl BlobWriter {
+    /// Puts the written bytes under their digest (fsync, then rename).
+    pub fn commit(self) -> std::io::Result<()> {
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.as_file().sync_all()?;
+        file.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
 /// What `cache du` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {
@@ -84,6 +110,15 @@ impl Store {
         super::write_atomic(&path, bytes)
     }
 
+    /// A writer for a blob that arrives in pieces (a download); nothing is stored until
+    /// `commit`, which the caller calls once the bytes are checked against `digest`.
+    pub fn writer(&self, digest: &Digest) -> std::io::Result<BlobWriter> {
+        let tmp = self.root.join("blobs/tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let file = tempfile::NamedTempFile::new_in(tmp)?;
+        Ok(BlobWriter { file: std::io::BufWriter::with_capacity(1 << 20, file), path: self.path(digest) })
+    }
+
     /// How many blobs, and how many bytes, the store holds at `root`.
     pub fn usage(root: &Path) -> std::io::Result<Usage> {
         let mut usage = Usage::default();
@@ -99,14 +134,14 @@ impl Store {
         Ok(usage)
     }
 
-    /// Removes every blob, unpacked layer, step record and cache mount, once no other mpbake
+    /// Removes every blob, layer record, unpacked layer, step record, cache mount and upload session, once no other mpbake
     /// process has the store open.
     pub fn prune(root: &Path) -> std::io::Result<Usage> {
         std::fs::create_dir_all(root)?;
         let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
         lock.lock()?;
         let before = Store::usage(root)?;
-        for dir in ["blobs", "snapshots", "steps", "mounts"] {
+        for dir in ["blobs", "layers", "snapshots", "steps", "mounts", "uploads"] {
             let dir = root.join(dir);
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)?;
@@ -133,6 +168,24 @@ mod tests {
         drop(store);
         assert_eq!(Store::prune(dir.path()).map(|u| u.blobs).ok(), Some(1));
         assert_eq!(Store::usage(dir.path()).ok(), Some(Usage::default()));
+    }
+
+    #[test]
+    fn written_blobs_appear_only_when_committed() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let digest = Digest::sha256(b"streamed");
+        let mut dropped = store.writer(&digest).unwrap_or_else(|e| panic!("{e}"));
+        dropped.write_all(b"stream").unwrap_or_else(|e| panic!("{e}"));
+        drop(dropped);
+        assert!(!store.has(&digest), "an abandoned download leaves nothing under its digest");
+        let mut writer = store.writer(&digest).unwrap_or_else(|e| panic!("{e}"));
+        writer.write_all(b"stream").and_then(|()| writer.write_all(b"ed")).unwrap_or_else(|e| panic!("{e}"));
+        writer.commit().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.get(&digest).as_deref(), Some(&b"streamed"[..]));
+        assert_eq!(std::fs::read_dir(dir.path().join("blobs/tmp")).map(|d| d.count()).ok(), Some(0), "no temporary file is left");
+        assert_eq!(Store::usage(dir.path()).ok(), Some(Usage { blobs: 1, bytes: 8 }));
     }
 
     #[test]

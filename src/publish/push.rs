@@ -175,6 +175,8 @@ pub struct Pusher<'a> {
     done: BTreeSet<(String, Digest)>,
     /// Repositories of each registry that hold a blob, for cross-repository mounts.
     holders: BTreeMap<(String, Digest), String>,
+    /// Where unfinished uploads are remembered, so a later run resumes them.
+    sessions: PathBuf,
     pub tally: Tally,
 }
 
@@ -183,8 +185,9 @@ fn repository_key(image: &ImageRef) -> String {
 }
 
 impl<'a> Pusher<'a> {
-    pub fn new(registry: &'a Registry) -> Pusher<'a> {
-        Pusher { registry, done: BTreeSet::new(), holders: BTreeMap::new(), tally: Tally::default() }
+    /// A pusher that remembers unfinished uploads in `sessions` (a directory).
+    pub fn new(registry: &'a Registry, sessions: PathBuf) -> Pusher<'a> {
+        Pusher { registry, done: BTreeSet::new(), holders: BTreeMap::new(), sessions, tally: Tally::default() }
     }
 
     /// Whether the item's repository has a blob (a HEAD request; nothing is written).
@@ -249,8 +252,10 @@ impl<'a> Pusher<'a> {
         }
         let bytes = std::fs::read(layout.join("blobs").join(&digest.algorithm).join(&digest.hex))
             .map_err(|e| format!("reading blob {digest} from {}: {e}", layout.display()))?;
-        self.registry.push_blob(&item.tag, &bytes, digest).map_err(|e| e.to_string())?;
-        Ok(Blob::Uploaded(bytes.len() as u64))
+        std::fs::create_dir_all(&self.sessions).map_err(|e| format!("creating {}: {e}", self.sessions.display()))?;
+        let session = self.sessions.join(Digest::sha256(format!("{}@{digest}", repository_key(&item.tag)).as_bytes()).hex);
+        let sent = self.registry.push_blob(&item.tag, &bytes, digest, &session).map_err(|e| e.to_string())?;
+        Ok(Blob::Uploaded(sent))
     }
 
     /// Mounts a blob from a repository that has it (pushed there earlier in this run) or may

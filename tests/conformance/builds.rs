@@ -1,10 +1,12 @@
 //! mpbake's own builds of Dockerfiles in the conformance run: the Go hello (shared builder,
-//! qemu, dockerd, reproducible, concurrent), RUN steps against buildah's, RUN --mount.
+//! qemu, dockerd, reproducible, concurrent), RUN steps against buildah's (also with every base
+//! download cut short and resumed, and with root filesystems copied), RUN --mount.
 
 use std::path::Path;
 use std::process::Command;
 
 use super::harness::engines::{Buildah, Dockerd};
+use super::harness::proxy::{Faults, Proxy};
 use super::harness::registry::Registry;
 use super::harness::{elf, run, stdout};
 use super::{PLATFORMS, common, example_copy};
@@ -98,6 +100,33 @@ pub fn mpbake_runs_like_buildah(registry: &Registry, buildah: &Buildah) {
         assert_eq!(machine.trim(), if arch == "amd64" { "x86_64" } else { "aarch64" });
     }
     let _ = std::fs::remove_dir_all(&lower);
+
+    // the same build, its base layers downloaded through a proxy that cuts every blob transfer
+    // after 200 kB: each download resumes where it broke, and the image is the same
+    let cutting = Proxy::start(registry.port, Faults { cut_blobs_after: Some(200_000), ..Faults::default() });
+    let cold = tempfile::tempdir().expect("cache dir");
+    let cold_dir = cold.path().display().to_string();
+    let via = cutting.host();
+    let env = [("REGISTRY", via.as_str()), ("MPBAKE_CACHE_DIR", cold_dir.as_str())];
+    let resumed = common::run_in_env(dir.path(), &["build", "-o", "resumed"], &env);
+    assert_eq!(resumed.code(), 0, "a build whose downloads are cut short:\n{}", resumed.stderr());
+    let requests = cutting.requests();
+    assert!(
+        requests.iter().any(|r| r.contains("/blobs/sha256:") && r.to_ascii_lowercase().contains("range: bytes=200000-")),
+        "a cut download resumes at the byte where it broke: {requests:#?}"
+    );
+    let (_, resumed_index, _) = super::releases::layout_index(&dir.path().join("resumed/default"));
+    let (_, direct_index, _) = super::releases::layout_index(&dir.path().join("built/default"));
+    assert_eq!(resumed_index, direct_index, "resumed downloads give the same image");
+
+    // root filesystems by copying instead of overlayfs: the same layers, byte for byte
+    let fresh = tempfile::tempdir().expect("cache dir");
+    let fresh_dir = fresh.path().display().to_string();
+    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", fresh_dir.as_str())];
+    let copied = common::run_in_env(dir.path(), &["build", "-o", "copied", "--snapshotter", "copy"], &env);
+    assert_eq!(copied.code(), 0, "a build that copies root filesystems:\n{}", copied.stderr());
+    let (_, copied_index, _) = super::releases::layout_index(&dir.path().join("copied/default"));
+    assert_eq!(copied_index, direct_index, "copying gives the image overlayfs gives");
 }
 
 /// Every entry under `root`: kind, mode, owner, and contents or link target (no times).

@@ -51,8 +51,9 @@ pub fn layout_index(layout: &Path) -> (String, Vec<u8>, Vec<Blob>) {
 
 /// `mpbake release`: pushes the seed examples blob-first, tags last; what the registry serves is
 /// byte-identical to the layouts; base layers are mounted, not uploaded; a no-change release
-/// uploads nothing; verify stops a wrong binary; 503s and resets are retried; a registry killed
-/// mid-release moves no tag, and the re-run completes with the same digests.
+/// uploads nothing; verify stops a wrong binary; 503s and resets are retried; cut uploads resume,
+/// also in the next run; a registry killed mid-release moves no tag, and the re-run completes
+/// with the same digests.
 pub fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(String, std::path::PathBuf)]) {
     let cache = tempfile::tempdir().expect("cache dir");
     let cache_dir = cache.path().display().to_string();
@@ -140,8 +141,43 @@ pub fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(Strin
     let pushed = common::run_in_env(hello.path(), &["release", "--set", &format!("hello.tags={tag}")], &flaky_env);
     assert_eq!(pushed.code(), 0, "a release through faults:\n{}", pushed.stderr());
     let (_, hello_index, _) = layout_index(&hello.path().join("mpbake-out/hello"));
-    assert_eq!(raw(&format!("{host}/hello:flaky")), Some(hello_index), "the Go hello's index, byte for byte");
+    assert_eq!(raw(&format!("{host}/hello:flaky")), Some(hello_index.clone()), "the Go hello's index, byte for byte");
     assert!(flaky.connections.load(std::sync::atomic::Ordering::SeqCst) > 13, "the faults were met");
+
+    // every upload chunk cut short after 300 kB: the registry keeps nothing of a broken chunk
+    // (distribution 2.8 drops the whole session), so chunks shrink until they get through
+    let resumes_past_start = |r: &String| {
+        let r = r.to_ascii_lowercase();
+        r.starts_with("patch ") && r.contains("content-range: ") && !r.contains("content-range: 0-")
+    };
+    let cutting = Proxy::start(registry.port, Faults { cut_blobs_after: Some(300_000), ..Faults::default() });
+    let set = format!("hello.tags={}/hello-cut:1", cutting.host());
+    let cut = common::run_in_env(hello.path(), &["release", "--set", &set], &flaky_env);
+    assert_eq!(cut.code(), 0, "a release whose uploads are cut short:\n{}\n{:#?}", cut.stderr(), cutting.requests());
+    let requests = cutting.requests();
+    assert!(requests.iter().any(resumes_past_start), "a cut upload resumes past its start: {requests:#?}");
+    assert_eq!(raw(&format!("{host}/hello-cut:1")), Some(hello_index.clone()), "resumed uploads give the layout's bytes");
+
+    // a release whose registry goes away mid-upload (once a layer's first chunk got through)
+    // leaves its upload sessions behind; the next run resumes them past what the registry has
+    let going = Proxy::start(
+        registry.port,
+        Faults { cut_blobs_after: Some(300_000), refuse_after_chunk_bytes: Some(200_000), ..Faults::default() },
+    );
+    let set = format!("hello.tags={}/hello-resumed:1", going.host());
+    let broken = common::run_in_env(hello.path(), &["release", "--set", &set], &flaky_env);
+    assert_eq!(broken.code(), 2, "a registry gone mid-upload:\n{}", broken.stderr());
+    assert!(broken.stderr().contains("no tag was moved"), "{}", broken.stderr());
+    let sessions = cache.path().join("uploads");
+    assert!(std::fs::read_dir(&sessions).map(|d| d.count()).unwrap_or(0) > 0, "the unfinished upload is remembered");
+    going.set(Faults::default());
+    let before = going.requests().len();
+    let finished = common::run_in_env(hello.path(), &["release", "--set", &set], &flaky_env);
+    assert_eq!(finished.code(), 0, "the re-run resumes the uploads:\n{}", finished.stderr());
+    let rerun = going.requests().split_off(before);
+    assert!(rerun.iter().any(resumes_past_start), "the next run resumes the remembered upload: {rerun:#?}");
+    assert_eq!(raw(&format!("{host}/hello-resumed:1")), Some(hello_index), "resumed uploads give the layout's bytes");
+    assert_eq!(std::fs::read_dir(&sessions).map(|d| d.count()).unwrap_or(0), 0, "finished uploads are forgotten");
 
     // a registry killed in the middle of a release: no tag moves; restarted, the re-run pushes
     // what is missing and gives the same digests

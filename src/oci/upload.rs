@@ -1,0 +1,252 @@
+//! Resumable blob uploads, the distribution spec's chunked protocol: a chunk that breaks resumes
+//! from the offset the registry reports, and an upload a crash cut short resumes on the next run
+//! from its remembered session. Written by hand: oci-client's chunked push starts over on any
+//! failure and keeps its upload sessions private.
+
+use std::path::Path;
+use std::time::Duration;
+
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Reference, RegistryOperation};
+use reqwest::{Method, StatusCode, header};
+
+use super::registry::{ATTEMPTS, Registry, RegistryError};
+use crate::ir::{Digest, ImageRef};
+
+/// Bytes sent in one PATCH at first: what a broken connection can cost at most.
+const CHUNK: usize = 8 << 20;
+/// The smallest chunk: after chunks break without progress they are halved down to this.
+const MIN_CHUNK: usize = 256 << 10;
+
+/// Why an upload request failed: worth asking the registry where it got to, or final.
+enum Failure {
+    Retry(String),
+    Fatal(String),
+}
+
+impl Registry {
+    /// Uploads a blob to `image`'s repository and returns how many of its bytes this call sent
+    /// (less than its size when it resumed an earlier run's upload). Until the blob is complete,
+    /// the upload's URL is kept in the file `session`.
+    pub fn push_blob(&self, image: &ImageRef, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, RegistryError> {
+        let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
+        let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
+        let upload = Upload { registry: self, reference: &reference, auth: self.auth(image), authorization: None };
+        upload.run(bytes, digest, session).map_err(failed)
+    }
+}
+
+/// One blob's upload to one repository.
+struct Upload<'a> {
+    registry: &'a Registry,
+    reference: &'a Reference,
+    auth: RegistryAuth,
+    /// The Authorization header, once asked for.
+    authorization: Option<String>,
+}
+
+impl Upload<'_> {
+    fn run(mut self, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, String> {
+        let size = bytes.len() as u64;
+        // an earlier run's session, if the registry still knows it
+        let earlier = std::fs::read_to_string(session).ok().and_then(|location| self.status(&location).ok().flatten());
+        let (mut offset, mut location) = match earlier {
+            Some(resumed) => resumed,
+            None => (0, self.start()?),
+        };
+        let resumed_at = offset;
+        let (mut failures, mut chunk) = (0, CHUNK);
+        loop {
+            // not synced: a session lost in a crash only means starting that blob over
+            let _ = crate::oci::write_renamed(session, location.as_bytes(), false);
+            let step = match offset < size {
+                true => {
+                    let end = (offset as usize + chunk).min(bytes.len());
+                    self.patch(&location, &bytes[offset as usize..end], offset).map(|next| (end as u64, next))
+                }
+                false => match self.finish(&location, digest) {
+                    Ok(()) => {
+                        let _ = std::fs::remove_file(session);
+                        return Ok(size - resumed_at);
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            let e = match step {
+                Ok((end, next)) => {
+                    (offset, location, failures) = (end, next, 0);
+                    continue;
+                }
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry(e)) => e,
+            };
+            // the blob may be whole already (the final PUT's answer was lost)
+            if offset == size && self.registry.has_blob_ref(self.reference, digest) {
+                let _ = std::fs::remove_file(session);
+                return Ok(size - resumed_at);
+            }
+            // where did the registry get to? a session it forgot starts over
+            let (was, reachable) = (offset, self.status(&location));
+            // (a registry that gave up the session after the break answers too)
+            let answered = reachable.is_ok();
+            match reachable {
+                Ok(Some((at, next))) => (offset, location) = (at, next),
+                Ok(None) => (offset, location) = (0, self.start()?),
+                Err(Failure::Retry(_)) => {}
+                Err(Failure::Fatal(e)) => return Err(e),
+            }
+            if offset > was {
+                failures = 0;
+                continue;
+            }
+            // a chunk broke on its way while the registry answers: smaller chunks stand a better
+            // chance on a poor link (registries keep none of a chunk that broke; distribution
+            // 2.x even drops the session)
+            if was < size && chunk > MIN_CHUNK && answered {
+                chunk /= 2;
+                continue;
+            }
+            failures += 1;
+            if failures >= ATTEMPTS {
+                return Err(format!("uploading blob {digest}: {e} (after {ATTEMPTS} attempts, {offset} of {size} bytes sent)"));
+            }
+            std::thread::sleep(Duration::from_millis(200 << failures));
+        }
+    }
+
+    /// Opens an upload session (retrying what is worth a retry); its URL.
+    fn start(&mut self) -> Result<String, String> {
+        let url = format!("{}/v2/{}/blobs/uploads/", self.registry.base_url(self.reference), self.reference.repository());
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(200 << attempt));
+            }
+            let opened = self.send(Method::POST, &url, &[], None).and_then(|reply| {
+                expect(&reply, StatusCode::ACCEPTED, "starting an upload")?;
+                next_location(&url, &reply)
+            });
+            match opened {
+                Ok(location) => return Ok(location),
+                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Retry(e)) => last = e,
+            }
+        }
+        Err(format!("starting an upload: {last} (after {ATTEMPTS} attempts)"))
+    }
+
+    /// How many bytes the registry has of the session at `location`, and its next URL; `None`
+    /// when the registry no longer knows the session.
+    fn status(&mut self, location: &str) -> Result<Option<(u64, String)>, Failure> {
+        let response = self.send(Method::GET, location, &[], None)?;
+        if response.status == StatusCode::NOT_FOUND || response.status == StatusCode::BAD_REQUEST {
+            return Ok(None);
+        }
+        expect(&response, StatusCode::NO_CONTENT, "asking how far an upload got")?;
+        let received = match response.headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+            // "0-N" is N + 1 bytes; distribution says "0-0" for none
+            Some(range) => {
+                range.rsplit_once('-').and_then(|(_, end)| end.parse::<u64>().ok()).map_or(0, |end| if end == 0 { 0 } else { end + 1 })
+            }
+            None => 0,
+        };
+        Ok(Some((received, next_location(location, &response)?)))
+    }
+
+    /// Sends `chunk`, which starts at `offset`; the session's next URL.
+    fn patch(&mut self, location: &str, chunk: &[u8], offset: u64) -> Result<String, Failure> {
+        let range = format!("{offset}-{}", offset + chunk.len() as u64 - 1);
+        let headers = [(header::CONTENT_TYPE, "application/octet-stream".to_string()), (header::CONTENT_RANGE, range)];
+        let response = self.send(Method::PATCH, location, &headers, Some(chunk))?;
+        expect(&response, StatusCode::ACCEPTED, "sending a chunk")?;
+        next_location(location, &response)
+    }
+
+    /// Closes the session: the registry checks the whole blob against `digest`.
+    fn finish(&mut self, location: &str, digest: &Digest) -> Result<(), Failure> {
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{separator}digest={digest}");
+        let response = self.send(Method::PUT, &url, &[(header::CONTENT_TYPE, "application/octet-stream".to_string())], Some(&[]))?;
+        expect(&response, StatusCode::CREATED, "completing an upload")
+    }
+
+    /// One request with the credentials (asked for once, and again after a 401).
+    fn send(&mut self, method: Method, url: &str, headers: &[(header::HeaderName, String)], body: Option<&[u8]>) -> Result<Reply, Failure> {
+        let mut renewed = false;
+        loop {
+            if self.authorization.is_none() {
+                self.authorization = Some(self.authorize()?);
+            }
+            let http = self.registry.http().map_err(Failure::Fatal)?;
+            let mut request = http.request(method.clone(), url);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            if let Some(authorization) = self.authorization.as_deref().filter(|a| !a.is_empty()) {
+                request = request.header(header::AUTHORIZATION, authorization);
+            }
+            if let Some(body) = body {
+                request = request.header(header::CONTENT_LENGTH, body.len()).body(bytes::Bytes::copy_from_slice(body));
+            }
+            let reply = self.registry.block_on(async {
+                let response = request.send().await?;
+                let (status, headers) = (response.status(), response.headers().clone());
+                let body = response.text().await.unwrap_or_default();
+                Ok::<Reply, reqwest::Error>(Reply { status, headers, body })
+            });
+            match reply {
+                Ok(reply) if reply.status == StatusCode::UNAUTHORIZED && !renewed => {
+                    renewed = true;
+                    self.authorization = None;
+                }
+                Ok(reply) => return Ok(reply),
+                Err(e) => return Err(Failure::Retry(e.to_string())),
+            }
+        }
+    }
+
+    /// The Authorization header for pushing: a bearer token when the registry hands them out,
+    /// else basic credentials, else none (an empty string).
+    fn authorize(&self) -> Result<String, Failure> {
+        let token = self.registry.block_on(self.registry.client.auth(self.reference, &self.auth, RegistryOperation::Push));
+        match (token, &self.auth) {
+            (Ok(Some(token)), _) => Ok(format!("Bearer {token}")),
+            (Ok(None), RegistryAuth::Basic(user, password)) => {
+                use base64::Engine as _;
+                Ok(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))))
+            }
+            (Ok(None), _) => Ok(String::new()),
+            (Err(e), _) => Err(Failure::Retry(format!("authenticating: {e}"))),
+        }
+    }
+}
+
+/// A registry's answer, read whole.
+struct Reply {
+    status: StatusCode,
+    headers: header::HeaderMap,
+    body: String,
+}
+
+/// `Ok` for the status a step expects; a server error or a conflict over offsets is worth a
+/// retry (after asking where the upload is), anything else is final.
+fn expect(reply: &Reply, status: StatusCode, doing: &str) -> Result<(), Failure> {
+    if reply.status == status {
+        return Ok(());
+    }
+    let message = format!("{doing}: the registry answered {} {}", reply.status, reply.body.trim());
+    match reply.status.is_server_error() || reply.status == StatusCode::RANGE_NOT_SATISFIABLE || reply.status == StatusCode::NOT_FOUND {
+        true => Err(Failure::Retry(message)),
+        false => Err(Failure::Fatal(message)),
+    }
+}
+
+/// The session URL a reply points to next (relative ones resolved against `url`).
+fn next_location(url: &str, reply: &Reply) -> Result<String, Failure> {
+    let next = reply.headers.get(header::LOCATION).and_then(|v| v.to_str().ok());
+    let next = next.ok_or_else(|| Failure::Fatal(format!("the registry answered {} with no Location", reply.status)))?;
+    match reqwest::Url::parse(url).and_then(|base| base.join(next)) {
+        Ok(resolved) => Ok(resolved.to_string()),
+        Err(e) => Err(Failure::Fatal(format!("the registry's Location `{next}` is not a URL: {e}"))),
+    }
+}
