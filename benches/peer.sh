@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times mpbake beside buildah, both platforms (linux/amd64 + linux/arm64), base images in a
-# local registry, no layer cache, and prints medians:
+# local registry, no layer cache, runs alternating between the tools, and prints medians:
 #  1. the seed's per-arch binaries: `buildah build` of the seed Dockerfile (COPY both binaries +
 #     RUN if/else under qemu for arm64) against `mpbake build` of the spec (per-arch selection);
 #  2. the Go hello: the same Dockerfile (a cross-compiling builder on $BUILDPLATFORM) built by
@@ -79,8 +79,17 @@ time_mpbake() {
   (cd "$1" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
   t1=$(now); echo "$t1 - $t0" | bc
 }
-b=$(for _ in $(seq "$runs"); do time_buildah "$work/example" "$work/example/Dockerfile.seed"; done | median)
-m=$(for _ in $(seq "$runs"); do time_mpbake "$work/example"; done | median)
+# runs alternate between the tools, so a machine whose speed drifts treats both alike
+# interleaved RUNS DIR DOCKERFILE: "buildah-median mpbake-median"
+interleaved() {
+  local b=() m=()
+  for _ in $(seq "$runs"); do
+    b+=("$(time_buildah "$1" "$2")")
+    m+=("$(time_mpbake "$1")")
+  done
+  echo "$(printf '%s\n' "${b[@]}" | median) $(printf '%s\n' "${m[@]}" | median)"
+}
+read -r b m < <(interleaved "$work/example" "$work/example/Dockerfile.seed")
 echo "per-arch binaries, linux/amd64+linux/arm64, $runs runs, medians:"
 echo "  buildah build (seed Dockerfile, RUN under qemu): ${b} s"
 echo "  mpbake build (per-arch selection, no RUN):      ${m} s"
@@ -102,8 +111,7 @@ bah commit -q "$ctr" golang-amd64 >/dev/null
 bah push --tls-verify=false golang-amd64 "docker://$registry/golang:1.19" >/dev/null 2>&1
 cp -a "$repo/examples/go-hello" "$work/hello"
 
-bg=$(for _ in $(seq "$runs"); do time_buildah "$work/hello" "$work/hello/Dockerfile"; done | median)
-mg=$(for _ in $(seq "$runs"); do time_mpbake "$work/hello"; done | median)
+read -r bg mg < <(interleaved "$work/hello" "$work/hello/Dockerfile")
 mr=$(for _ in $(seq "$runs"); do time_mpbake "$work/hello" warm; done | median)
 echo "Go hello, linux/amd64+linux/arm64, $runs runs, medians:"
 echo "  buildah build: ${bg} s"

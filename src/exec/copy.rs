@@ -66,6 +66,10 @@ pub fn matches(root: &Path, source: &str) -> Vec<(PathBuf, String)> {
 /// What one path of the layer holds.
 #[derive(Debug, Clone, PartialEq)]
 enum Content {
+    /// A directory there only so the paths below it have a parent: not written, so an image
+    /// that has it keeps its own (a base's `/tmp` stays 1777) and extractors make a missing
+    /// one root-owned 0755.
+    Implied,
     Dir,
     File(PathBuf),
     Symlink(PathBuf),
@@ -78,6 +82,12 @@ struct Entry {
     mode: u32,
     owner: Owner,
     mtime: i64,
+}
+
+impl Entry {
+    fn implied() -> Entry {
+        Entry { content: Content::Implied, mode: 0o755, owner: Owner::default(), mtime: 0 }
+    }
 }
 
 /// A COPY's layer before it is written: entries by path components (so parents sort before
@@ -94,19 +104,22 @@ fn components(path: &str) -> Vec<String> {
 }
 
 impl Tree {
-    /// Puts an entry at `path`, with root-owned 0755 parent directories where none are.
+    /// Puts an entry at `path`, with implied parent directories where none are.
     fn put(&mut self, path: &str, entry: Entry) {
         let parts = components(path);
         for depth in 1..parts.len() {
-            self.entries.entry(parts[..depth].to_vec()).or_insert(Entry {
-                content: Content::Dir,
-                mode: 0o755,
-                owner: Owner::default(),
-                mtime: 0,
-            });
+            self.entries.entry(parts[..depth].to_vec()).or_insert_with(Entry::implied);
         }
         if !parts.is_empty() {
             self.entries.insert(parts, entry);
+        }
+    }
+
+    /// Makes `path` an implied directory unless something is there already.
+    fn imply(&mut self, path: &str) {
+        let parts = components(path);
+        for depth in 1..=parts.len() {
+            self.entries.entry(parts[..depth].to_vec()).or_insert_with(Entry::implied);
         }
     }
 
@@ -130,6 +143,7 @@ impl Tree {
             header.set_mode(entry.mode);
             header.set_size(0);
             match &entry.content {
+                Content::Implied => {}
                 Content::Dir => {
                     header.set_entry_type(tar::EntryType::Directory);
                     tar.append_data(&mut header, format!("{name}/"), io::empty())?;
@@ -190,7 +204,7 @@ pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
 /// A directory's contents (not the directory itself) under `dest`.
 fn add_tree(request: &Request, tree: &mut Tree, dir: &Path, relative: &str, dest: &str, filtered: bool) -> io::Result<()> {
     if !dest.is_empty() {
-        tree.put(dest, Entry { content: Content::Dir, mode: 0o755, owner: Owner::default(), mtime: 0 });
+        tree.imply(dest);
     }
     let mut names: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
     names.sort_by_key(|e| e.file_name());
@@ -310,8 +324,8 @@ mod tests {
             io::Read::read_to_end(&mut e, &mut body).unwrap_or_else(|e| panic!("{e}"));
             written.push((e.path().map(|p| p.display().to_string()).unwrap_or_default(), e.header().mode().unwrap_or(0), body));
         }
-        assert_eq!(written.last().map(|(p, _, b)| (p.as_str(), b.as_slice())), Some(("usr/bin/app", b"package main".as_slice())));
-        assert_eq!(written[0].1, 0o755, "parent directories are 0755");
+        let written: Vec<(&str, &[u8])> = written.iter().map(|(p, _, b)| (p.as_str(), b.as_slice())).collect();
+        assert_eq!(written, [("usr/bin/app", b"package main".as_slice())], "parent directories are implied, not written");
 
         let missing = stage(&request(c, &["docs/a.md"], "/x", false, &["docs"]), &mut tree);
         assert!(matches!(missing, Err(CopyError::NotFound(s)) if s == "docs/a.md"), "an ignored source is not found");

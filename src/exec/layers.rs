@@ -222,7 +222,13 @@ impl Engine<'_> {
             layers.push(LayerRef { diff_id, descriptor, origin });
         }
         self.cached.fetch_add(1, Ordering::Relaxed);
-        Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()? })
+        let workdirs = record["workdirs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|w| Some((w[0].as_str()?.to_string(), w[1].as_str()?.to_string())))
+            .collect();
+        Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()?, workdirs })
     }
 
     /// Records a step's result under its key (atomically: a crash leaves no half record).
@@ -241,7 +247,7 @@ impl Engine<'_> {
                 entry
             })
             .collect();
-        let record = json!({"config": state.config, "layers": layers, "cmdSet": state.cmd_set});
+        let record = json!({"config": state.config, "layers": layers, "cmdSet": state.cmd_set, "workdirs": state.workdirs});
         let path = self.store.root().join("steps").join(&state.key);
         crate::oci::write_atomic(&path, record.to_string().as_bytes()).map_err(io("recording a step"))
     }

@@ -2,6 +2,7 @@
 //! image's env, user and working directory plus the step's mounts (cache, secret, bind, tmpfs),
 //! foreign platforms through qemu-user binfmt, and the upper directory written as the layer.
 
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::engine::{Engine, input, step_key};
@@ -46,6 +47,9 @@ impl Engine<'_> {
             true => users::Owner::default(),
             false => users::resolve(&user, Some(&rootfs.merged)).map_err(|e| input(node, "build::user", e))?,
         };
+        for (path, as_user) in &base.workdirs {
+            make_workdir(&rootfs.merged, path, as_user).map_err(|e| input(node, "build::user", format!("WORKDIR {path}: {e}")))?;
+        }
         let mut held: Vec<Mounted> = Vec::new();
         let mut binds = Vec::new();
         for m in step.mounts {
@@ -105,6 +109,7 @@ impl Engine<'_> {
         }
         let mut state = base.clone();
         state.key = key;
+        state.workdirs.clear();
         if std::fs::read_dir(&rootfs.upper).map_err(io("reading the step's changes"))?.next().is_none() {
             state.history(&node.op, self.epoch, true);
         } else {
@@ -231,4 +236,28 @@ fn remove_mount_point(upper: &Path, point: &str) {
         }
         path = path.parent().map(Path::to_path_buf).unwrap_or_default();
     }
+}
+
+/// Makes a WORKDIR's missing directories in `root`, 0755 and owned by `user` (the USER when the
+/// WORKDIR came), as BuildKit does; directories already there are left as they are.
+fn make_workdir(root: &Path, path: &str, user: &str) -> Result<(), String> {
+    let owner = match user.is_empty() {
+        true => users::Owner::default(),
+        false => users::resolve(user, Some(root))?,
+    };
+    let mut dir = root.to_path_buf();
+    for part in Path::new(path).components().filter(|c| matches!(c, std::path::Component::Normal(_))) {
+        dir.push(part);
+        match dir.symlink_metadata() {
+            Ok(meta) if meta.is_dir() => continue,
+            // a symlink or file there: the command's own working directory setup decides
+            Ok(_) => return Ok(()),
+            Err(_) => {}
+        }
+        std::fs::DirBuilder::new().mode(0o755).create(&dir).map_err(|e| e.to_string())?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        rustix::fs::chown(&dir, Some(rustix::fs::Uid::from_raw(owner.uid)), Some(rustix::fs::Gid::from_raw(owner.gid)))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

@@ -30,6 +30,9 @@ pub struct State {
     pub key: String,
     /// Whether this stage set CMD itself (ENTRYPOINT clears only an inherited CMD).
     pub cmd_set: bool,
+    /// WORKDIRs not made yet, each with the USER then: BuildKit makes a WORKDIR's directories
+    /// (owned by that user) at once; the next RUN makes them, before its command runs.
+    pub workdirs: Vec<(String, String)>,
 }
 
 impl State {
@@ -40,7 +43,7 @@ impl State {
         if let Some(v) = &platform.variant {
             config["variant"] = json!(v);
         }
-        State { config, layers: Vec::new(), key, cmd_set: false }
+        State { config, layers: Vec::new(), key, cmd_set: false, workdirs: Vec::new() }
     }
 
     /// `NAME=value` entries of the config's Env.
@@ -129,7 +132,10 @@ impl State {
             OpKind::Workdir(dir) => {
                 let dir = word(dir);
                 let current = runtime["WorkingDir"].as_str().filter(|w| !w.is_empty()).unwrap_or("/").to_string();
-                runtime["WorkingDir"] = json!(absolute(&current, &dir));
+                let path = absolute(&current, &dir);
+                runtime["WorkingDir"] = json!(path);
+                let user = runtime["User"].as_str().unwrap_or("").to_string();
+                self.workdirs.push((path, user));
             }
             OpKind::User(user) => runtime["User"] = json!(word(user)),
             OpKind::Label(pairs) => {

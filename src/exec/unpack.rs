@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, Read};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{AtFlags, CWD, FileType, Gid, Mode, Timespec, Timestamps, Uid};
@@ -122,7 +122,7 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         let parent = dest.join(relative.parent().unwrap_or(Path::new("")));
         if !known.contains(&parent) {
             no_symlink_between(dest, &parent, &raw)?;
-            std::fs::create_dir_all(&parent)?;
+            make_implied(dest, &parent)?;
             let mut dir = parent.as_path();
             while dir.starts_with(dest) && known.insert(dir.to_path_buf()) {
                 dir = dir.parent().unwrap_or(dest);
@@ -224,6 +224,20 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
     // directories last: writing into them changed their times
     for (dir, mtime) in dirs.iter().rev() {
         set_mtime(dir, *mtime)?;
+    }
+    Ok(())
+}
+
+/// Makes the missing directories from `dest` down to `dir` as extractors make a layer's implied
+/// parents: root's (the unpacking user's), 0755 whatever the umask.
+fn make_implied(dest: &Path, dir: &Path) -> io::Result<()> {
+    let mut at = dest.to_path_buf();
+    for part in dir.strip_prefix(dest).map_err(io::Error::other)?.components() {
+        at.push(part);
+        if at.symlink_metadata().is_err() {
+            std::fs::create_dir(&at)?;
+            std::fs::set_permissions(&at, std::fs::Permissions::from_mode(0o755))?;
+        }
     }
     Ok(())
 }
