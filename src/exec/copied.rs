@@ -1,11 +1,12 @@
 //! Root filesystems by copying, where overlayfs cannot be mounted: the snapshots are applied in
-//! order to one directory (whiteouts and opaque directories honoured), its entries are noted,
-//! and after the step what changed is gathered into an upper directory in overlay form — the
-//! same form an overlayfs upper directory has, so the rest of the engine cannot tell.
+//! order to one directory (whiteouts and opaque directories honoured, in either form), its
+//! entries are noted, and after the step what changed is gathered into an upper directory with
+//! OCI `.wh.` whiteout files — which any filesystem holds, and which layers are written from
+//! as they are from an overlayfs upper directory.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, CWD, FileType, Gid, Mode, Timespec, Timestamps, Uid};
@@ -64,6 +65,9 @@ pub fn assemble(lowers: &[PathBuf], merged: &Path) -> io::Result<Before> {
 fn apply(snapshot: &Path, merged: &Path) -> io::Result<()> {
     let mut linked: HashMap<(u64, u64), PathBuf> = HashMap::new();
     let mut dirs = Vec::new();
+    if opaque(snapshot) {
+        empty(merged)?;
+    }
     for entry in walkdir::WalkDir::new(snapshot).min_depth(1).sort_by_file_name() {
         let entry = entry.map_err(io::Error::other)?;
         let target = merged.join(entry.path().strip_prefix(snapshot).map_err(io::Error::other)?);
@@ -73,13 +77,19 @@ fn apply(snapshot: &Path, merged: &Path) -> io::Result<()> {
             remove(&target)?;
             continue;
         }
+        let name = entry.file_name().to_string_lossy();
+        if kind.is_file() && name.starts_with(".wh.") {
+            // an opaque marker did its work when its directory came
+            if let Some(hidden) = name.strip_prefix(".wh.").filter(|h| *h != ".wh..opq") {
+                remove(&target.with_file_name(hidden))?;
+            }
+            continue;
+        }
         if kind.is_dir() {
             match target.symlink_metadata() {
                 Ok(existing) if existing.is_dir() => {
-                    if rustix::fs::lgetxattr(entry.path(), "trusted.overlay.opaque", &mut [0u8; 1]).is_ok_and(|n| n == 1) {
-                        for child in std::fs::read_dir(&target)? {
-                            remove(&child?.path())?;
-                        }
+                    if opaque(entry.path()) {
+                        empty(&target)?;
                     }
                 }
                 existing => {
@@ -112,9 +122,23 @@ fn apply(snapshot: &Path, merged: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether a snapshot directory is opaque (hides what lower layers put there), in either form.
+fn opaque(dir: &Path) -> bool {
+    rustix::fs::lgetxattr(dir, "trusted.overlay.opaque", &mut [0u8; 1]).is_ok_and(|n| n == 1)
+        || dir.join(".wh..wh..opq").symlink_metadata().is_ok_and(|m| m.is_file())
+}
+
+/// Removes everything inside `dir`.
+fn empty(dir: &Path) -> io::Result<()> {
+    for child in std::fs::read_dir(dir)? {
+        remove(&child?.path())?;
+    }
+    Ok(())
+}
+
 /// Gathers what changed in `merged` since `before` into the empty directory `upper`: new and
 /// changed entries (files hard-linked, not copied) with every directory above them, and a
-/// whiteout for each removed entry whose parent is still there.
+/// `.wh.` whiteout file for each removed entry whose parent is still there.
 pub fn changes(merged: &Path, before: &Before, upper: &Path) -> io::Result<()> {
     let mut seen = HashSet::new();
     let mut made: HashSet<PathBuf> = HashSet::new();
@@ -148,7 +172,9 @@ pub fn changes(merged: &Path, before: &Before, upper: &Path) -> io::Result<()> {
             continue;
         }
         parents(merged, upper, relative, &mut made, &mut dirs)?;
-        rustix::fs::mknodat(CWD, upper.join(relative), FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?;
+        let name = relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let whiteout = upper.join(relative).with_file_name(format!(".wh.{name}"));
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0).open(whiteout)?;
     }
     // directories last: what was made inside them changed their times
     for (dir, meta) in dirs.iter().rev() {
@@ -227,22 +253,14 @@ mod tests {
             .min_depth(1)
             .into_iter()
             .flatten()
-            .map(|e| {
-                let whiteout = e.file_type().is_char_device();
-                let name = e.path().strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_default();
-                if whiteout { format!("{name} (whiteout)") } else { name }
-            })
+            .map(|e| e.path().strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_default())
             .collect();
         names.sort();
         names
     }
 
     #[test]
-    fn changes_are_gathered_in_overlay_form() {
-        if !rustix::process::geteuid().is_root() {
-            println!("SKIP: whiteouts are character devices, which only root can make");
-            return;
-        }
+    fn changes_are_gathered_with_whiteout_files() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (lower, merged, upper) = (dir.path().join("lower"), dir.path().join("merged"), dir.path().join("upper"));
         for d in [&lower, &merged, &upper] {
@@ -260,29 +278,43 @@ mod tests {
         changes(&merged, &before, &upper).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             names(&upper),
-            ["etc", "etc/edit", "gone (whiteout)", "usr", "usr/share", "usr/share/new", "usr/share/new/added"],
+            [".wh.gone", "etc", "etc/edit", "usr", "usr/share", "usr/share/new", "usr/share/new/added"],
             "what changed, the directories above it, and one whiteout for a removed tree"
         );
         assert_eq!(std::fs::read_to_string(upper.join("etc/edit")).ok().as_deref(), Some("new"));
     }
 
     #[test]
-    fn snapshots_apply_whiteouts_and_opaque_directories() {
-        if !rustix::process::geteuid().is_root() {
-            println!("SKIP: whiteouts and trusted xattrs need root");
-            return;
-        }
+    fn snapshots_apply_whiteout_files_and_opaque_markers() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (bottom, top, merged) = (dir.path().join("bottom"), dir.path().join("top"), dir.path().join("merged"));
         std::fs::create_dir(&merged).unwrap_or_else(|e| panic!("{e}"));
         write(&bottom.join("a/old"), "1");
         write(&bottom.join("b/kept"), "2");
         write(&bottom.join("c"), "3");
+        write(&top.join("a/-new"), "4");
+        write(&top.join("a/.wh..wh..opq"), "");
+        write(&top.join(".wh.c"), "");
+        assemble(&[bottom, top], &merged).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(&merged), ["a", "a/-new", "b", "b/kept"], "a name sorting before the marker survives it");
+    }
+
+    #[test]
+    fn snapshots_apply_overlay_markers() {
+        if !rustix::process::geteuid().is_root() {
+            println!("SKIP: overlayfs's whiteouts and trusted xattrs need root");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (bottom, top, merged) = (dir.path().join("bottom"), dir.path().join("top"), dir.path().join("merged"));
+        std::fs::create_dir(&merged).unwrap_or_else(|e| panic!("{e}"));
+        write(&bottom.join("a/old"), "1");
+        write(&bottom.join("c"), "3");
         write(&top.join("a/new"), "4");
         rustix::fs::lsetxattr(top.join("a"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
             .unwrap_or_else(|e| panic!("{e}"));
         rustix::fs::mknodat(CWD, top.join("c"), FileType::CharacterDevice, Mode::empty(), 0).unwrap_or_else(|e| panic!("{e}"));
         assemble(&[bottom, top], &merged).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(names(&merged), ["a", "a/new", "b", "b/kept"]);
+        assert_eq!(names(&merged), ["a", "a/new"]);
     }
 }

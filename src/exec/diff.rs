@@ -1,6 +1,7 @@
-//! Turns a directory — an overlayfs upper dir after a RUN, or a COPY's staging tree — into a
-//! reproducible layer: entries in name order, overlay whiteouts and opaque markers rewritten as
-//! OCI `.wh.` entries, hard links kept, mtimes clamped to SOURCE_DATE_EPOCH.
+//! Turns a directory — an overlayfs upper dir after a RUN, or a copied root filesystem's
+//! changes — into a reproducible layer: entries in name order, overlay whiteouts and opaque
+//! markers rewritten as OCI `.wh.` entries (OCI whiteout files kept, in the same places), hard
+//! links kept, mtimes clamped to SOURCE_DATE_EPOCH.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -40,7 +41,18 @@ impl Write for Sha256Writer {
 
 fn append_tree<W: Write>(tar: &mut tar::Builder<W>, root: &Path, epoch: u64) -> io::Result<()> {
     let mut links: HashMap<(u64, u64), String> = HashMap::new();
-    for entry in walkdir::WalkDir::new(root).min_depth(1).sort_by_file_name() {
+    // a whiteout file sorts as the name it hides and an opaque marker first, so a tree with
+    // OCI markers gives the bytes a tree with overlayfs's gives
+    let order = |name: &std::ffi::OsStr| {
+        let name = name.to_string_lossy();
+        match name.strip_prefix(".wh.") {
+            Some(".wh..opq") => String::new(),
+            Some(hidden) => hidden.to_string(),
+            None => name.into_owned(),
+        }
+    };
+    let sorted = walkdir::WalkDir::new(root).min_depth(1).sort_by(move |a, b| order(a.file_name()).cmp(&order(b.file_name())));
+    for entry in sorted {
         let entry = entry.map_err(io::Error::other)?;
         let relative = entry.path().strip_prefix(root).map_err(io::Error::other)?.to_string_lossy().into_owned();
         append(tar, entry.path(), &relative, epoch, &mut links)?;
@@ -63,10 +75,16 @@ fn append<W: Write>(
     header.set_gid(u64::from(meta.gid()));
     header.set_mode(meta.mode() & 0o7777);
     header.set_size(0);
-    if kind.is_char_device() && meta.rdev() == 0 {
-        let whiteout = match name.rsplit_once('/') {
-            Some((dir, base)) => format!("{dir}/.wh.{base}"),
-            None => format!(".wh.{name}"),
+    let base = name.rsplit_once('/').map_or(name, |(_, base)| base);
+    if kind.is_file() && base == ".wh..wh..opq" {
+        return tar.append_data(&mut opaque_marker(), name, io::empty());
+    }
+    let oci_whiteout = kind.is_file() && base.starts_with(".wh.");
+    if oci_whiteout || kind.is_char_device() && meta.rdev() == 0 {
+        let whiteout = match (oci_whiteout, name.rsplit_once('/')) {
+            (true, _) => name.to_string(),
+            (false, Some((dir, base))) => format!("{dir}/.wh.{base}"),
+            (false, None) => format!(".wh.{name}"),
         };
         header.set_entry_type(tar::EntryType::Regular);
         header.set_mode(0);
@@ -76,12 +94,7 @@ fn append<W: Write>(
         header.set_entry_type(tar::EntryType::Directory);
         tar.append_data(&mut header, format!("{name}/"), io::empty())?;
         if rustix::fs::lgetxattr(path, "trusted.overlay.opaque", &mut [0u8; 1]).is_ok_and(|n| n == 1) {
-            let mut marker = tar::Header::new_gnu();
-            marker.set_entry_type(tar::EntryType::Regular);
-            marker.set_mtime(0);
-            marker.set_mode(0);
-            marker.set_size(0);
-            tar.append_data(&mut marker, format!("{name}/.wh..wh..opq"), io::empty())?;
+            tar.append_data(&mut opaque_marker(), format!("{name}/.wh..wh..opq"), io::empty())?;
         }
         return Ok(());
     }
@@ -114,6 +127,16 @@ fn append<W: Write>(
     header.set_device_major(rustix::fs::major(meta.rdev()))?;
     header.set_device_minor(rustix::fs::minor(meta.rdev()))?;
     tar.append_data(&mut header, name, io::empty())
+}
+
+/// The `.wh..wh..opq` entry of an opaque directory.
+fn opaque_marker() -> tar::Header {
+    let mut marker = tar::Header::new_gnu();
+    marker.set_entry_type(tar::EntryType::Regular);
+    marker.set_mtime(0);
+    marker.set_mode(0);
+    marker.set_size(0);
+    marker
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::time::Instant;
 use sha2::{Digest as _, Sha256};
 
 use super::progress::{Outcome, Progress};
-use super::rootfs::{Snapshots, Snapshotter};
+use super::rootfs::{self, Form, Snapshots, Snapshotter};
 use super::state::{LayerRef, State};
 use super::{BuildError, io};
 use crate::diag::Diagnostic;
@@ -50,12 +50,12 @@ pub struct Engine<'a> {
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
     pub(super) compression: Compression,
-    pub(super) snapshotter: Snapshotter,
-    /// Set once overlayfs failed to mount (auto then copies, and says so once).
-    pub(super) overlay_failed: std::sync::atomic::AtomicBool,
+    snapshotter: Snapshotter,
     pub(super) registry: Option<&'a Registry>,
     pub(super) store: &'a Store,
-    pub(super) snapshots: Snapshots,
+    /// Opened when a step first needs a root filesystem, in the form the snapshotter settles.
+    snapshots: std::sync::OnceLock<Snapshots>,
+    opening: Mutex<()>,
     states: Mutex<Vec<Option<State>>>,
     /// Nodes whose image becomes an output (the steps of an output stage and of the stages
     /// it is built FROM): their base layers' blobs are kept when downloaded.
@@ -75,7 +75,6 @@ impl<'a> Engine<'a> {
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
         let Settings { cwd, epoch, secrets, compression, snapshotter } = settings;
-        let snapshots = Snapshots::open(store.root()).map_err(io("opening the snapshot directory"))?;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
@@ -85,11 +84,11 @@ impl<'a> Engine<'a> {
             epoch,
             compression,
             snapshotter,
-            overlay_failed: Default::default(),
             secrets,
             registry,
             store,
-            snapshots,
+            snapshots: Default::default(),
+            opening: Mutex::new(()),
             states: Mutex::new(vec![None; plan.nodes.len()]),
             outputs: Mutex::new(vec![false; plan.nodes.len()]),
             outcomes: Mutex::new(vec![None; plan.nodes.len()]),
@@ -183,6 +182,32 @@ impl<'a> Engine<'a> {
     pub fn state_of(&self, id: &str) -> Option<State> {
         let index = self.plan.nodes.iter().position(|n| n.id == id)?;
         self.lock_states()[index].clone()
+    }
+
+    /// The snapshots, opened on first use: overlayfs's form when overlayfs mounts here (or is
+    /// asked for), else the portable form, which `auto` says once.
+    pub(super) fn snapshots(&self) -> Result<&Snapshots, BuildError> {
+        if let Some(opened) = self.snapshots.get() {
+            return Ok(opened);
+        }
+        let _only_one = self.opening.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(opened) = self.snapshots.get() {
+            return Ok(opened);
+        }
+        let root = self.store.root();
+        let form = match self.snapshotter {
+            Snapshotter::Overlay => Form::Overlay,
+            Snapshotter::Copy => Form::Portable,
+            Snapshotter::Auto => match rootfs::overlay_works(root) {
+                Ok(()) => Form::Overlay,
+                Err(e) => {
+                    eprintln!("mpbake: {e}; copying root filesystems instead (slower; `--snapshotter copy` skips the attempt)");
+                    Form::Portable
+                }
+            },
+        };
+        let opened = Snapshots::open(root, form).map_err(io("opening the snapshot directory"))?;
+        Ok(self.snapshots.get_or_init(|| opened))
     }
 
     /// Whether `node`'s image is (part of) an output's.

@@ -10,7 +10,7 @@ use serde_json::{Value as Json, json};
 
 use super::diff;
 use super::engine::{Engine, describe};
-use super::rootfs::{Mounted, Snapshotter};
+use super::rootfs::{Form, Mounted};
 use super::state::{LayerRef, State};
 use super::unpack::{self, Chunks, UnpackError, Whiteouts};
 use super::{BuildError, io};
@@ -34,7 +34,7 @@ impl Engine<'_> {
             Some(d) => d,
             None => diff::diff_id_of_dir(dir, self.epoch.max(0) as u64).map_err(io("hashing a step's changes"))?,
         };
-        self.snapshots.adopt(dir, &diff_id).map_err(io("keeping a step's changes"))?;
+        self.snapshots()?.adopt(dir, &diff_id).map_err(io("keeping a step's changes"))?;
         let descriptor = self.known_blob(&diff_id);
         state.push_layer(LayerRef { diff_id, descriptor, origin: None });
         state.history(created_by, self.epoch, false);
@@ -56,7 +56,9 @@ impl Engine<'_> {
         if let Some(d) = layer.descriptor.clone().or_else(|| self.known_blob(&layer.diff_id)) {
             return Ok(d);
         }
-        let snapshot = self.snapshots.path(&layer.diff_id);
+        let snapshot = self.snapshot_of(&layer.diff_id).ok_or_else(|| {
+            BuildError::Tool(format!("layer {} has neither a blob nor a snapshot; run `mpbake cache prune`", layer.diff_id))
+        })?;
         let written = diff::layer_of_dir(&snapshot, self.epoch.max(0) as u64, self.compression).map_err(io("compressing a layer"))?;
         if written.diff_id != layer.diff_id {
             return Err(BuildError::Tool(format!(
@@ -109,45 +111,34 @@ impl Engine<'_> {
     /// empty upper directory. Base layers downloaded for it are kept in the store when the
     /// image is an output's (which will need their blobs).
     pub(super) fn mount(&self, state: &State, output: bool) -> Result<Mounted, BuildError> {
+        let snapshots = self.snapshots()?;
         let mut lowers = Vec::new();
         for layer in &state.layers {
-            let snapshot = self
-                .snapshots
-                .ensure(&layer.diff_id, |dir| self.unpack_layer(layer, dir, output))
+            let snapshot = snapshots
+                .ensure(&layer.diff_id, |dir| self.unpack_layer(layer, dir, output, snapshots.whiteouts()))
                 .map_err(|e| BuildError::Tool(format!("unpacking layer {}: {e}", layer.diff_id)))?;
             lowers.push(snapshot);
         }
-        let dir = self.snapshots.scratch().map_err(io("creating a mount directory"))?;
-        let copy = |dir| Mounted::copy(&lowers, dir).map_err(io("copying a step's root filesystem"));
-        match self.snapshotter {
-            Snapshotter::Copy => copy(dir),
-            Snapshotter::Auto if self.overlay_failed.load(Ordering::Relaxed) => copy(dir),
-            Snapshotter::Overlay => Mounted::overlay(&lowers, dir).map_err(|e| {
+        let dir = snapshots.scratch().map_err(io("creating a mount directory"))?;
+        match snapshots.form {
+            Form::Portable => Mounted::copy(&lowers, dir).map_err(io("copying a step's root filesystem")),
+            Form::Overlay => Mounted::overlay(&lowers, dir).map_err(|e| {
                 BuildError::Tool(format!(
                     "{e}; RUN needs root and a kernel with overlayfs (run mpbake as root, or use `--snapshotter copy`)"
                 ))
             }),
-            Snapshotter::Auto => match Mounted::overlay(&lowers, dir) {
-                Ok(mounted) => Ok(mounted),
-                Err(e) => {
-                    if !self.overlay_failed.swap(true, Ordering::Relaxed) {
-                        eprintln!("mpbake: {e}; copying root filesystems instead (slower; `--snapshotter copy` skips the attempt)");
-                    }
-                    copy(self.snapshots.scratch().map_err(io("creating a mount directory"))?)
-                }
-            },
         }
     }
 
     /// Unpacks a layer into `dir`: from the store when it has the blob, else streamed from its
     /// image's registry and unpacked as it downloads, verified against its digest, and stored
     /// only if `keep` (a builder's base lives on as the snapshot; its blob is never output).
-    fn unpack_layer(&self, layer: &LayerRef, dir: &Path, keep: bool) -> Result<(), UnpackError> {
+    fn unpack_layer(&self, layer: &LayerRef, dir: &Path, keep: bool, whiteouts: Whiteouts) -> Result<(), UnpackError> {
         let (Some(descriptor), Some(origin), Some(registry)) = (&layer.descriptor, &layer.origin, &self.registry) else {
-            return self.unpack_stored(layer, dir);
+            return self.unpack_stored(layer, dir, whiteouts);
         };
         if self.store.has(&descriptor.digest) {
-            return self.unpack_stored(layer, dir);
+            return self.unpack_stored(layer, dir, whiteouts);
         }
         let failed = |e: String| UnpackError::from(std::io::Error::other(e));
         let mut stored = match keep {
@@ -180,7 +171,7 @@ impl Engine<'_> {
                 drop(tx);
                 stored.take().map_or(Ok(()), |s| s.commit().map_err(|e| format!("storing a base layer: {e}")))
             });
-            let unpacked = unpack::unpack_stream(Chunks::new(rx), dir, Whiteouts::Overlay);
+            let unpacked = unpack::unpack_stream(Chunks::new(rx), dir, whiteouts);
             let downloaded = download.join().unwrap_or_else(|_| Err("the download stopped unexpectedly".into()));
             match (unpacked, downloaded) {
                 (Ok(()), downloaded) => downloaded.map_err(failed),
@@ -193,9 +184,17 @@ impl Engine<'_> {
     }
 
     /// Unpacks a layer whose blob the store has (or can make from a snapshot).
-    fn unpack_stored(&self, layer: &LayerRef, dir: &Path) -> Result<(), UnpackError> {
+    fn unpack_stored(&self, layer: &LayerRef, dir: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
         let (_, bytes) = self.blob(layer).map_err(|e| std::io::Error::other(describe(&e)))?;
-        unpack::unpack_blob(&bytes, dir, Whiteouts::Overlay)
+        unpack::unpack_blob(&bytes, dir, whiteouts)
+    }
+
+    /// A layer's snapshot in either form (both write the same layer), if there is one.
+    fn snapshot_of(&self, diff_id: &Digest) -> Option<std::path::PathBuf> {
+        [Form::Overlay, Form::Portable]
+            .into_iter()
+            .map(|form| crate::exec::rootfs::snapshot_dir(self.store.root(), form).join(&diff_id.hex))
+            .find(|path| path.is_dir())
     }
 
     /// A stored step result, if every layer it names can still be had (blob or snapshot).
@@ -213,9 +212,8 @@ impl Engine<'_> {
                 }
                 None => self.known_blob(&diff_id),
             };
-            let available = origin.is_some()
-                || descriptor.as_ref().is_some_and(|d| self.store.has(&d.digest))
-                || self.snapshots.path(&diff_id).is_dir();
+            let available =
+                origin.is_some() || descriptor.as_ref().is_some_and(|d| self.store.has(&d.digest)) || self.snapshot_of(&diff_id).is_some();
             if !available {
                 return None;
             }

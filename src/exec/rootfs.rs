@@ -10,21 +10,59 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::copied;
-use super::unpack::UnpackError;
+use super::unpack::{UnpackError, Whiteouts};
 use crate::ir::Digest;
 
-/// Unpacked layers under `<cache>/snapshots`, shared by every build on the machine.
+/// How snapshots mark what a layer removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// overlayfs's own markers (0/0 character devices, `trusted.overlay.opaque`): snapshots are
+    /// overlayfs lower directories. Under `<cache>/snapshots`.
+    Overlay,
+    /// OCI's `.wh.` files, which any filesystem can hold (overlayfs itself refuses its markers
+    /// to its users): snapshots are only ever copied. Under `<cache>/snapshots/portable`.
+    Portable,
+}
+
+/// Unpacked layers, shared by every build on the machine.
 pub struct Snapshots {
     dir: PathBuf,
+    pub form: Form,
     /// One lock per layer being unpacked, so parallel steps of one build unpack it once.
     unpacking: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
+/// Where snapshots of `form` are kept under the cache directory.
+pub fn snapshot_dir(cache_root: &Path, form: Form) -> PathBuf {
+    match form {
+        Form::Overlay => cache_root.join("snapshots"),
+        Form::Portable => cache_root.join("snapshots/portable"),
+    }
+}
+
+/// Whether overlayfs mounts with its directories on the cache directory's filesystem (an
+/// empty lower directory, mounted and unmounted); why not, if it does not.
+pub fn overlay_works(cache_root: &Path) -> io::Result<()> {
+    let scratch = snapshot_dir(cache_root, Form::Overlay).join("tmp");
+    std::fs::create_dir_all(&scratch)?;
+    let lower = tempfile::tempdir_in(&scratch)?;
+    let mut mounted = Mounted::overlay(&[lower.path().to_path_buf()], tempfile::tempdir_in(&scratch)?)?;
+    mounted.unmount()
+}
+
 impl Snapshots {
-    pub fn open(cache_root: &Path) -> io::Result<Snapshots> {
-        let dir = cache_root.join("snapshots");
+    pub fn open(cache_root: &Path, form: Form) -> io::Result<Snapshots> {
+        let dir = snapshot_dir(cache_root, form);
         std::fs::create_dir_all(dir.join("tmp"))?;
-        Ok(Snapshots { dir, unpacking: Mutex::new(HashMap::new()) })
+        Ok(Snapshots { dir, form, unpacking: Mutex::new(HashMap::new()) })
+    }
+
+    /// What whiteouts become when a layer is unpacked into a snapshot of this form.
+    pub fn whiteouts(&self) -> Whiteouts {
+        match self.form {
+            Form::Overlay => Whiteouts::Overlay,
+            Form::Portable => Whiteouts::Keep,
+        }
     }
 
     /// The snapshot of the layer with `diff_id`, filled by `unpack` if not there yet (into a

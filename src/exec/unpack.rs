@@ -102,6 +102,9 @@ pub enum Whiteouts {
     /// Applied: the hidden path removed, an opaque directory emptied of what lower layers put
     /// there — for unpacking every layer of an image into one root filesystem.
     Apply,
+    /// Kept as the OCI `.wh.` files they are, for a snapshot on a filesystem that cannot hold
+    /// overlayfs's markers (snapshots that are copied, never mounted).
+    Keep,
 }
 
 /// Unpacks `tar` into `dest`, whiteouts as asked. Directories this unpacking made are
@@ -130,6 +133,7 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         }
         if name == ".wh..wh..opq" {
             match whiteouts {
+                Whiteouts::Keep => keep_marker(&parent.join(&name), &mut known)?,
                 Whiteouts::Overlay => rustix::fs::lsetxattr(&parent, "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
                     .map_err(io::Error::from)?,
                 Whiteouts::Apply => {
@@ -146,8 +150,12 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         if let Some(hidden) = name.strip_prefix(".wh.") {
             let path = parent.join(hidden);
             remove_existing(&path, &mut known)?;
-            if whiteouts == Whiteouts::Overlay {
-                rustix::fs::mknodat(CWD, &path, FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?;
+            match whiteouts {
+                Whiteouts::Overlay => {
+                    rustix::fs::mknodat(CWD, &path, FileType::CharacterDevice, Mode::empty(), 0).map_err(io::Error::from)?
+                }
+                Whiteouts::Keep => keep_marker(&parent.join(&name), &mut known)?,
+                Whiteouts::Apply => {}
             }
             continue;
         }
@@ -226,6 +234,12 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         set_mtime(dir, *mtime)?;
     }
     Ok(())
+}
+
+/// Writes a whiteout or opaque marker as the empty, mode 0 file OCI layers carry.
+fn keep_marker(path: &Path, known: &mut HashSet<PathBuf>) -> io::Result<()> {
+    remove_existing(path, known)?;
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0).open(path).map(drop)
 }
 
 /// Makes the missing directories from `dest` down to `dir` as extractors make a layer's implied

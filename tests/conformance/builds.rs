@@ -1,6 +1,7 @@
 //! mpbake's own builds of Dockerfiles in the conformance run: the Go hello (shared builder,
 //! qemu, dockerd, reproducible, concurrent), RUN steps against buildah's (also with every base
-//! download cut short and resumed, and with root filesystems copied), RUN --mount.
+//! download cut short and resumed, with root filesystems copied, and with the cache on
+//! overlayfs, where the snapshotter falls back to copying), RUN --mount.
 
 use std::path::Path;
 use std::process::Command;
@@ -127,6 +128,44 @@ pub fn mpbake_runs_like_buildah(registry: &Registry, buildah: &Buildah) {
     assert_eq!(copied.code(), 0, "a build that copies root filesystems:\n{}", copied.stderr());
     let (_, copied_index, _) = super::releases::layout_index(&dir.path().join("copied/default"));
     assert_eq!(copied_index, direct_index, "copying gives the image overlayfs gives");
+
+    // a cache directory on overlayfs, as inside many containers, where overlayfs will not take
+    // an upper directory or its own whiteouts: the default snapshotter says so and copies, with
+    // whiteouts as OCI files, and the image is the same
+    let nested = OverlayMount::new();
+    let nested_cache = nested.merged().join("cache").display().to_string();
+    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", nested_cache.as_str())];
+    let inside = common::run_in_env(dir.path(), &["build", "-o", "nested"], &env);
+    assert_eq!(inside.code(), 0, "a build whose cache is on overlayfs:\n{}", inside.stderr());
+    assert!(inside.stderr().contains("copying root filesystems instead"), "the fallback is said once: {}", inside.stderr());
+    let (_, nested_index, _) = super::releases::layout_index(&dir.path().join("nested/default"));
+    assert_eq!(nested_index, direct_index, "the fallback gives the image overlayfs gives");
+}
+
+/// An overlayfs mount of empty directories, unmounted when dropped.
+struct OverlayMount(tempfile::TempDir);
+
+impl OverlayMount {
+    fn new() -> OverlayMount {
+        let dir = tempfile::tempdir().expect("overlay dirs");
+        for d in ["lower", "upper", "work", "merged"] {
+            std::fs::create_dir(dir.path().join(d)).expect("overlay dir");
+        }
+        let p = |d: &str| dir.path().join(d).display().to_string();
+        let options = format!("lowerdir={},upperdir={},workdir={}", p("lower"), p("upper"), p("work"));
+        run(Command::new("mount").args(["-t", "overlay", "overlay", "-o", &options, &p("merged")]));
+        OverlayMount(dir)
+    }
+
+    fn merged(&self) -> std::path::PathBuf {
+        self.0.path().join("merged")
+    }
+}
+
+impl Drop for OverlayMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.merged()).status();
+    }
 }
 
 /// Every entry under `root`: kind, mode, owner, and contents or link target (no times).

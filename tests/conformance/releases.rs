@@ -158,24 +158,29 @@ pub fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(Strin
     assert!(requests.iter().any(resumes_past_start), "a cut upload resumes past its start: {requests:#?}");
     assert_eq!(raw(&format!("{host}/hello-cut:1")), Some(hello_index.clone()), "resumed uploads give the layout's bytes");
 
-    // a release whose registry goes away mid-upload (once a layer's first chunk got through)
-    // leaves its upload sessions behind; the next run resumes them past what the registry has
-    let going = Proxy::start(
-        registry.port,
-        Faults { cut_blobs_after: Some(300_000), refuse_after_chunk_bytes: Some(200_000), ..Faults::default() },
-    );
+    // a release whose registry goes away mid-upload (once a chunk got through, before that
+    // upload's closing PUT) leaves its upload sessions behind; the next run picks them up, and a
+    // blob whose bytes the registry already has is closed without sending them again
+    let going = Proxy::start(registry.port, Faults { refuse_after_chunk_bytes: Some(1), ..Faults::default() });
     let set = format!("hello.tags={}/hello-resumed:1", going.host());
     let broken = common::run_in_env(hello.path(), &["release", "--set", &set], &flaky_env);
     assert_eq!(broken.code(), 2, "a registry gone mid-upload:\n{}", broken.stderr());
     assert!(broken.stderr().contains("no tag was moved"), "{}", broken.stderr());
     let sessions = cache.path().join("uploads");
-    assert!(std::fs::read_dir(&sessions).map(|d| d.count()).unwrap_or(0) > 0, "the unfinished upload is remembered");
+    assert!(std::fs::read_dir(&sessions).map(|d| d.count()).unwrap_or(0) > 0, "the unfinished uploads are remembered");
+    let first_run = going.requests();
     going.set(Faults::default());
-    let before = going.requests().len();
     let finished = common::run_in_env(hello.path(), &["release", "--set", &set], &flaky_env);
     assert_eq!(finished.code(), 0, "the re-run resumes the uploads:\n{}", finished.stderr());
-    let rerun = going.requests().split_off(before);
-    assert!(rerun.iter().any(resumes_past_start), "the next run resumes the remembered upload: {rerun:#?}");
+    let rerun = going.requests().split_off(first_run.len());
+    let earlier: std::collections::HashSet<&str> = first_run.iter().filter_map(|r| upload_id(r)).collect();
+    let reused: std::collections::HashSet<&str> = rerun.iter().filter_map(|r| upload_id(r)).filter(|id| earlier.contains(id)).collect();
+    let sent_again = |id: &str| rerun.iter().any(|r| upload_id(r) == Some(id) && r.to_ascii_lowercase().contains("content-range: 0-"));
+    let closed = |id: &str| rerun.iter().any(|r| r.starts_with("PUT ") && upload_id(r) == Some(id));
+    assert!(
+        reused.iter().any(|id| closed(id) && !sent_again(id)),
+        "the next run closes a remembered upload without sending its bytes again:\nfirst run {first_run:#?}\nre-run {rerun:#?}"
+    );
     assert_eq!(raw(&format!("{host}/hello-resumed:1")), Some(hello_index), "resumed uploads give the layout's bytes");
     assert_eq!(std::fs::read_dir(&sessions).map(|d| d.count()).unwrap_or(0), 0, "finished uploads are forgotten");
 
@@ -202,6 +207,13 @@ pub fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(Strin
     assert_eq!(raw(&format!("{}/xxx:killed", victim.host())), Some(killed_index));
     let store = common::run_in_env(per_arch.path(), &["cache", "du"], &victim_env);
     assert_eq!(store.code(), 0, "the content store is intact: {}", store.stderr());
+}
+
+/// The upload session a request names (`…/blobs/uploads/ID?…`), if it names one.
+fn upload_id(request: &str) -> Option<&str> {
+    let (_, rest) = request.split_once("/blobs/uploads/")?;
+    let id = rest.split(['?', ' ']).next()?;
+    (!id.is_empty()).then_some(id)
 }
 
 /// The bearer-token flow: a registry that sends clients to a token server, which wants basic
