@@ -174,7 +174,7 @@ pub fn changes(merged: &Path, before: &Before, upper: &Path) -> io::Result<()> {
         parents(merged, upper, relative, &mut made, &mut dirs)?;
         let name = relative.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let whiteout = upper.join(relative).with_file_name(format!(".wh.{name}"));
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0).open(whiteout)?;
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o0).open(whiteout)?;
     }
     // directories last: what was made inside them changed their times
     for (dir, meta) in dirs.iter().rev() {

@@ -239,7 +239,7 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
 /// Writes a whiteout or opaque marker as the empty, mode 0 file OCI layers carry.
 fn keep_marker(path: &Path, known: &mut HashSet<PathBuf>) -> io::Result<()> {
     remove_existing(path, known)?;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0).open(path).map(drop)
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o0).open(path).map(drop)
 }
 
 /// Makes the missing directories from `dest` down to `dir` as extractors make a layer's implied
