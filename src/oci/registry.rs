@@ -39,12 +39,19 @@ pub struct Registry {
 
 /// The credentials docker would use for a registry host: `$DOCKER_CONFIG/config.json` (else
 /// `~/.docker/config.json`), its `auths`, `credsStore` and `credHelpers`; anonymous when none.
-/// Docker Hub's entry is `https://index.docker.io/v1/`. Secrets are never printed.
+/// Docker Hub's entry is `https://index.docker.io/v1/`. An identity token (OAuth refresh
+/// token) is not used yet, and says so. Secrets are never printed.
 pub fn credentials(host: &str) -> RegistryAuth {
     let key = if host == crate::ir::DOCKER_HUB { "https://index.docker.io/v1/" } else { host };
     match docker_credential::get_credential(key) {
         Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => RegistryAuth::Basic(user, password),
-        _ => RegistryAuth::Anonymous,
+        Ok(docker_credential::DockerCredential::IdentityToken(_)) => {
+            eprintln!(
+                "mpbake: warning: docker's credentials for {host} are an identity token (an OAuth refresh token), which mpbake cannot use yet; going on anonymously (log in with a password or a token as the password, or use a credential helper that returns one)"
+            );
+            RegistryAuth::Anonymous
+        }
+        Err(_) => RegistryAuth::Anonymous,
     }
 }
 
