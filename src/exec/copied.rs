@@ -284,14 +284,22 @@ mod tests {
         assert_eq!(std::fs::read_to_string(upper.join("etc/edit")).ok().as_deref(), Some("new"));
     }
 
-    #[test]
-    fn snapshots_apply_whiteout_files_and_opaque_markers() {
+    /// A lower snapshot with `a/old` and `c`, an empty upper one, an empty merged directory.
+    fn two_snapshots() -> (tempfile::TempDir, PathBuf, PathBuf, PathBuf) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let (bottom, top, merged) = (dir.path().join("bottom"), dir.path().join("top"), dir.path().join("merged"));
-        std::fs::create_dir(&merged).unwrap_or_else(|e| panic!("{e}"));
+        for d in [&top, &merged] {
+            std::fs::create_dir(d).unwrap_or_else(|e| panic!("{e}"));
+        }
         write(&bottom.join("a/old"), "1");
-        write(&bottom.join("b/kept"), "2");
         write(&bottom.join("c"), "3");
+        (dir, bottom, top, merged)
+    }
+
+    #[test]
+    fn snapshots_apply_whiteout_files_and_opaque_markers() {
+        let (_dir, bottom, top, merged) = two_snapshots();
+        write(&bottom.join("b/kept"), "2");
         write(&top.join("a/-new"), "4");
         write(&top.join("a/.wh..wh..opq"), "");
         write(&top.join(".wh.c"), "");
@@ -305,11 +313,7 @@ mod tests {
             println!("SKIP: overlayfs's whiteouts and trusted xattrs need root");
             return;
         }
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (bottom, top, merged) = (dir.path().join("bottom"), dir.path().join("top"), dir.path().join("merged"));
-        std::fs::create_dir(&merged).unwrap_or_else(|e| panic!("{e}"));
-        write(&bottom.join("a/old"), "1");
-        write(&bottom.join("c"), "3");
+        let (_dir, bottom, top, merged) = two_snapshots();
         write(&top.join("a/new"), "4");
         rustix::fs::lsetxattr(top.join("a"), "trusted.overlay.opaque", b"y", rustix::fs::XattrFlags::empty())
             .unwrap_or_else(|e| panic!("{e}"));

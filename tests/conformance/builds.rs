@@ -104,42 +104,41 @@ pub fn mpbake_runs_like_buildah(registry: &Registry, buildah: &Buildah) {
 
     // the same build, its base layers downloaded through a proxy that cuts every blob transfer
     // after 200 kB: each download resumes where it broke, and the image is the same
+    let (_, direct_index, _) = super::releases::layout_index(&dir.path().join("built/default"));
     let cutting = Proxy::start(registry.port, Faults { cut_blobs_after: Some(200_000), ..Faults::default() });
-    let cold = tempfile::tempdir().expect("cache dir");
-    let cold_dir = cold.path().display().to_string();
-    let via = cutting.host();
-    let env = [("REGISTRY", via.as_str()), ("MPBAKE_CACHE_DIR", cold_dir.as_str())];
-    let resumed = common::run_in_env(dir.path(), &["build", "-o", "resumed"], &env);
-    assert_eq!(resumed.code(), 0, "a build whose downloads are cut short:\n{}", resumed.stderr());
+    let (_, resumed_index) = build_index(dir.path(), &cutting.host(), "resumed", &[], None, "a build whose downloads are cut short");
     let requests = cutting.requests();
     assert!(
         requests.iter().any(|r| r.contains("/blobs/sha256:") && r.to_ascii_lowercase().contains("range: bytes=200000-")),
         "a cut download resumes at the byte where it broke: {requests:#?}"
     );
-    let (_, resumed_index, _) = super::releases::layout_index(&dir.path().join("resumed/default"));
-    let (_, direct_index, _) = super::releases::layout_index(&dir.path().join("built/default"));
     assert_eq!(resumed_index, direct_index, "resumed downloads give the same image");
 
     // root filesystems by copying instead of overlayfs: the same layers, byte for byte
-    let fresh = tempfile::tempdir().expect("cache dir");
-    let fresh_dir = fresh.path().display().to_string();
-    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", fresh_dir.as_str())];
-    let copied = common::run_in_env(dir.path(), &["build", "-o", "copied", "--snapshotter", "copy"], &env);
-    assert_eq!(copied.code(), 0, "a build that copies root filesystems:\n{}", copied.stderr());
-    let (_, copied_index, _) = super::releases::layout_index(&dir.path().join("copied/default"));
+    let (_, copied_index) =
+        build_index(dir.path(), &host, "copied", &["--snapshotter", "copy"], None, "a build that copies root filesystems");
     assert_eq!(copied_index, direct_index, "copying gives the image overlayfs gives");
 
     // a cache directory on overlayfs, as inside many containers, where overlayfs will not take
     // an upper directory or its own whiteouts: the default snapshotter says so and copies, with
     // whiteouts as OCI files, and the image is the same
     let nested = OverlayMount::new();
-    let nested_cache = nested.merged().join("cache").display().to_string();
-    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", nested_cache.as_str())];
-    let inside = common::run_in_env(dir.path(), &["build", "-o", "nested"], &env);
-    assert_eq!(inside.code(), 0, "a build whose cache is on overlayfs:\n{}", inside.stderr());
-    assert!(inside.stderr().contains("copying root filesystems instead"), "the fallback is said once: {}", inside.stderr());
-    let (_, nested_index, _) = super::releases::layout_index(&dir.path().join("nested/default"));
+    let cache = nested.merged().join("cache");
+    let (log, nested_index) = build_index(dir.path(), &host, "nested", &[], Some(&cache), "a build whose cache is on overlayfs");
+    assert!(log.contains("copying root filesystems instead"), "the fallback is said once: {log}");
     assert_eq!(nested_index, direct_index, "the fallback gives the image overlayfs gives");
+}
+
+/// `mpbake build -o OUT FLAGS` of the fixture in `dir` from `registry`, with its cache in
+/// `cache` (else a fresh one); its log and index.
+fn build_index(dir: &Path, registry: &str, out: &str, flags: &[&str], cache: Option<&Path>, what: &str) -> (String, Vec<u8>) {
+    let fresh = tempfile::tempdir().expect("cache dir");
+    let cache = cache.unwrap_or(fresh.path()).display().to_string();
+    let args: Vec<&str> = ["build", "-o", out].iter().chain(flags).copied().collect();
+    let built = common::run_in_env(dir, &args, &[("REGISTRY", registry), ("MPBAKE_CACHE_DIR", cache.as_str())]);
+    assert_eq!(built.code(), 0, "{what}:\n{}", built.stderr());
+    let (_, index, _) = super::releases::layout_index(&dir.join(out).join("default"));
+    (built.stderr(), index)
 }
 
 /// An overlayfs mount of empty directories, unmounted when dropped.
