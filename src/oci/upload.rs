@@ -46,13 +46,23 @@ struct Upload<'a> {
 }
 
 impl Upload<'_> {
-    fn run(mut self, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, String> {
+    fn run(self, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, String> {
+        let uploaded = self.upload(bytes, digest, session);
+        // a finished session is done with, and one the registry refused (a wrong digest: bytes
+        // that did not line up) must not be resumed by the next run
+        if !matches!(uploaded, Err(Failure::Retry(_))) {
+            let _ = std::fs::remove_file(session);
+        }
+        uploaded.map_err(|(Failure::Retry(e) | Failure::Fatal(e))| e)
+    }
+
+    fn upload(mut self, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, Failure> {
         let size = bytes.len() as u64;
         // an earlier run's session, if the registry still knows it
         let earlier = std::fs::read_to_string(session).ok().and_then(|location| self.status(&location).ok().flatten());
         let (mut offset, mut location) = match earlier {
             Some(resumed) => resumed,
-            None => (0, self.start()?),
+            None => (0, self.start().map_err(Failure::Retry)?),
         };
         let resumed_at = offset;
         let (mut failures, mut chunk) = (0, CHUNK);
@@ -65,10 +75,7 @@ impl Upload<'_> {
                     self.patch(&location, &bytes[offset as usize..end], offset).map(|next| (end as u64, next))
                 }
                 false => match self.finish(&location, digest) {
-                    Ok(()) => {
-                        let _ = std::fs::remove_file(session);
-                        return Ok(size - resumed_at);
-                    }
+                    Ok(()) => return Ok(size - resumed_at),
                     Err(e) => Err(e),
                 },
             };
@@ -77,12 +84,11 @@ impl Upload<'_> {
                     (offset, location, failures) = (end, next, 0);
                     continue;
                 }
-                Err(Failure::Fatal(e)) => return Err(e),
+                Err(Failure::Fatal(e)) => return Err(Failure::Fatal(e)),
                 Err(Failure::Retry(e)) => e,
             };
             // the blob may be whole already (the final PUT's answer was lost)
             if offset == size && self.registry.has_blob_ref(self.reference, digest) {
-                let _ = std::fs::remove_file(session);
                 return Ok(size - resumed_at);
             }
             // where did the registry get to? a session it forgot starts over
@@ -91,9 +97,9 @@ impl Upload<'_> {
             let answered = reachable.is_ok();
             match reachable {
                 Ok(Some((at, next))) => (offset, location) = (at, next),
-                Ok(None) => (offset, location) = (0, self.start()?),
+                Ok(None) => (offset, location) = (0, self.start().map_err(Failure::Retry)?),
                 Err(Failure::Retry(_)) => {}
-                Err(Failure::Fatal(e)) => return Err(e),
+                Err(fatal) => return Err(fatal),
             }
             if offset > was {
                 failures = 0;
@@ -108,7 +114,9 @@ impl Upload<'_> {
             }
             failures += 1;
             if failures >= ATTEMPTS {
-                return Err(format!("uploading blob {digest}: {e} (after {ATTEMPTS} attempts, {offset} of {size} bytes sent)"));
+                return Err(Failure::Retry(format!(
+                    "uploading blob {digest}: {e} (after {ATTEMPTS} attempts, {offset} of {size} bytes sent)"
+                )));
             }
             std::thread::sleep(Duration::from_millis(200 << failures));
         }
