@@ -185,7 +185,7 @@ pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
                 add_tree(request, tree, &path, &relative, &dest, true)?;
             } else if request.unpack_archives && is_archive(&path)? {
                 let unpacked = tempfile::tempdir()?;
-                unpack::unpack_blob(&std::fs::read(&path)?, unpacked.path(), unpack::Whiteouts::Apply)?;
+                unpack::unpack_blob(std::fs::read(&path)?.as_slice(), unpacked.path(), unpack::Whiteouts::Apply)?;
                 let archive = Request { root: unpacked.path(), keep_owner: true, ignore: Ignore::default(), ..request.clone() };
                 add_tree(&archive, tree, unpacked.path(), "", &dest, false)?;
                 tree.unpacked.push(unpacked);

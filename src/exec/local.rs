@@ -32,7 +32,7 @@ pub fn write_rootfs(layout: &Path, dest: &Path) -> Result<Vec<String>, BuildErro
         let manifest = json(read(entry["digest"].as_str().unwrap_or_default())?)?;
         for layer in manifest["layers"].as_array().into_iter().flatten() {
             let blob = read(layer["digest"].as_str().unwrap_or_default())?;
-            unpack::unpack_blob(&blob, &root, Whiteouts::Apply)
+            unpack::unpack_blob(blob.as_slice(), &root, Whiteouts::Apply)
                 .map_err(|e| BuildError::Tool(format!("unpacking into {}: {e}", root.display())))?;
         }
         written.push(root.display().to_string());

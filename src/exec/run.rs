@@ -2,14 +2,13 @@
 //! image's env, user and working directory plus the step's mounts (cache, secret, bind, tmpfs),
 //! foreign platforms through qemu-user binfmt, and the upper directory written as the layer.
 
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::engine::{Engine, input, step_key};
 use super::rootfs::Mounted;
 use super::runc::{self, Bind, Process, RunError};
 use super::state::{DEFAULT_PATH, State, absolute};
-use super::{BuildError, io, users};
+use super::{BuildError, io, unpack, users};
 use crate::ir::{Command, Platform};
 use crate::plan::{Class, CopyFrom, Node, RunMount};
 
@@ -245,19 +244,5 @@ fn make_workdir(root: &Path, path: &str, user: &str) -> Result<(), String> {
         true => users::Owner::default(),
         false => users::resolve(user, Some(root))?,
     };
-    let mut dir = root.to_path_buf();
-    for part in Path::new(path).components().filter(|c| matches!(c, std::path::Component::Normal(_))) {
-        dir.push(part);
-        match dir.symlink_metadata() {
-            Ok(meta) if meta.is_dir() => continue,
-            // a symlink or file there: the command's own working directory setup decides
-            Ok(_) => return Ok(()),
-            Err(_) => {}
-        }
-        std::fs::DirBuilder::new().mode(0o755).create(&dir).map_err(|e| e.to_string())?;
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-        rustix::fs::chown(&dir, Some(rustix::fs::Uid::from_raw(owner.uid)), Some(rustix::fs::Gid::from_raw(owner.gid)))
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    unpack::make_dirs(root, Path::new(path), Some(owner)).map_err(|e| e.to_string())
 }

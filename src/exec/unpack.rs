@@ -19,14 +19,10 @@ pub enum UnpackError {
     Io(#[from] io::Error),
 }
 
-/// Unpacks a layer blob, decompressing on another thread while this one writes files (the two
-/// take about as long on a large layer).
-pub fn unpack_blob(blob: &[u8], dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
-    unpack_stream(blob, dest, whiteouts)
-}
-
-/// `unpack_blob` for a blob that arrives as a stream (a download).
-pub fn unpack_stream(compressed: impl io::BufRead + Send, dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
+/// Unpacks a layer blob — whole in memory, or arriving as a stream (a download) —
+/// decompressing on another thread while this one writes files (the two take about as long on a
+/// large layer).
+pub fn unpack_blob(compressed: impl io::BufRead + Send, dest: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
         scope.spawn(move || {
@@ -125,7 +121,7 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
         let parent = dest.join(relative.parent().unwrap_or(Path::new("")));
         if !known.contains(&parent) {
             no_symlink_between(dest, &parent, &raw)?;
-            make_implied(dest, &parent)?;
+            make_dirs(dest, parent.strip_prefix(dest).unwrap_or(Path::new("")), None)?;
             let mut dir = parent.as_path();
             while dir.starts_with(dest) && known.insert(dir.to_path_buf()) {
                 dir = dir.parent().unwrap_or(dest);
@@ -242,15 +238,22 @@ fn keep_marker(path: &Path, known: &mut HashSet<PathBuf>) -> io::Result<()> {
     std::fs::OpenOptions::new().write(true).create_new(true).mode(0o0).open(path).map(drop)
 }
 
-/// Makes the missing directories from `dest` down to `dir` as extractors make a layer's implied
-/// parents: root's (the unpacking user's), 0755 whatever the umask.
-fn make_implied(dest: &Path, dir: &Path) -> io::Result<()> {
-    let mut at = dest.to_path_buf();
-    for part in dir.strip_prefix(dest).map_err(io::Error::other)?.components() {
+/// Makes the missing directories of `relative` under `root`, 0755 whatever the umask and owned
+/// by `owner` (else by the unpacking user): how extractors make a layer's implied parents, and
+/// BuildKit a WORKDIR. It stops at anything there that is not a directory.
+pub(super) fn make_dirs(root: &Path, relative: &Path, owner: Option<super::users::Owner>) -> io::Result<()> {
+    let mut at = root.to_path_buf();
+    for part in relative.components().filter(|c| matches!(c, Component::Normal(_))) {
         at.push(part);
-        if at.symlink_metadata().is_err() {
-            std::fs::create_dir(&at)?;
-            std::fs::set_permissions(&at, std::fs::Permissions::from_mode(0o755))?;
+        match at.symlink_metadata() {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => return Ok(()),
+            Err(_) => {}
+        }
+        std::fs::create_dir(&at)?;
+        std::fs::set_permissions(&at, std::fs::Permissions::from_mode(0o755))?;
+        if let Some(owner) = owner {
+            rustix::fs::chown(&at, Some(Uid::from_raw(owner.uid)), Some(Gid::from_raw(owner.gid))).map_err(io::Error::from)?;
         }
     }
     Ok(())

@@ -126,12 +126,8 @@ impl Compression {
     }
 }
 
-/// A layer blob's tar stream, whatever its compression (gzip, zstd or none, by magic bytes).
-pub fn decompressed(blob: &[u8]) -> Box<dyn io::Read + Send + '_> {
-    decompress(blob)
-}
-
-/// `decompressed` for a layer that arrives as a stream (its first bytes tell the compression).
+/// A layer blob's tar stream, whatever its compression (gzip, zstd or none, told by its first
+/// bytes), from the blob in memory or as it arrives.
 pub fn decompress<'a>(mut reader: impl io::BufRead + Send + 'a) -> Box<dyn io::Read + Send + 'a> {
     let magic = match reader.fill_buf() {
         Ok(head) => head.get(..4).unwrap_or(head).to_vec(),

@@ -1,5 +1,5 @@
 //! Talks to registries with oci-client over rustls: the digest a reference resolves to,
-//! manifests and blobs (digest-verified) read; blobs checked, mounted and uploaded, manifests
+//! manifests and blobs (digest-verified, downloads resumed with Range) read; blobs checked, mounted and uploaded, manifests
 //! pushed as the exact bytes given. Plain HTTP only for loopback registries and those named
 //! insecure; a few retries with backoff for transient failures.
 
@@ -165,12 +165,6 @@ impl Registry {
         })
     }
 
-    /// `has_blob` for a parsed reference, false when the registry cannot say.
-    pub(super) fn has_blob_ref(&self, reference: &Reference, digest: &Digest) -> bool {
-        let Ok(image) = ImageRef::parse(&reference.whole()) else { return false };
-        self.has_blob(&image, digest).unwrap_or(false)
-    }
-
     /// Mounts a blob from another repository of the same registry; false when the registry
     /// would rather have it uploaded (it answered 202, or refused).
     pub fn mount_blob(&self, image: &ImageRef, from_repository: &str, digest: &Digest) -> bool {
@@ -260,25 +254,14 @@ impl Registry {
         Err(failed(format!("blob {digest}: {last} (after {ATTEMPTS} attempts, {offset} bytes received)")))
     }
 
-    /// A blob of `image`'s repository, checked against its digest.
+    /// A blob of `image`'s repository, whole, checked against its digest (a `blob_stream`
+    /// into memory).
     pub fn blob(&self, image: &ImageRef, digest: &Digest) -> Result<Vec<u8>, RegistryError> {
-        let text = digest.to_string();
-        let bytes: Vec<u8> = self.retry(image, |c, r, a| {
-            let text = text.clone();
-            Box::pin(async move {
-                // blob requests reuse the token the manifest request stored; make sure there is one
-                c.store_auth_if_needed(r.resolve_registry(), a).await;
-                let mut out: Vec<u8> = Vec::new();
-                c.pull_blob(r, text.as_str(), &mut out).await?;
-                Ok::<Vec<u8>, oci_client::errors::OciDistributionError>(out)
-            })
+        let mut bytes = Vec::new();
+        self.blob_stream(image, digest, &mut |chunk| {
+            bytes.extend_from_slice(chunk);
+            Ok(())
         })?;
-        if Digest::sha256(&bytes) != *digest {
-            return Err(RegistryError::Resolve {
-                reference: image.to_string(),
-                message: format!("blob {digest} does not match its digest"),
-            });
-        }
         Ok(bytes)
     }
 }

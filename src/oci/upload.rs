@@ -31,7 +31,7 @@ impl Registry {
     pub fn push_blob(&self, image: &ImageRef, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let upload = Upload { registry: self, reference: &reference, auth: self.auth(image), authorization: None };
+        let upload = Upload { registry: self, image, reference: &reference, auth: self.auth(image), authorization: None };
         upload.run(bytes, digest, session).map_err(failed)
     }
 }
@@ -39,6 +39,8 @@ impl Registry {
 /// One blob's upload to one repository.
 struct Upload<'a> {
     registry: &'a Registry,
+    image: &'a ImageRef,
+    /// `image` as oci-client takes it.
     reference: &'a Reference,
     auth: RegistryAuth,
     /// The Authorization header, once asked for.
@@ -88,7 +90,7 @@ impl Upload<'_> {
                 Err(Failure::Retry(e)) => e,
             };
             // the blob may be whole already (the final PUT's answer was lost)
-            if offset == size && self.registry.has_blob_ref(self.reference, digest) {
+            if offset == size && self.registry.has_blob(self.image, digest).unwrap_or(false) {
                 return Ok(size - resumed_at);
             }
             // where did the registry get to? a session it forgot starts over

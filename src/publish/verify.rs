@@ -69,7 +69,7 @@ fn elf_files(source: &Source, platform: &PlatformImage) -> Result<BTreeMap<Strin
     let mut files: BTreeMap<String, Elf> = BTreeMap::new();
     for layer in &platform.layers {
         let blob = source.blob(&layer.digest)?;
-        let mut archive = tar::Archive::new(crate::oci::layer::decompressed(&blob));
+        let mut archive = tar::Archive::new(crate::oci::layer::decompress(blob.as_slice()));
         for entry in archive.entries().map_err(|e| format!("layer {}: {e}", layer.digest))? {
             let mut entry = entry.map_err(|e| format!("layer {}: {e}", layer.digest))?;
             let path = format!("/{}", String::from_utf8_lossy(&entry.path_bytes()).trim_start_matches("./").trim_end_matches('/'));

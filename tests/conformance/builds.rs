@@ -77,12 +77,8 @@ pub fn mpbake_builds_the_go_hello(registry: &Registry, dockerd: &Dockerd) {
 pub fn mpbake_runs_like_buildah(registry: &Registry, buildah: &Buildah) {
     let dir = tempfile::tempdir().expect("fixture");
     run(Command::new("cp").arg("-a").arg(format!("{}/.", common::repo().join("tests/fixtures/run-busybox").display())).arg(dir.path()));
-    let cache = tempfile::tempdir().expect("cache dir");
-    let cache_dir = cache.path().display().to_string();
     let host = registry.host();
-    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache_dir.as_str())];
-    let built = common::run_in_env(dir.path(), &["build", "-o", "built"], &env);
-    assert_eq!(built.code(), 0, "mpbake build of RUN steps failed:\n{}", built.stderr());
+    let (_, direct_index) = build_index(dir.path(), &host, "built", &[], None, "mpbake build of RUN steps failed");
     let args = vec![format!("REGISTRY={}", registry.host())];
     buildah.build(&dir.path().join("Dockerfile"), dir.path(), &PLATFORMS, &args, "run-busybox-list");
     // buildah names an image after its layout's path, which must be lower case
@@ -104,7 +100,6 @@ pub fn mpbake_runs_like_buildah(registry: &Registry, buildah: &Buildah) {
 
     // the same build, its base layers downloaded through a proxy that cuts every blob transfer
     // after 200 kB: each download resumes where it broke, and the image is the same
-    let (_, direct_index, _) = super::releases::layout_index(&dir.path().join("built/default"));
     let cutting = Proxy::start(registry.port, Faults { cut_blobs_after: Some(200_000), ..Faults::default() });
     let (_, resumed_index) = build_index(dir.path(), &cutting.host(), "resumed", &[], None, "a build whose downloads are cut short");
     let requests = cutting.requests();
