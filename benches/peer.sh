@@ -7,13 +7,21 @@
 #     buildah and by mpbake; then mpbake's unchanged rebuild;
 #  3. layer writing: a 300 MB+ tree (the Go toolchain's root filesystem) as one gzip layer,
 #     `tar -c DIR | gzip -6` against mpbake's COPY of the tree (staging, hashing, compressing).
+# Both tools keep their storage (buildah's images, mpbake's store) on a fresh ext4 made with
+# mkfs's defaults (journal included) on a loop device: the reference machine's root filesystem
+# is ext4 without a journal, where every file creation scans the inodes deleted in the last
+# minutes, so deleting one run's storage before the next added seconds, varying, to both tools.
 # Needs root, docker-registry, buildah, runc, qemu-user-static with binfmt, and arm64 apt
 # sources (what .ci/run installs). Usage: bash benches/peer.sh [RUNS]   (default 5)
 set -euo pipefail
 runs=${1:-5}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'kill "$registry_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$registry_pid" 2>/dev/null || true; umount "$work/store" 2>/dev/null || true; rm -rf "$work"' EXIT
+truncate -s 8G "$work/store.img"
+mkfs.ext4 -q -F "$work/store.img"
+mkdir "$work/store"
+mount -o loop,discard "$work/store.img" "$work/store"
 
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
 mpbake="$repo/target/release/mpbake"
@@ -35,7 +43,7 @@ registry="127.0.0.1:$port"
 mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register
 (cd "$work" && apt-get download -qq busybox-static:amd64 busybox-static:arm64 2>/dev/null)
-bah() { buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs "$@"; }
+bah() { buildah --root "$work/store/buildah" --runroot "$work/run" --storage-driver vfs "$@"; }
 for arch in amd64 arm64; do
   dpkg -x "$work"/busybox-static_*_"$arch".deb "$work/rootfs-$arch"
   for applet in $("$work/rootfs-amd64/bin/busybox" --list 2>/dev/null || "$work/rootfs-$arch/bin/busybox" --list); do
@@ -73,10 +81,10 @@ time_buildah() {
 # mpbake build in DIR, from an empty store unless the second argument is `warm`
 time_mpbake() {
   local t0 t1
-  [ "${2:-cold}" = warm ] || rm -rf "$work/cache" "$1/mpbake-out"
+  [ "${2:-cold}" = warm ] || rm -rf "$work/store/mpbake" "$1/mpbake-out"
   settle
   t0=$(now)
-  (cd "$1" && MPBAKE_CACHE_DIR="$work/cache" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
+  (cd "$1" && MPBAKE_CACHE_DIR="$work/store/mpbake" REGISTRY="$registry" "$mpbake" build --progress plain >/dev/null 2>&1)
   t1=$(now); echo "$t1 - $t0" | bc
 }
 # runs alternate between the tools, so a machine whose speed drifts treats both alike
