@@ -23,8 +23,7 @@ impl Engine<'_> {
         args: &[(String, String)],
         parents: &[State],
     ) -> Result<State, BuildError> {
-        let base = &parents[0];
-        let scope = base.scope(args);
+        let scope = parents[0].scope(args);
         let lookup = crate::plan::stage::lookup(&scope);
         let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
         let sources: Vec<String> = op.sources.iter().map(|s| word(s)).collect();
@@ -36,7 +35,7 @@ impl Engine<'_> {
             ));
         }
         let dest_word = word(&op.dest);
-        let dest = absolute(&base.workdir(), &dest_word);
+        let dest = absolute(&parents[0].workdir(), &dest_word);
         let from_stage = matches!(from, CopyFrom::Parent(_));
         // a stage's result is fixed by its key; context files are hashed once staged
         let compression = self.compression.name().to_string();
@@ -44,6 +43,7 @@ impl Engine<'_> {
         if let Some(hit) = early_key.as_ref().and_then(|k| self.recall(k)) {
             return Ok(hit);
         }
+        let base = &self.workdirs_before_copy(node, &parents[0], &dest)?;
         let mut source_mount: Option<Mounted> = None;
         let (root, ignore) = match from {
             CopyFrom::Context { dir, ignore } => (self.cwd.join(dir), ignore.clone()),
@@ -56,7 +56,9 @@ impl Engine<'_> {
         };
         let mut base_mount: Option<Mounted> = None;
         let wildcard = sources.iter().any(|s| s.contains(['*', '?', '[']));
-        let mut dest_is_dir = dest_word.ends_with('/') || dest_word == "." || dest_word.ends_with("/.") || wildcard;
+        // a WORKDIR is a directory even while it is still owed
+        let workdir = parents[0].workdirs.iter().any(|(path, _)| *path == dest);
+        let mut dest_is_dir = dest_word.ends_with('/') || dest_word == "." || dest_word.ends_with("/.") || wildcard || workdir;
         dest_is_dir |= sources.len() + op.heredocs.len() > 1;
         let single_file = match sources.as_slice() {
             [only] => copy::matches(&root, only).first().is_some_and(|(p, _)| p.is_file()),

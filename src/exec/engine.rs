@@ -60,6 +60,9 @@ pub struct Engine<'a> {
     /// Nodes whose image becomes an output (the steps of an output stage and of the stages
     /// it is built FROM): their base layers' blobs are kept when downloaded.
     outputs: Mutex<Vec<bool>>,
+    /// Nodes whose image leaves its stage (an output, or a stage other steps copy or mount
+    /// from): WORKDIRs still owed are made there.
+    ends: Mutex<Vec<bool>>,
     outcomes: Mutex<Vec<Option<Outcome>>>,
     pub(super) progress: &'a Progress,
     pub(super) executed: AtomicUsize,
@@ -91,6 +94,7 @@ impl<'a> Engine<'a> {
             opening: Mutex::new(()),
             states: Mutex::new(vec![None; plan.nodes.len()]),
             outputs: Mutex::new(vec![false; plan.nodes.len()]),
+            ends: Mutex::new(vec![false; plan.nodes.len()]),
             outcomes: Mutex::new(vec![None; plan.nodes.len()]),
             progress,
             executed: AtomicUsize::new(0),
@@ -122,6 +126,18 @@ impl<'a> Engine<'a> {
                 let mut chain = nodes.iter().position(|n| n.id == *id);
                 while let Some(i) = chain.filter(|&i| !std::mem::replace(&mut outputs[i], true)) {
                     chain = nodes[i].parents.first().copied();
+                }
+            }
+        }
+        if let Ok(mut ends) = self.ends.lock() {
+            for i in (0..nodes.len()).filter(|&i| needed[i]) {
+                for &source in nodes[i].parents.iter().skip(1) {
+                    ends[source] = true;
+                }
+            }
+            for id in ids {
+                if let Some(i) = nodes.iter().position(|n| n.id == *id) {
+                    ends[i] = true;
                 }
             }
         }
@@ -233,7 +249,11 @@ impl<'a> Engine<'a> {
             self.progress.started(node);
         }
         let (started, cached) = (Instant::now(), self.cached.load(Ordering::Relaxed));
-        let result = self.execute(node, &parents);
+        let ends = self.ends.lock().is_ok_and(|ends| ends[index]);
+        let result = self.execute(node, &parents).and_then(|state| match ends {
+            true => self.make_workdirs(node, state),
+            false => Ok(state),
+        });
         let outcome = match &result {
             Err(_) => Outcome::Failed,
             Ok(_) if self.cached.load(Ordering::Relaxed) > cached => Outcome::Cached,

@@ -197,8 +197,16 @@ impl Engine<'_> {
             .find(|path| path.is_dir())
     }
 
-    /// A stored step result, if every layer it names can still be had (blob or snapshot).
+    /// A stored step result, if every layer it names can still be had (blob or snapshot),
+    /// counted as a step taken from the cache.
     pub(super) fn recall(&self, key: &str) -> Option<State> {
+        let state = self.load(key)?;
+        self.cached.fetch_add(1, Ordering::Relaxed);
+        Some(state)
+    }
+
+    /// A stored result under `key`, if every layer it names can still be had.
+    pub(super) fn load(&self, key: &str) -> Option<State> {
         let bytes = std::fs::read(self.store.root().join("steps").join(key)).ok()?;
         let record: Json = serde_json::from_slice(&bytes).ok()?;
         let mut layers = Vec::new();
@@ -219,7 +227,6 @@ impl Engine<'_> {
             }
             layers.push(LayerRef { diff_id, descriptor, origin });
         }
-        self.cached.fetch_add(1, Ordering::Relaxed);
         let workdirs = record["workdirs"]
             .as_array()
             .into_iter()
@@ -229,9 +236,14 @@ impl Engine<'_> {
         Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()?, workdirs })
     }
 
-    /// Records a step's result under its key (atomically: a crash leaves no half record).
+    /// Records a step's result under its key, counted as a step executed.
     pub(super) fn remember(&self, state: &State) -> Result<(), BuildError> {
         self.executed.fetch_add(1, Ordering::Relaxed);
+        self.store_state(state)
+    }
+
+    /// Records a result under its key (atomically: a crash leaves no half record).
+    pub(super) fn store_state(&self, state: &State) -> Result<(), BuildError> {
         let layers: Vec<Json> = state
             .layers
             .iter()

@@ -19,6 +19,7 @@ mod runc;
 mod state;
 mod unpack;
 mod users;
+mod workdirs;
 
 pub use annotations::Annotations;
 pub use engine::{Engine, Settings, Stats};

@@ -8,7 +8,7 @@ use super::engine::{Engine, input, step_key};
 use super::rootfs::Mounted;
 use super::runc::{self, Bind, Process, RunError};
 use super::state::{DEFAULT_PATH, State, absolute};
-use super::{BuildError, io, unpack, users};
+use super::{BuildError, io, users};
 use crate::ir::{Command, Platform};
 use crate::plan::{Class, CopyFrom, Node, RunMount};
 
@@ -46,9 +46,7 @@ impl Engine<'_> {
             true => users::Owner::default(),
             false => users::resolve(&user, Some(&rootfs.merged)).map_err(|e| input(node, "build::user", e))?,
         };
-        for (path, as_user) in &base.workdirs {
-            make_workdir(&rootfs.merged, path, as_user).map_err(|e| input(node, "build::user", format!("WORKDIR {path}: {e}")))?;
-        }
+        super::workdirs::make_in(&rootfs.merged, &base.workdirs).map_err(|e| input(node, "build::user", e))?;
         let mut held: Vec<Mounted> = Vec::new();
         let mut binds = Vec::new();
         for m in step.mounts {
@@ -235,14 +233,4 @@ fn remove_mount_point(upper: &Path, point: &str) {
         }
         path = path.parent().map(Path::to_path_buf).unwrap_or_default();
     }
-}
-
-/// Makes a WORKDIR's missing directories in `root`, 0755 and owned by `user` (the USER when the
-/// WORKDIR came), as BuildKit does; directories already there are left as they are.
-fn make_workdir(root: &Path, path: &str, user: &str) -> Result<(), String> {
-    let owner = match user.is_empty() {
-        true => users::Owner::default(),
-        false => users::resolve(user, Some(root))?,
-    };
-    unpack::make_dirs(root, Path::new(path), Some(owner)).map_err(|e| e.to_string())
 }

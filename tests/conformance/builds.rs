@@ -93,6 +93,10 @@ pub fn mpbake_runs_like_buildah(registry: &Registry, buildah: &Buildah) {
         assert!(ours_tree.len() > 8, "{ours_tree:#?}");
         assert_eq!(ours_tree, theirs_tree, "{arch}: mpbake's /data differs from buildah's");
         assert!(!ours.join("bin/vi").exists() && !theirs.join("bin/vi").exists(), "{arch}: the deletion is a whiteout");
+        use std::os::unix::fs::MetadataExt as _;
+        let owner = |path: &str| std::fs::metadata(ours.join(path)).map(|m| (m.uid(), m.gid(), m.mode() & 0o7777)).ok();
+        assert_eq!(owner("data/copied/in"), Some((1000, 1000, 0o755)), "{arch}: a COPY keeps its WORKDIR the USER's");
+        assert_eq!(owner("data/last/empty"), Some((0, 0, 0o755)), "{arch}: a stage's last WORKDIR is made");
         let machine = std::fs::read_to_string(ours.join("data/machine")).unwrap_or_default();
         assert_eq!(machine.trim(), if arch == "amd64" { "x86_64" } else { "aarch64" });
     }
