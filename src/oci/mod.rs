@@ -5,6 +5,7 @@ pub mod archive;
 pub mod image;
 pub mod layer;
 pub mod layout;
+mod oauth;
 pub mod pull;
 mod registry;
 pub mod store;

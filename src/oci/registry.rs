@@ -29,7 +29,9 @@ pub struct Registry {
     pub(super) client: Client,
     runtime: tokio::runtime::Runtime,
     /// Credentials by host, read from docker's config once.
-    auths: std::sync::Mutex<std::collections::HashMap<String, RegistryAuth>>,
+    auths: std::sync::Mutex<std::collections::HashMap<String, Credential>>,
+    /// Access tokens exchanged for identity tokens, by `registry/repository`.
+    pub(super) access: std::sync::Mutex<std::collections::HashMap<String, super::oauth::Access>>,
     /// Hosts spoken to in plain HTTP.
     plain_http: Vec<String>,
     /// A plain HTTP client for the requests oci-client does not offer (resumable uploads),
@@ -37,21 +39,24 @@ pub struct Registry {
     http: std::sync::OnceLock<reqwest::Client>,
 }
 
+/// What docker's config holds for a registry host.
+#[derive(Clone)]
+pub enum Credential {
+    /// Basic credentials, or none (anonymous).
+    Auth(RegistryAuth),
+    /// An identity token: an OAuth2 refresh token, exchanged per repository.
+    Identity(String),
+}
+
 /// The credentials docker would use for a registry host: `$DOCKER_CONFIG/config.json` (else
 /// `~/.docker/config.json`), its `auths`, `credsStore` and `credHelpers`; anonymous when none.
-/// Docker Hub's entry is `https://index.docker.io/v1/`. An identity token (OAuth refresh
-/// token) is not used yet, and says so. Secrets are never printed.
-pub fn credentials(host: &str) -> RegistryAuth {
+/// Docker Hub's entry is `https://index.docker.io/v1/`. Secrets are never printed.
+pub fn credentials(host: &str) -> Credential {
     let key = if host == crate::ir::DOCKER_HUB { "https://index.docker.io/v1/" } else { host };
     match docker_credential::get_credential(key) {
-        Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => RegistryAuth::Basic(user, password),
-        Ok(docker_credential::DockerCredential::IdentityToken(_)) => {
-            eprintln!(
-                "mpbake: warning: docker's credentials for {host} are an identity token (an OAuth refresh token), which mpbake cannot use yet; going on anonymously (log in with a password or a token as the password, or use a credential helper that returns one)"
-            );
-            RegistryAuth::Anonymous
-        }
-        Err(_) => RegistryAuth::Anonymous,
+        Ok(docker_credential::DockerCredential::UsernamePassword(user, password)) => Credential::Auth(RegistryAuth::Basic(user, password)),
+        Ok(docker_credential::DockerCredential::IdentityToken(token)) => Credential::Identity(token),
+        Err(_) => Credential::Auth(RegistryAuth::Anonymous),
     }
 }
 
@@ -81,7 +86,7 @@ impl Registry {
         let client = Client::try_from(config).map_err(|e| RegistryError::Client(e.to_string()))?;
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| RegistryError::Client(e.to_string()))?;
-        Ok(Registry { client, runtime, auths: Default::default(), plain_http: http, http: Default::default() })
+        Ok(Registry { client, runtime, auths: Default::default(), access: Default::default(), plain_http: http, http: Default::default() })
     }
 
     /// `scheme://host` of a reference's registry.
@@ -109,11 +114,18 @@ impl Registry {
         self.runtime.block_on(future)
     }
 
-    /// The credentials for `image`'s registry, read once per host.
-    pub(super) fn auth(&self, image: &ImageRef) -> RegistryAuth {
-        match self.auths.lock() {
+    /// The credentials for `image`'s repository: docker's for its host (read once per host),
+    /// an identity token exchanged for an access token to the repository.
+    pub(super) fn auth(&self, image: &ImageRef) -> Result<RegistryAuth, RegistryError> {
+        let credential = match self.auths.lock() {
             Ok(mut auths) => auths.entry(image.registry.clone()).or_insert_with(|| credentials(&image.registry)).clone(),
             Err(_) => credentials(&image.registry),
+        };
+        match credential {
+            Credential::Auth(auth) => Ok(auth),
+            Credential::Identity(refresh) => {
+                self.access_token(image, &refresh).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })
+            }
         }
     }
 
@@ -125,7 +137,7 @@ impl Registry {
     ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let auth = self.auth(image);
+        let auth = self.auth(image)?;
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
@@ -208,7 +220,7 @@ impl Registry {
         use sha2::Digest as _;
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let (auth, text) = (self.auth(image), digest.to_string());
+        let (auth, text) = (self.auth(image)?, digest.to_string());
         let (mut hasher, mut offset, mut last) = (sha2::Sha256::new(), 0u64, String::new());
         // a transfer that got somewhere before it broke does not use up an attempt
         let mut failures = 0;

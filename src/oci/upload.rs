@@ -31,7 +31,7 @@ impl Registry {
     pub fn push_blob(&self, image: &ImageRef, bytes: &[u8], digest: &Digest, session: &Path) -> Result<u64, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let upload = Upload { registry: self, image, reference: &reference, auth: self.auth(image), authorization: None };
+        let upload = Upload { registry: self, image, reference: &reference, authorization: None };
         upload.run(bytes, digest, session).map_err(failed)
     }
 }
@@ -42,7 +42,6 @@ struct Upload<'a> {
     image: &'a ImageRef,
     /// `image` as oci-client takes it.
     reference: &'a Reference,
-    auth: RegistryAuth,
     /// The Authorization header, once asked for.
     authorization: Option<String>,
 }
@@ -218,8 +217,9 @@ impl Upload<'_> {
     /// The Authorization header for pushing: a bearer token when the registry hands them out,
     /// else basic credentials, else none (an empty string).
     fn authorize(&self) -> Result<String, Failure> {
-        let token = self.registry.block_on(self.registry.client.auth(self.reference, &self.auth, RegistryOperation::Push));
-        match (token, &self.auth) {
+        let auth = self.registry.auth(self.image).map_err(|e| Failure::Retry(format!("authenticating: {e}")))?;
+        let token = self.registry.block_on(self.registry.client.auth(self.reference, &auth, RegistryOperation::Push));
+        match (token, &auth) {
             (Ok(Some(token)), _) => Ok(format!("Bearer {token}")),
             (Ok(None), RegistryAuth::Basic(user, password)) => {
                 use base64::Engine as _;

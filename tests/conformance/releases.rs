@@ -217,9 +217,10 @@ fn upload_id(request: &str) -> Option<&str> {
 }
 
 /// The bearer-token flow: a registry that sends clients to a token server, which wants basic
-/// credentials (from docker's config.json) and signs what the scope asks.
+/// credentials (from docker's config.json) and signs what the scope asks; then the same with
+/// an identity token (a refresh token) in docker's config instead of the password.
 pub fn mpbake_releases_with_tokens(buildah: &Buildah, busybox: &[(String, std::path::PathBuf)]) {
-    let tokens = TokenServer::start("mpbake", "t0ken-pass");
+    let tokens = TokenServer::start("mpbake", "t0ken-pass", "identity-s3cret");
     let registry = Registry::start_with_tokens(&tokens.realm(), tokens.cert());
     let host = registry.host();
     let creds = "mpbake:t0ken-pass";
@@ -243,4 +244,14 @@ pub fn mpbake_releases_with_tokens(buildah: &Buildah, busybox: &[(String, std::p
     assert!(tokens.issued.load(std::sync::atomic::Ordering::SeqCst) > before, "mpbake asked the token server");
     let (_, index, _) = layout_index(&per_arch.path().join("mpbake-out/xxx"));
     assert_eq!(raw_as(&format!("{host}/xxx:dev"), Some(creds)), Some(index), "pushed with bearer tokens");
+
+    std::fs::write(docker_config.path().join("config.json"), format!(r#"{{"auths": {{"{host}": {{"identitytoken": "identity-s3cret"}}}}}}"#))
+        .expect("config.json");
+    let env = [("TAG", "identity"), env[0], env[1], env[2]];
+    let released = common::run_in_env(per_arch.path(), &["release"], &env);
+    assert_eq!(released.code(), 0, "a release with an identity token: {}", released.stderr());
+    assert!(!format!("{}{}", released.stdout(), released.stderr()).contains("identity-s3cret"), "identity tokens are never printed");
+    assert!(tokens.refreshed.load(std::sync::atomic::Ordering::SeqCst) > 0, "mpbake exchanged the identity token");
+    let (_, index, _) = layout_index(&per_arch.path().join("mpbake-out/xxx"));
+    assert_eq!(raw_as(&format!("{host}/xxx:identity"), Some(creds)), Some(index), "pushed with an identity token");
 }
