@@ -178,6 +178,17 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
             k if k.is_file() || k == tar::EntryType::Continuous => {
                 let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&path)?;
                 io::copy(&mut entry, &mut file)?;
+                // owner, mode and time through the open file: no more path lookups
+                let (uid, gid) = (header.uid().unwrap_or(0) as u32, header.gid().unwrap_or(0) as u32);
+                if !(root && uid == 0 && gid == 0) {
+                    rustix::fs::fchown(&file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))).map_err(io::Error::from)?;
+                    rustix::fs::fchmod(&file, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+                } else if mode & umask != 0 {
+                    rustix::fs::fchmod(&file, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+                }
+                let time = Timespec { tv_sec: header.mtime().unwrap_or(0) as i64, tv_nsec: 0 };
+                rustix::fs::futimens(&file, &Timestamps { last_access: time, last_modification: time }).map_err(io::Error::from)?;
+                continue;
             }
             k if k.is_symlink() => {
                 let target = entry.link_name()?.ok_or_else(|| io::Error::other(format!("symlink `{raw}` has no target")))?;
