@@ -159,7 +159,10 @@ impl<'a> Engine<'a> {
                     let Some(i) = ready.pop_front() else { break };
                     let tx = tx.clone();
                     scope.spawn(move || {
-                        let _ = tx.send((i, self.step(i)));
+                        // a panicking step must still report, or this loop would wait for it forever
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.step(i)))
+                            .unwrap_or_else(|panic| Err(internal_error(&nodes[i], panic.as_ref())));
+                        let _ = tx.send((i, result));
                     });
                     running += 1;
                 }
@@ -332,6 +335,17 @@ pub(super) fn step_key(node: &Node, parents: &[State], extra: &[String]) -> Stri
         hasher.update(e.as_bytes());
     }
     hex(&hasher.finalize())
+}
+
+/// A step that panicked, as an error that names it (the panic's own message was printed).
+fn internal_error(node: &Node, panic: &(dyn std::any::Any + Send)) -> BuildError {
+    let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+    BuildError::Tool(format!(
+        "internal error in `{}` ({}): {}; this is a bug in mpbake, please report it",
+        node.op,
+        node.stage,
+        message.unwrap_or_else(|| "it panicked".into())
+    ))
 }
 
 /// An input error pointing at the step's instruction.
