@@ -299,7 +299,7 @@ fn build_dockerfile_target(
     let mut images = Vec::new();
     for (platform, id) in plan.targets.get(name).map(|t| &t.platforms).into_iter().flatten() {
         let platform = Platform::parse(platform).map_err(|e| BuildError::Tool(e.0))?;
-        images.push((platform, engine.state_of(id).ok_or_else(|| BuildError::Tool(format!("step {id} was not built")))?));
+        images.push((platform, engine.state_of(id)?));
     }
     engine.write_layout(dest, &images, tags, annotations)
 }

@@ -128,6 +128,13 @@ impl Tree {
         self.put(path, Entry { content: Content::Bytes(bytes), mode: 0o644, owner: Owner::default(), mtime: 0 });
     }
 
+    /// Whether the layer writes an entry at or below `path` (an implied directory is not
+    /// written, so it makes nothing by itself).
+    pub fn writes_under(&self, path: &str) -> bool {
+        let parts = components(path);
+        self.entries.range(parts.clone()..).take_while(|(k, _)| k.starts_with(&parts)).any(|(_, e)| e.content != Content::Implied)
+    }
+
     fn count_under(&self, parts: &[String]) -> usize {
         self.entries.range(parts.to_vec()..).take_while(|(k, _)| k.starts_with(parts)).count()
     }

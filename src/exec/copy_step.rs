@@ -43,7 +43,7 @@ impl Engine<'_> {
         if let Some(hit) = early_key.as_ref().and_then(|k| self.recall(k)) {
             return Ok(hit);
         }
-        let base = &self.workdirs_before_copy(node, &parents[0], &dest)?;
+        let base = &self.workdirs_before_copy(node, &parents[0])?;
         let mut source_mount: Option<Mounted> = None;
         let (root, ignore) = match from {
             CopyFrom::Context { dir, ignore } => (self.cwd.join(dir), ignore.clone()),
@@ -130,6 +130,7 @@ impl Engine<'_> {
         let written = layer::compress_as(tar, Some(staged), self.compression).map_err(io("compressing a layer"))?;
         let mut state = base.clone();
         state.key = key;
+        super::workdirs::left_to_copy(&mut state, &tree);
         self.add_blob(&mut state, written, &node.op)?;
         self.remember(&state)?;
         Ok(state)

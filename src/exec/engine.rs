@@ -60,9 +60,9 @@ pub struct Engine<'a> {
     /// Nodes whose image becomes an output (the steps of an output stage and of the stages
     /// it is built FROM): their base layers' blobs are kept when downloaded.
     outputs: Mutex<Vec<bool>>,
-    /// Nodes whose image leaves its stage (an output, or a stage other steps copy or mount
-    /// from): WORKDIRs still owed are made there.
-    ends: Mutex<Vec<bool>>,
+    /// Results with the WORKDIRs they owed made, for nodes whose image left its stage (an
+    /// output, or a stage other steps copy or mount from); made when first asked for.
+    leaving: Mutex<Vec<Option<State>>>,
     outcomes: Mutex<Vec<Option<Outcome>>>,
     pub(super) progress: &'a Progress,
     pub(super) executed: AtomicUsize,
@@ -94,7 +94,7 @@ impl<'a> Engine<'a> {
             opening: Mutex::new(()),
             states: Mutex::new(vec![None; plan.nodes.len()]),
             outputs: Mutex::new(vec![false; plan.nodes.len()]),
-            ends: Mutex::new(vec![false; plan.nodes.len()]),
+            leaving: Mutex::new(vec![None; plan.nodes.len()]),
             outcomes: Mutex::new(vec![None; plan.nodes.len()]),
             progress,
             executed: AtomicUsize::new(0),
@@ -129,18 +129,6 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        if let Ok(mut ends) = self.ends.lock() {
-            for i in (0..nodes.len()).filter(|&i| needed[i]) {
-                for &source in nodes[i].parents.iter().skip(1) {
-                    ends[source] = true;
-                }
-            }
-            for id in ids {
-                if let Some(i) = nodes.iter().position(|n| n.id == *id) {
-                    ends[i] = true;
-                }
-            }
-        }
         let done: Vec<bool> = self.lock_states().iter().map(Option::is_some).collect();
         let mut waiting: Vec<usize> = nodes.iter().map(|n| n.parents.iter().filter(|p| !done[**p]).count()).collect();
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
@@ -159,10 +147,7 @@ impl<'a> Engine<'a> {
                     let Some(i) = ready.pop_front() else { break };
                     let tx = tx.clone();
                     scope.spawn(move || {
-                        // a panicking step must still report, or this loop would wait for it forever
-                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.step(i)))
-                            .unwrap_or_else(|panic| Err(internal_error(&nodes[i], panic.as_ref())));
-                        let _ = tx.send((i, result));
+                        let _ = tx.send((i, self.step(i)));
                     });
                     running += 1;
                 }
@@ -197,10 +182,26 @@ impl<'a> Engine<'a> {
         self.outcomes.lock().map(|o| o.clone()).unwrap_or_default()
     }
 
-    /// The result of a built node.
-    pub fn state_of(&self, id: &str) -> Option<State> {
-        let index = self.plan.nodes.iter().position(|n| n.id == id)?;
-        self.lock_states()[index].clone()
+    /// The image a built node leaves its stage with (as an output or a stage to copy from):
+    /// its result, with the WORKDIRs it still owes made (once, then kept).
+    pub fn state_of(&self, id: &str) -> Result<State, BuildError> {
+        let index = self.plan.nodes.iter().position(|n| n.id == id).ok_or_else(|| BuildError::Tool(format!("the plan has no step {id}")))?;
+        self.leaving_state(index)
+    }
+
+    fn leaving_state(&self, index: usize) -> Result<State, BuildError> {
+        let node = &self.plan.nodes[index];
+        let state = self.lock_states()[index].clone().ok_or_else(|| BuildError::Tool(format!("step {} was not built", node.id)))?;
+        if state.workdirs.is_empty() {
+            return Ok(state);
+        }
+        let mut leaving = self.leaving.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(made) = &leaving[index] {
+            return Ok(made.clone());
+        }
+        let made = self.make_workdirs(node, state)?;
+        leaving[index] = Some(made.clone());
+        Ok(made)
     }
 
     /// The snapshots, opened on first use: overlayfs's form when overlayfs mounts here (or is
@@ -242,21 +243,23 @@ impl<'a> Engine<'a> {
     /// Executes node `index`, whose parents are done.
     fn step(&self, index: usize) -> Result<(), BuildError> {
         let node = &self.plan.nodes[index];
-        let parents: Vec<State> = {
-            let states = self.lock_states();
-            let parent = |p: &usize| states[*p].clone().ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id)));
-            node.parents.iter().map(parent).collect::<Result<_, _>>()?
-        };
         let shown = !matches!(node.action, Action::Config { .. });
         if shown {
             self.progress.started(node);
         }
         let (started, cached) = (Instant::now(), self.cached.load(Ordering::Relaxed));
-        let ends = self.ends.lock().is_ok_and(|ends| ends[index]);
-        let result = self.execute(node, &parents).and_then(|state| match ends {
-            true => self.make_workdirs(node, state),
-            false => Ok(state),
-        });
+        // a panic is a bug, but the build must still end, with the step named
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // the image to build on stays in its stage; the images copied or mounted from left theirs
+            let parents: Vec<State> = (node.parents.iter().enumerate())
+                .map(|(k, &p)| match k {
+                    0 => self.lock_states()[p].clone().ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id))),
+                    _ => self.leaving_state(p),
+                })
+                .collect::<Result<_, _>>()?;
+            self.execute(node, &parents)
+        }))
+        .unwrap_or_else(|panic| Err(internal_error(node, panic.as_ref())));
         let outcome = match &result {
             Err(_) => Outcome::Failed,
             Ok(_) if self.cached.load(Ordering::Relaxed) > cached => Outcome::Cached,
@@ -322,9 +325,14 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The version of what steps do, in every step key: results recorded by an executor that did
+/// a step differently are not reused (2: WORKDIR directories made as BuildKit makes them).
+const STEPS_VERSION: &[u8] = b"2";
+
 /// A step's cache key: its plan key, its parents' keys, and whatever else its result depends on.
 pub(super) fn step_key(node: &Node, parents: &[State], extra: &[String]) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(STEPS_VERSION);
     hasher.update(node.key.as_bytes());
     for p in parents {
         hasher.update([0]);

@@ -1,6 +1,7 @@
 //! A WORKDIR's directories, made (0755, owned by the USER of the moment, as BuildKit makes
-//! them) when the image first needs them: in the next RUN's root filesystem, by the next COPY
-//! into them, or as a layer of their own when a stage ends or a COPY must not make them root's.
+//! them) when the image first needs them: in the next RUN's root filesystem, by a COPY that
+//! writes into them, or as a layer of their own when a stage ends or a COPY must not make them
+//! root's.
 
 use std::path::Path;
 
@@ -35,18 +36,20 @@ impl Engine<'_> {
         Ok(next)
     }
 
-    /// The image a COPY to `dest` starts from: WORKDIRs still owed by root are left to the COPY
-    /// when it writes at or below them (extractors make a missing parent root's 0755, as
-    /// `mkdir -p` would); any owed to another user are made first, so the COPY cannot make
-    /// them root's.
-    pub(super) fn workdirs_before_copy(&self, node: &Node, base: &State, dest: &str) -> Result<State, BuildError> {
-        if base.workdirs.iter().any(|(_, user)| !is_root(user)) {
-            return self.make_workdirs(node, base.clone());
+    /// The image a COPY starts from: WORKDIRs owed to a user other than root are made first,
+    /// so the COPY cannot make them root's; those owed by root wait for `left_to_copy`.
+    pub(super) fn workdirs_before_copy(&self, node: &Node, base: &State) -> Result<State, BuildError> {
+        match base.workdirs.iter().any(|(_, user)| !is_root(user)) {
+            true => self.make_workdirs(node, base.clone()),
+            false => Ok(base.clone()),
         }
-        let mut next = base.clone();
-        next.workdirs.retain(|(path, _)| !Path::new(dest).starts_with(path));
-        Ok(next)
     }
+}
+
+/// Forgets the WORKDIRs (all owed by root) a COPY's layer makes: those it writes something at
+/// or below, whose missing parents extractors make root-owned 0755, as `mkdir -p` would.
+pub(super) fn left_to_copy(state: &mut State, tree: &super::copy::Tree) {
+    state.workdirs.retain(|(path, _)| !tree.writes_under(path));
 }
 
 /// Makes `workdirs` in the root filesystem at `root`, in order.

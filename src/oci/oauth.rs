@@ -57,6 +57,14 @@ impl Registry {
         Ok(auth)
     }
 
+    /// Drops the access token kept for `image`'s repository (the registry refused it), so the
+    /// next `access_token` exchanges the identity token again.
+    pub(super) fn forget_access(&self, image: &ImageRef) {
+        if let Ok(mut all) = self.access.lock() {
+            all.remove(&format!("{}/{}", image.registry, image.repository));
+        }
+    }
+
     /// Asks the token server the registry names (in its 401 challenge) for an access token,
     /// presenting the refresh token with OAuth2's `refresh_token` grant.
     fn exchange(&self, image: &ImageRef, refresh: &str) -> Result<Access, String> {

@@ -137,12 +137,13 @@ impl Registry {
     ) -> Result<T, RegistryError> {
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let auth = self.auth(image)?;
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(200 << attempt));
             }
+            // asked each time: an access token (for an identity token) may be due for renewal
+            let auth = self.auth(image)?;
             match self.runtime.block_on(call(&self.client, &reference, &auth)) {
                 Ok(value) => return Ok(value),
                 Err(e) => last = e.to_string(),
@@ -220,7 +221,7 @@ impl Registry {
         use sha2::Digest as _;
         let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
         let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
-        let (auth, text) = (self.auth(image)?, digest.to_string());
+        let text = digest.to_string();
         let (mut hasher, mut offset, mut last) = (sha2::Sha256::new(), 0u64, String::new());
         // a transfer that got somewhere before it broke does not use up an attempt
         let mut failures = 0;
@@ -229,6 +230,7 @@ impl Registry {
                 std::thread::sleep(Duration::from_millis(200 << failures));
             }
             let before = offset;
+            let auth = self.auth(image)?;
             let transfer = self.runtime.block_on(async {
                 self.client.store_auth_if_needed(reference.resolve_registry(), &auth).await;
                 let response = self.client.pull_blob_stream_partial(&reference, text.as_str(), offset, None).await;

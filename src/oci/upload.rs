@@ -207,6 +207,7 @@ impl Upload<'_> {
                 Ok(reply) if reply.status == StatusCode::UNAUTHORIZED && !renewed => {
                     renewed = true;
                     self.authorization = None;
+                    self.registry.forget_access(self.image);
                 }
                 Ok(reply) => return Ok(reply),
                 Err(e) => return Err(Failure::Retry(e.to_string())),
