@@ -123,6 +123,11 @@ impl Tree {
         }
     }
 
+    /// A directory, mode 0755, owned by `owner` (a WORKDIR's).
+    pub fn put_dir(&mut self, path: &str, owner: Owner) {
+        self.put(path, Entry { content: Content::Dir, mode: 0o755, owner, mtime: 0 });
+    }
+
     /// A file with these bytes (a here-document), mode 0644, root's.
     pub fn put_bytes(&mut self, path: &str, bytes: Vec<u8>) {
         self.put(path, Entry { content: Content::Bytes(bytes), mode: 0o644, owner: Owner::default(), mtime: 0 });

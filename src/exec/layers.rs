@@ -191,10 +191,15 @@ impl Engine<'_> {
 
     /// A layer's snapshot in either form (both write the same layer), if there is one.
     fn snapshot_of(&self, diff_id: &Digest) -> Option<std::path::PathBuf> {
+        self.snapshot_in_form(diff_id).map(|(path, _)| path)
+    }
+
+    /// A layer's snapshot and the form of its whiteouts, if there is one.
+    pub(super) fn snapshot_in_form(&self, diff_id: &Digest) -> Option<(std::path::PathBuf, Form)> {
         [Form::Overlay, Form::Portable]
             .into_iter()
-            .map(|form| crate::exec::rootfs::snapshot_dir(self.store.root(), form).join(&diff_id.hex))
-            .find(|path| path.is_dir())
+            .map(|form| (crate::exec::rootfs::snapshot_dir(self.store.root(), form).join(&diff_id.hex), form))
+            .find(|(path, _)| path.is_dir())
     }
 
     /// A stored step result, if every layer it names can still be had (blob or snapshot),

@@ -11,6 +11,7 @@ mod ignore;
 mod inline;
 mod layers;
 mod local;
+mod lookup;
 mod output;
 pub mod progress;
 mod rootfs;

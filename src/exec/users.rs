@@ -18,12 +18,17 @@ pub fn needs_lookup(spec: &str) -> bool {
 /// Resolves `spec`; `rootfs` is the image's root (None when `spec` is numeric). A numeric user
 /// without a group takes its passwd group when the image has one, else 0.
 pub fn resolve(spec: &str, rootfs: Option<&Path>) -> Result<Owner, String> {
+    let read = |file: &str| rootfs.and_then(|r| std::fs::read_to_string(r.join(file)).ok()).unwrap_or_default();
+    resolve_in(spec, &read("etc/passwd"), &read("etc/group"))
+}
+
+/// Resolves `spec` against the texts of an image's /etc/passwd and /etc/group (empty when the
+/// image has none).
+pub fn resolve_in(spec: &str, passwd: &str, group_file: &str) -> Result<Owner, String> {
     let (user, group) = match spec.split_once(':') {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    let read = |file: &str| rootfs.and_then(|r| std::fs::read_to_string(r.join(file)).ok()).unwrap_or_default();
-    let passwd = read("etc/passwd");
     let entry = passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()).find(|f| f.len() > 3 && (f[0] == user || f[2] == user));
     let uid = match user.parse::<u32>() {
         Ok(uid) => uid,
@@ -35,7 +40,7 @@ pub fn resolve(spec: &str, rootfs: Option<&Path>) -> Result<Owner, String> {
         None => entry.as_ref().and_then(|f| f[3].parse().ok()).unwrap_or(0),
         Some(g) => match g.parse::<u32>() {
             Ok(gid) => gid,
-            Err(_) => read("etc/group")
+            Err(_) => group_file
                 .lines()
                 .map(|l| l.split(':').collect::<Vec<_>>())
                 .find(|f| f.len() > 2 && f[0] == g)

@@ -1,39 +1,77 @@
 //! A WORKDIR's directories, made (0755, owned by the USER of the moment, as BuildKit makes
 //! them) when the image first needs them: in the next RUN's root filesystem, by a COPY that
-//! writes into them, or as a layer of their own when a stage ends or a COPY must not make them
-//! root's.
+//! writes into them, or as a layer of the missing ones when a stage ends or a COPY must not
+//! make them root's.
 
 use std::path::Path;
 
 use super::engine::{Engine, input, step_key};
-use super::state::State;
-use super::{BuildError, io, unpack, users};
+use super::lookup::{self, Kind, Listing, Wanted};
+use super::state::{LayerRef, State};
+use super::{BuildError, copy, io, unpack, users};
+use crate::oci::layer;
 use crate::plan::Node;
 
 impl Engine<'_> {
-    /// `state` with every WORKDIR it still owes made, as one layer (none when the directories
-    /// were all there); remembered, so an unchanged build mounts nothing for it.
+    /// `state` with every WORKDIR it still owes made, as one layer of the missing directories
+    /// (none when all were there), found from the layers' listings: nothing is unpacked or
+    /// mounted, and no root is needed. Remembered, so an unchanged build reads nothing.
     pub(super) fn make_workdirs(&self, node: &Node, state: State) -> Result<State, BuildError> {
         if state.workdirs.is_empty() {
             return Ok(state);
         }
-        let key = step_key(node, std::slice::from_ref(&state), &["workdirs".to_string()]);
+        let key = step_key(node, std::slice::from_ref(&state), &[self.compression.name().to_string(), "workdirs".to_string()]);
         if let Some(made) = self.load(&key) {
             return Ok(made);
         }
-        let mut rootfs = self.mount(&state, self.in_output(node))?;
-        let made = make_in(&rootfs.merged, &state.workdirs);
-        rootfs.unmount().map_err(io("unmounting the image's filesystem"))?;
-        made.map_err(|e| input(node, "build::user", e))?;
+        let wanted = Wanted::new(state.workdirs.iter().map(|(path, _)| path.as_str()), &["etc/passwd", "etc/group"]);
+        let listings = state.layers.iter().map(|layer| self.listing(layer, &wanted)).collect::<Result<Vec<_>, _>>()?;
+        let text = |path: &str| lookup::file(&listings, path).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let (passwd, group) = (text("etc/passwd"), text("etc/group"));
+        let mut tree = copy::Tree::default();
+        let mut made = std::collections::HashSet::new();
+        for (path, user) in &state.workdirs {
+            let owner = match is_root(user) {
+                true => users::Owner::default(),
+                false => users::resolve_in(user, &passwd, &group).map_err(|e| input(node, "build::user", format!("WORKDIR {path}: {e}")))?,
+            };
+            for dir in lookup::prefixes(path) {
+                if made.contains(&dir) {
+                    continue;
+                }
+                match lookup::shown(&listings, &dir) {
+                    Some(Kind::Dir) => continue,
+                    // not a directory: nothing is made below it, as in a root filesystem
+                    Some(_) => break,
+                    None => {
+                        tree.put_dir(&dir, owner);
+                        made.insert(dir);
+                    }
+                }
+            }
+        }
         let mut next = state.clone();
         next.key = key;
         next.workdirs.clear();
-        if std::fs::read_dir(&rootfs.upper).map_err(io("reading the WORKDIR's changes"))?.next().is_some() {
+        if !made.is_empty() {
+            let tar = layer::tar_of(|t| tree.append(t, self.epoch.max(0) as u64)).map_err(io("writing the WORKDIR's layer"))?;
+            let written = layer::compress_as(tar, None, self.compression).map_err(io("compressing a layer"))?;
             let paths: Vec<&str> = state.workdirs.iter().map(|(path, _)| path.as_str()).collect();
-            self.add_changes(&mut next, &rootfs.upper, None, &format!("WORKDIR {}", paths.join(" ")))?;
+            self.add_blob(&mut next, written, &format!("WORKDIR {}", paths.join(" ")))?;
         }
         self.store_state(&next)?;
         Ok(next)
+    }
+
+    /// A layer's entries at the wanted paths: from its snapshot when it has one (a few stats),
+    /// else from its blob's tar listing (the blob fetched into the store if it is not there).
+    fn listing(&self, layer: &LayerRef, wanted: &Wanted) -> Result<Listing, BuildError> {
+        let failed = |e: std::io::Error| BuildError::Tool(format!("reading layer {}: {e}", layer.diff_id));
+        if let Some((snapshot, form)) = self.snapshot_in_form(&layer.diff_id) {
+            return Listing::of_snapshot(&snapshot, form, wanted).map_err(failed);
+        }
+        let (_, blob) = self.blob(layer)?;
+        Listing::of_tar(crate::oci::layer::decompress(blob.as_slice()), wanted).map_err(failed)
     }
 
     /// The image a COPY starts from: WORKDIRs owed to a user other than root are made first,

@@ -1,0 +1,208 @@
+//! What an image's layers show at a few paths (a directory, something else, or nothing) and
+//! the contents of a few small files, read from the layers' tar listings or snapshots with
+//! overlayfs's rules, without unpacking or mounting anything.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::{self, Read};
+use std::path::Path;
+
+use super::rootfs::Form;
+
+/// What one layer holds at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    /// A file, symlink or device: a path below it cannot be a directory.
+    Other,
+    Whiteout,
+}
+
+/// The paths to look at (relative, no leading slash), and those of them read whole.
+pub struct Wanted {
+    pub paths: BTreeSet<String>,
+    pub whole: BTreeSet<String>,
+}
+
+impl Wanted {
+    /// Every directory on the way to `paths` and the paths themselves, plus `whole` files.
+    pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>, whole: &[&'a str]) -> Wanted {
+        let mut wanted = Wanted { paths: BTreeSet::new(), whole: whole.iter().map(|w| w.to_string()).collect() };
+        for path in paths.into_iter().chain(whole.iter().copied()) {
+            wanted.paths.extend(prefixes(path));
+        }
+        wanted
+    }
+}
+
+/// `a`, `a/b`, `a/b/c` for `/a/b/c`.
+pub fn prefixes(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    (1..=parts.len()).map(|n| parts[..n].join("/")).collect()
+}
+
+/// One layer's entries at the wanted paths.
+#[derive(Debug, Default)]
+pub struct Listing {
+    kinds: HashMap<String, Kind>,
+    /// Wanted directories this layer makes opaque (hiding what lower layers have there).
+    opaque: HashSet<String>,
+    files: HashMap<String, Vec<u8>>,
+}
+
+impl Listing {
+    /// From a layer's uncompressed tar.
+    pub fn of_tar(tar: impl Read, wanted: &Wanted) -> io::Result<Listing> {
+        let mut listing = Listing::default();
+        let mut archive = tar::Archive::new(tar);
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let path = prefixes(&raw).pop().unwrap_or_default();
+            let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            if name == ".wh..wh..opq" {
+                if wanted.paths.contains(parent) {
+                    listing.opaque.insert(parent.to_string());
+                }
+            } else if let Some(hidden) = name.strip_prefix(".wh.") {
+                let hidden = if parent.is_empty() { hidden.to_string() } else { format!("{parent}/{hidden}") };
+                if wanted.paths.contains(&hidden) {
+                    listing.kinds.insert(hidden, Kind::Whiteout);
+                }
+            } else if wanted.paths.contains(&path) {
+                let kind = entry.header().entry_type();
+                listing.kinds.insert(path.clone(), if kind.is_dir() { Kind::Dir } else { Kind::Other });
+                if kind.is_file() && wanted.whole.contains(&path) {
+                    let mut bytes = Vec::new();
+                    entry.read_to_end(&mut bytes)?;
+                    listing.files.insert(path, bytes);
+                }
+            }
+        }
+        Ok(listing)
+    }
+
+    /// From a layer's snapshot directory, in the form its whiteouts take there.
+    pub fn of_snapshot(dir: &Path, form: Form, wanted: &Wanted) -> io::Result<Listing> {
+        use std::os::unix::fs::FileTypeExt;
+        let mut listing = Listing::default();
+        for path in &wanted.paths {
+            let at = dir.join(path);
+            let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            let marker = |file: &str| dir.join(parent).join(file).symlink_metadata().is_ok();
+            let kind = match (at.symlink_metadata(), form) {
+                (Err(_), Form::Portable) if marker(&format!(".wh.{name}")) => Kind::Whiteout,
+                (Err(_), _) => continue,
+                (Ok(meta), Form::Overlay) if meta.file_type().is_char_device() && std::os::unix::fs::MetadataExt::rdev(&meta) == 0 => {
+                    Kind::Whiteout
+                }
+                (Ok(meta), _) if meta.is_dir() => Kind::Dir,
+                (Ok(_), _) => Kind::Other,
+            };
+            if kind == Kind::Dir {
+                let opaque = match form {
+                    Form::Overlay => rustix::fs::lgetxattr(&at, "trusted.overlay.opaque", &mut [0u8; 1]).is_ok_and(|n| n == 1),
+                    Form::Portable => at.join(".wh..wh..opq").symlink_metadata().is_ok(),
+                };
+                if opaque {
+                    listing.opaque.insert(path.clone());
+                }
+            }
+            if kind == Kind::Other && wanted.whole.contains(path) {
+                listing.files.insert(path.clone(), std::fs::read(&at)?);
+            }
+            listing.kinds.insert(path.clone(), kind);
+        }
+        Ok(listing)
+    }
+}
+
+/// What the image made of `layers` (bottom first) shows at `path`: a directory, something
+/// else, or nothing (None). A higher layer decides: its entry, a whiteout, a non-directory on
+/// the way, or an opaque directory on the way that hides the lower layers.
+pub fn shown(layers: &[Listing], path: &str) -> Option<Kind> {
+    let mut ancestors = prefixes(path);
+    let path = ancestors.pop()?;
+    for layer in layers.iter().rev() {
+        if ancestors.iter().any(|a| matches!(layer.kinds.get(a), Some(Kind::Other | Kind::Whiteout))) {
+            return None;
+        }
+        match layer.kinds.get(&path) {
+            Some(Kind::Whiteout) => return None,
+            Some(kind) => return Some(*kind),
+            None if ancestors.iter().any(|a| layer.opaque.contains(a)) => return None,
+            None => {}
+        }
+    }
+    None
+}
+
+/// The contents of a file the image shows at `path`, if it was wanted whole.
+pub fn file<'a>(layers: &'a [Listing], path: &str) -> Option<&'a [u8]> {
+    if shown(layers, path) != Some(Kind::Other) {
+        return None;
+    }
+    let path = prefixes(path).pop()?;
+    layers.iter().rev().find(|l| l.kinds.contains_key(&path)).and_then(|l| l.files.get(&path)).map(Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar of (path, kind, contents): kind 'd' a directory, 'f' a file.
+    fn tar_of(entries: &[(&str, char, &str)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, kind, contents) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(0o755);
+            header.set_size(contents.len() as u64);
+            header.set_entry_type(if *kind == 'd' { tar::EntryType::Directory } else { tar::EntryType::Regular });
+            builder.append_data(&mut header, path, contents.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        }
+        builder.into_inner().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn listing(entries: &[(&str, char, &str)], wanted: &Wanted) -> Listing {
+        Listing::of_tar(tar_of(entries).as_slice(), wanted).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn higher_layers_decide_with_whiteouts_files_and_opaque_directories() {
+        let wanted = Wanted::new(["/a/b/c", "/x/y", "/o/p"], &["etc/passwd"]);
+        let base = listing(
+            &[("a/", 'd', ""), ("a/b/", 'd', ""), ("x/", 'd', ""), ("x/y/", 'd', ""), ("o/", 'd', ""), ("o/p/", 'd', ""), ("etc/passwd", 'f', "old")],
+            &wanted,
+        );
+        let top = listing(&[("x/.wh.y", 'f', ""), ("o/", 'd', ""), ("o/.wh..wh..opq", 'f', ""), ("etc/passwd", 'f', "new")], &wanted);
+        let layers = [base, top];
+        assert_eq!(shown(&layers, "/a/b"), Some(Kind::Dir));
+        assert_eq!(shown(&layers, "/a/b/c"), None);
+        assert_eq!(shown(&layers, "/x"), Some(Kind::Dir));
+        assert_eq!(shown(&layers, "/x/y"), None, "a whiteout hides it");
+        assert_eq!(shown(&layers, "/o/p"), None, "an opaque directory hides what is below it");
+        assert_eq!(file(&layers, "/etc/passwd"), Some(&b"new"[..]));
+        let replaced = listing(&[("a", 'f', "")], &wanted);
+        assert_eq!(shown(&[layers.into_iter().next().unwrap_or_default(), replaced], "/a/b"), None, "a file replaced the directory");
+    }
+
+    #[test]
+    fn snapshots_in_either_form_read_as_their_tars_do() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        for d in ["a/b", "o"] {
+            std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        for f in ["a/.wh.gone", "o/.wh..wh..opq", "file"] {
+            std::fs::write(root.join(f), "").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let wanted = Wanted::new(["/a/b", "/a/gone", "/o/x", "/file/y"], &[]);
+        let snapshot = Listing::of_snapshot(root, Form::Portable, &wanted).unwrap_or_else(|e| panic!("{e}"));
+        let base = listing(&[("a/", 'd', ""), ("a/gone/", 'd', ""), ("o/", 'd', ""), ("o/x/", 'd', "")], &wanted);
+        let layers = [base, snapshot];
+        assert_eq!(shown(&layers, "/a/b"), Some(Kind::Dir));
+        assert_eq!(shown(&layers, "/a/gone"), None);
+        assert_eq!(shown(&layers, "/o/x"), None);
+        assert_eq!(shown(&layers, "/file"), Some(Kind::Other));
+        assert_eq!(shown(&layers, "/file/y"), None);
+    }
+}
