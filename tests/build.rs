@@ -324,11 +324,11 @@ fn zstd_layers_are_written_and_read() {
 /// WORKDIR's directories on scratch, without root: a stage that ends with them owed gets them as
 /// a layer of their own (0755, the USER's), a COPY into one owed by root makes it with its
 /// implied directories, and a target's image does not depend on which other targets are built
-/// with it.
+/// with it; `COPY --chown` gives the directories it makes to the owner.
 #[test]
 fn workdirs_are_made_where_buildkit_makes_them() {
-    let dockerfile = "FROM scratch AS base\nCOPY a.txt /\nWORKDIR /app\nWORKDIR /e\nCOPY empty/ ./\nUSER 1000:1000\nWORKDIR /home/app\n\n\
-                      FROM base AS child\nWORKDIR /app\nCOPY a.txt ./\n";
+    let dockerfile = "FROM scratch AS base\nCOPY a.txt /\nCOPY a.txt /data/\nWORKDIR /app\nWORKDIR /e\nCOPY empty/ ./\nUSER 1000:1000\n\
+                      WORKDIR /home/app\n\nFROM base AS child\nWORKDIR /app\nCOPY a.txt ./\nCOPY --chown=7:7 a.txt /data/more/\n";
     let spec = "target \"child\" {\n  target = \"child\"\n}\ntarget \"base\" {\n  target = \"base\"\n}\n";
     let ws = common::Workspace::with(&[("Dockerfile", dockerfile), ("a.txt", "a"), ("docker-bake.hcl", spec)]);
     std::fs::create_dir(ws.path().join("empty")).expect("mkdir");
@@ -369,4 +369,8 @@ fn workdirs_are_made_where_buildkit_makes_them() {
     assert_eq!(child.get("home/app"), Some(&(1000, 1000, 0o755)), "an image built on the stage has them too: {child:?}");
     assert_eq!(child.get("app"), Some(&(0, 0, 0o755)), "a directory there already stays as it is: {child:?}");
     assert_eq!(child.get("app/a.txt").map(|o| o.0), Some(0), "COPY into the WORKDIR: {child:?}");
+    // --chown: the directories the COPY makes are the owner's; one the image has (an earlier
+    // layer's implied parent) is left out
+    assert_eq!(child.get("data/more"), Some(&(7, 7, 0o755)), "{child:?}");
+    assert_eq!(child.get("data"), None, "{child:?}");
 }

@@ -123,7 +123,12 @@ impl Tree {
         }
     }
 
-    /// A directory, mode 0755, owned by `owner` (a WORKDIR's).
+    /// The directories there only as parents (not written), in order.
+    pub fn implied_dirs(&self) -> Vec<String> {
+        self.entries.iter().filter(|(_, e)| e.content == Content::Implied).map(|(parts, _)| parts.join("/")).collect()
+    }
+
+    /// A directory, mode 0755, owned by `owner` (a WORKDIR's, or one a `--chown` COPY makes).
     pub fn put_dir(&mut self, path: &str, owner: Owner) {
         self.put(path, Entry { content: Content::Dir, mode: 0o755, owner, mtime: 0 });
     }

@@ -5,6 +5,7 @@
 use super::copy::{self, CopyError, Request};
 use super::engine::{Engine, input, step_key};
 use super::ignore::Ignore;
+use super::lookup::{self, Wanted};
 use super::rootfs::Mounted;
 use super::state::{State, absolute};
 use super::users;
@@ -113,6 +114,9 @@ impl Engine<'_> {
             other => BuildError::Tool(format!("copying into {dest}: {other}")),
         })?;
         self.heredocs(node, op, &dest, dest_is_dir, &word, &mut tree)?;
+        if let Some(owner) = owner {
+            self.chown_made_dirs(base, &mut tree, owner)?;
+        }
         let epoch = self.epoch.max(0) as u64;
         let tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
         drop((source_mount, base_mount));
@@ -134,6 +138,22 @@ impl Engine<'_> {
         self.add_blob(&mut state, written, &node.op)?;
         self.remember(&state)?;
         Ok(state)
+    }
+
+    /// `--chown`: the directories the COPY makes (its destination and parents the image lacks)
+    /// are the owner's, 0755, as BuildKit makes them; those the image has stay as they are.
+    fn chown_made_dirs(&self, base: &State, tree: &mut copy::Tree, owner: users::Owner) -> Result<(), BuildError> {
+        let implied = tree.implied_dirs();
+        if implied.is_empty() {
+            return Ok(());
+        }
+        let listings = self.listings(base, &Wanted::new(implied.iter().map(String::as_str), &[]))?;
+        for dir in implied {
+            if lookup::shown(&listings, &dir).is_none() {
+                tree.put_dir(&dir, owner);
+            }
+        }
+        Ok(())
     }
 
     /// `COPY <<EOF /path`: each here-document becomes the named file, mode 0644.

@@ -57,7 +57,12 @@ impl Listing {
         for entry in archive.entries()? {
             let mut entry = entry?;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            let path = prefixes(&raw).pop().unwrap_or_default();
+            let mut ancestors = prefixes(&raw);
+            let path = ancestors.pop().unwrap_or_default();
+            // a layer need not list the directories its entries are in: they are there all the same
+            for dir in ancestors.into_iter().filter(|a| wanted.paths.contains(a)) {
+                listing.kinds.entry(dir).or_insert(Kind::Dir);
+            }
             let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
             if name == ".wh..wh..opq" {
                 if wanted.paths.contains(parent) {
@@ -181,6 +186,8 @@ mod tests {
         assert_eq!(shown(&layers, "/x/y"), None, "a whiteout hides it");
         assert_eq!(shown(&layers, "/o/p"), None, "an opaque directory hides what is below it");
         assert_eq!(file(&layers, "/etc/passwd"), Some(&b"new"[..]));
+        let implied = listing(&[("x/y/z", 'f', "")], &wanted);
+        assert_eq!(shown(std::slice::from_ref(&implied), "/x/y"), Some(Kind::Dir), "a directory an entry is in is there");
         let replaced = listing(&[("a", 'f', "")], &wanted);
         assert_eq!(shown(&[layers.into_iter().next().unwrap_or_default(), replaced], "/a/b"), None, "a file replaced the directory");
     }

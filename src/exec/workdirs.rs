@@ -25,7 +25,7 @@ impl Engine<'_> {
             return Ok(made);
         }
         let wanted = Wanted::new(state.workdirs.iter().map(|(path, _)| path.as_str()), &["etc/passwd", "etc/group"]);
-        let listings = state.layers.iter().map(|layer| self.listing(layer, &wanted)).collect::<Result<Vec<_>, _>>()?;
+        let listings = self.listings(&state, &wanted)?;
         let text = |path: &str| lookup::file(&listings, path).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
         let (passwd, group) = (text("etc/passwd"), text("etc/group"));
         let mut tree = copy::Tree::default();
@@ -61,6 +61,11 @@ impl Engine<'_> {
         }
         self.store_state(&next)?;
         Ok(next)
+    }
+
+    /// Every layer's entries at the wanted paths, bottom first.
+    pub(super) fn listings(&self, state: &State, wanted: &Wanted) -> Result<Vec<Listing>, BuildError> {
+        state.layers.iter().map(|layer| self.listing(layer, wanted)).collect()
     }
 
     /// A layer's entries at the wanted paths: from its snapshot when it has one (a few stats),
