@@ -328,7 +328,8 @@ fn zstd_layers_are_written_and_read() {
 #[test]
 fn workdirs_are_made_where_buildkit_makes_them() {
     let dockerfile = "FROM scratch AS base\nCOPY a.txt /\nCOPY a.txt /data/\nWORKDIR /app\nWORKDIR /e\nCOPY empty/ ./\nUSER 1000:1000\n\
-                      WORKDIR /home/app\n\nFROM base AS child\nWORKDIR /app\nCOPY a.txt ./\nCOPY --chown=7:7 a.txt /data/more/\n";
+                      WORKDIR /home/app\n\nFROM base AS child\nWORKDIR /app\nCOPY a.txt ./\nCOPY --chown=7:7 a.txt /data/more/\n\
+                      USER root\nWORKDIR /srv\nCOPY --chown=7:7 a.txt ./\n";
     let spec = "target \"child\" {\n  target = \"child\"\n}\ntarget \"base\" {\n  target = \"base\"\n}\n";
     let ws = common::Workspace::with(&[("Dockerfile", dockerfile), ("a.txt", "a"), ("docker-bake.hcl", spec)]);
     std::fs::create_dir(ws.path().join("empty")).expect("mkdir");
@@ -373,4 +374,6 @@ fn workdirs_are_made_where_buildkit_makes_them() {
     // layer's implied parent) is left out
     assert_eq!(child.get("data/more"), Some(&(7, 7, 0o755)), "{child:?}");
     assert_eq!(child.get("data"), None, "{child:?}");
+    // a WORKDIR owed by root is root's even when a --chown COPY is the first to write into it
+    assert_eq!((child.get("srv"), child.get("srv/a.txt").map(|o| o.0)), (None, Some(7)), "{child:?}");
 }

@@ -2,6 +2,8 @@
 //! stage's mounted filesystem straight into one layer (like `COPY --link`: the base's layers
 //! are neither downloaded nor unpacked unless the destination's kind must be looked up).
 
+use std::path::Path;
+
 use super::copy::{self, CopyError, Request};
 use super::engine::{Engine, input, step_key};
 use super::ignore::Ignore;
@@ -114,13 +116,10 @@ impl Engine<'_> {
             other => BuildError::Tool(format!("copying into {dest}: {other}")),
         })?;
         self.heredocs(node, op, &dest, dest_is_dir, &word, &mut tree)?;
-        if let Some(owner) = owner {
-            self.chown_made_dirs(base, &mut tree, owner)?;
-        }
         let epoch = self.epoch.max(0) as u64;
-        let tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
-        drop((source_mount, base_mount));
-        let staged = layer::diff_id(&tar);
+        let mut tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
+        let mut staged = layer::diff_id(&tar);
+        // the sources' bytes and the parents (which fix the directories --chown makes) are the key
         let key = match early_key {
             Some(k) => k,
             None => {
@@ -131,6 +130,13 @@ impl Engine<'_> {
                 key
             }
         };
+        if let Some(owner) = owner
+            && self.chown_made_dirs(base, &mut tree, owner)?
+        {
+            tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
+            staged = layer::diff_id(&tar);
+        }
+        drop((source_mount, base_mount));
         let written = layer::compress_as(tar, Some(staged), self.compression).map_err(io("compressing a layer"))?;
         let mut state = base.clone();
         state.key = key;
@@ -141,19 +147,24 @@ impl Engine<'_> {
     }
 
     /// `--chown`: the directories the COPY makes (its destination and parents the image lacks)
-    /// are the owner's, 0755, as BuildKit makes them; those the image has stay as they are.
-    fn chown_made_dirs(&self, base: &State, tree: &mut copy::Tree, owner: users::Owner) -> Result<(), BuildError> {
-        let implied = tree.implied_dirs();
+    /// are the owner's, 0755, as BuildKit makes them; those the image has, and those a WORKDIR
+    /// still owed makes (root's), stay out. Whether it added any.
+    fn chown_made_dirs(&self, base: &State, tree: &mut copy::Tree, owner: users::Owner) -> Result<bool, BuildError> {
+        let owed_by_workdir = |dir: &str| base.workdirs.iter().any(|(path, _)| Path::new(path).starts_with(Path::new("/").join(dir)));
+        let implied: Vec<String> = tree.implied_dirs().into_iter().filter(|dir| !owed_by_workdir(dir)).collect();
         if implied.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let listings = self.listings(base, &Wanted::new(implied.iter().map(String::as_str), &[]))?;
+        let mut added = false;
         for dir in implied {
+            // only where nothing is: never through a symlink, never over a file
             if lookup::shown(&listings, &dir).is_none() {
                 tree.put_dir(&dir, owner);
+                added = true;
             }
         }
-        Ok(())
+        Ok(added)
     }
 
     /// `COPY <<EOF /path`: each here-document becomes the named file, mode 0644.

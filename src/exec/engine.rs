@@ -326,8 +326,9 @@ impl<'a> Engine<'a> {
 }
 
 /// The version of what steps do, in every step key: results recorded by an executor that did
-/// a step differently are not reused (2: WORKDIR directories made as BuildKit makes them).
-const STEPS_VERSION: &[u8] = b"2";
+/// a step differently are not reused (3: WORKDIR directories, and those `COPY --chown` makes,
+/// as BuildKit makes them).
+const STEPS_VERSION: &[u8] = b"3";
 
 /// A step's cache key: its plan key, its parents' keys, and whatever else its result depends on.
 pub(super) fn step_key(node: &Node, parents: &[State], extra: &[String]) -> String {

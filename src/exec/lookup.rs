@@ -15,6 +15,9 @@ pub enum Kind {
     /// A file, symlink or device: a path below it cannot be a directory.
     Other,
     Whiteout,
+    /// Shown by `shown` for a path with a non-directory on the way (a symlink, say): nothing
+    /// can be made there without following it.
+    Blocked,
 }
 
 /// The paths to look at (relative, no leading slash), and those of them read whole.
@@ -53,6 +56,7 @@ impl Listing {
     /// From a layer's uncompressed tar.
     pub fn of_tar(tar: impl Read, wanted: &Wanted) -> io::Result<Listing> {
         let mut listing = Listing::default();
+        let mut whited = HashSet::new();
         let mut archive = tar::Archive::new(tar);
         for entry in archive.entries()? {
             let mut entry = entry?;
@@ -71,7 +75,7 @@ impl Listing {
             } else if let Some(hidden) = name.strip_prefix(".wh.") {
                 let hidden = if parent.is_empty() { hidden.to_string() } else { format!("{parent}/{hidden}") };
                 if wanted.paths.contains(&hidden) {
-                    listing.kinds.insert(hidden, Kind::Whiteout);
+                    whited.insert(hidden);
                 }
             } else if wanted.paths.contains(&path) {
                 let kind = entry.header().entry_type();
@@ -83,6 +87,19 @@ impl Listing {
                 }
             }
         }
+        // a whiteout hides the lower layers' path; one this layer also has stays, hiding
+        // what the lower layers have below it
+        for path in whited {
+            match listing.kinds.get(&path) {
+                None => {
+                    listing.kinds.insert(path, Kind::Whiteout);
+                }
+                Some(Kind::Dir) => {
+                    listing.opaque.insert(path);
+                }
+                Some(_) => {}
+            }
+        }
         Ok(listing)
     }
 
@@ -90,7 +107,13 @@ impl Listing {
     pub fn of_snapshot(dir: &Path, form: Form, wanted: &Wanted) -> io::Result<Listing> {
         use std::os::unix::fs::FileTypeExt;
         let mut listing = Listing::default();
+        // paths below a non-directory are not looked at: the lookup would follow a symlink,
+        // perhaps out of the snapshot (parents come first in the sorted set)
+        let mut blocked: Vec<&str> = Vec::new();
         for path in &wanted.paths {
+            if blocked.iter().any(|b| path.starts_with(b) && path.as_bytes().get(b.len()) == Some(&b'/')) {
+                continue;
+            }
             let at = dir.join(path);
             let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
             let marker = |file: &str| dir.join(parent).join(file).symlink_metadata().is_ok();
@@ -112,8 +135,16 @@ impl Listing {
                     listing.opaque.insert(path.clone());
                 }
             }
-            if kind == Kind::Other && wanted.whole.contains(path) {
-                listing.files.insert(path.clone(), std::fs::read(&at)?);
+            if kind != Kind::Dir {
+                blocked.push(path);
+            }
+            // a regular file only, never through a symlink
+            if kind == Kind::Other && wanted.whole.contains(path) && at.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut file = std::fs::OpenOptions::new().read(true).custom_flags(libc_nofollow()).open(&at)?;
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes)?;
+                listing.files.insert(path.clone(), bytes);
             }
             listing.kinds.insert(path.clone(), kind);
         }
@@ -122,14 +153,19 @@ impl Listing {
 }
 
 /// What the image made of `layers` (bottom first) shows at `path`: a directory, something
-/// else, or nothing (None). A higher layer decides: its entry, a whiteout, a non-directory on
-/// the way, or an opaque directory on the way that hides the lower layers.
+/// else, `Blocked` (a non-directory on the way), or nothing (None). A higher layer decides:
+/// its entry, a whiteout, a non-directory or whiteout on the way, or an opaque directory on the
+/// way that hides the lower layers.
 pub fn shown(layers: &[Listing], path: &str) -> Option<Kind> {
     let mut ancestors = prefixes(path);
     let path = ancestors.pop()?;
     for layer in layers.iter().rev() {
-        if ancestors.iter().any(|a| matches!(layer.kinds.get(a), Some(Kind::Other | Kind::Whiteout))) {
-            return None;
+        for a in &ancestors {
+            match layer.kinds.get(a) {
+                Some(Kind::Other | Kind::Blocked) => return Some(Kind::Blocked),
+                Some(Kind::Whiteout) => return None,
+                _ => {}
+            }
         }
         match layer.kinds.get(&path) {
             Some(Kind::Whiteout) => return None,
@@ -148,6 +184,11 @@ pub fn file<'a>(layers: &'a [Listing], path: &str) -> Option<&'a [u8]> {
     }
     let path = prefixes(path).pop()?;
     layers.iter().rev().find(|l| l.kinds.contains_key(&path)).and_then(|l| l.files.get(&path)).map(Vec::as_slice)
+}
+
+/// `O_NOFOLLOW`, as the standard library's `OpenOptionsExt::custom_flags` takes it.
+fn libc_nofollow() -> i32 {
+    rustix::fs::OFlags::NOFOLLOW.bits() as i32
 }
 
 #[cfg(test)]
@@ -189,7 +230,27 @@ mod tests {
         let implied = listing(&[("x/y/z", 'f', "")], &wanted);
         assert_eq!(shown(std::slice::from_ref(&implied), "/x/y"), Some(Kind::Dir), "a directory an entry is in is there");
         let replaced = listing(&[("a", 'f', "")], &wanted);
-        assert_eq!(shown(&[layers.into_iter().next().unwrap_or_default(), replaced], "/a/b"), None, "a file replaced the directory");
+        let layers = [layers.into_iter().next().unwrap_or_default(), replaced];
+        assert_eq!(shown(&layers, "/a/b"), Some(Kind::Blocked), "a file replaced the directory");
+        // a whiteout and the path in one layer: the path stays, hiding what lower layers have below it
+        let recreated = listing(&[("x/.wh.y", 'f', ""), ("x/y/", 'd', "")], &Wanted::new(["/x/y/z"], &[]));
+        let lower = listing(&[("x/y/z/", 'd', "")], &Wanted::new(["/x/y/z"], &[]));
+        let layers = [lower, recreated];
+        assert_eq!((shown(&layers, "/x/y"), shown(&layers, "/x/y/z")), (Some(Kind::Dir), None));
+    }
+
+    #[test]
+    fn snapshot_files_are_never_read_through_a_symlink() {
+        let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(outside.path().join("passwd"), "root:x:0:0::/:/bin/sh\n").unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("etc")).unwrap_or_else(|e| panic!("{e}"));
+        let wanted = Wanted::new(["/etc/x"], &["etc/passwd"]);
+        let snapshot = Listing::of_snapshot(dir.path(), Form::Portable, &wanted).unwrap_or_else(|e| panic!("{e}"));
+        let layers = [snapshot];
+        assert_eq!((shown(&layers, "/etc"), shown(&layers, "/etc/passwd")), (Some(Kind::Other), Some(Kind::Blocked)));
+        assert_eq!(file(&layers, "/etc/passwd"), None);
+        assert!(layers[0].files.is_empty() && !layers[0].kinds.contains_key("etc/passwd"));
     }
 
     #[test]
@@ -210,6 +271,6 @@ mod tests {
         assert_eq!(shown(&layers, "/a/gone"), None);
         assert_eq!(shown(&layers, "/o/x"), None);
         assert_eq!(shown(&layers, "/file"), Some(Kind::Other));
-        assert_eq!(shown(&layers, "/file/y"), None);
+        assert_eq!(shown(&layers, "/file/y"), Some(Kind::Blocked));
     }
 }
