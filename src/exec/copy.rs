@@ -141,12 +141,16 @@ impl Tree {
     /// Whether the layer writes an entry at or below `path` (an implied directory is not
     /// written, so it makes nothing by itself).
     pub fn writes_under(&self, path: &str) -> bool {
-        let parts = components(path);
-        self.entries.range(parts.clone()..).take_while(|(k, _)| k.starts_with(&parts)).any(|(_, e)| e.content != Content::Implied)
+        self.under(&components(path)).any(|e| e.content != Content::Implied)
     }
 
     fn count_under(&self, parts: &[String]) -> usize {
-        self.entries.range(parts.to_vec()..).take_while(|(k, _)| k.starts_with(parts)).count()
+        self.under(parts).count()
+    }
+
+    /// The entries at or below `parts`.
+    fn under<'a>(&'a self, parts: &'a [String]) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries.range(parts.to_vec()..).take_while(move |(k, _)| k.starts_with(parts)).map(|(_, e)| e)
     }
 
     /// Writes the entries into a tar, mtimes clamped to `epoch`.

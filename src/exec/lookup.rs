@@ -117,7 +117,9 @@ impl Listing {
             let at = dir.join(path);
             let (parent, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
             let marker = |file: &str| dir.join(parent).join(file).symlink_metadata().is_ok();
-            let kind = match (at.symlink_metadata(), form) {
+            let meta = at.symlink_metadata();
+            let regular = meta.as_ref().is_ok_and(|m| m.is_file());
+            let kind = match (meta, form) {
                 (Err(_), Form::Portable) if marker(&format!(".wh.{name}")) => Kind::Whiteout,
                 (Err(_), _) => continue,
                 (Ok(meta), Form::Overlay) if meta.file_type().is_char_device() && std::os::unix::fs::MetadataExt::rdev(&meta) == 0 => {
@@ -139,9 +141,10 @@ impl Listing {
                 blocked.push(path);
             }
             // a regular file only, never through a symlink
-            if kind == Kind::Other && wanted.whole.contains(path) && at.symlink_metadata().is_ok_and(|m| m.is_file()) {
+            if regular && wanted.whole.contains(path) {
                 use std::os::unix::fs::OpenOptionsExt;
-                let mut file = std::fs::OpenOptions::new().read(true).custom_flags(libc_nofollow()).open(&at)?;
+                let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+                let mut file = std::fs::OpenOptions::new().read(true).custom_flags(nofollow).open(&at)?;
                 let mut bytes = Vec::new();
                 file.read_to_end(&mut bytes)?;
                 listing.files.insert(path.clone(), bytes);
@@ -184,11 +187,6 @@ pub fn file<'a>(layers: &'a [Listing], path: &str) -> Option<&'a [u8]> {
     }
     let path = prefixes(path).pop()?;
     layers.iter().rev().find(|l| l.kinds.contains_key(&path)).and_then(|l| l.files.get(&path)).map(Vec::as_slice)
-}
-
-/// `O_NOFOLLOW`, as the standard library's `OpenOptionsExt::custom_flags` takes it.
-fn libc_nofollow() -> i32 {
-    rustix::fs::OFlags::NOFOLLOW.bits() as i32
 }
 
 #[cfg(test)]

@@ -168,6 +168,11 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
             remove_existing(&path, &mut known)?;
         }
         let mode = header.mode().unwrap_or(0o644) & 0o7777;
+        let (uid, gid) = (header.uid().unwrap_or(0) as u32, header.gid().unwrap_or(0) as u32);
+        // root creates root-owned files; anyone else's need a chown, which clears set-id bits
+        let chowned = !(root && uid == 0 && gid == 0);
+        let set_mode = !kind.is_symlink() && (chowned || mode & umask != 0 || existed);
+        let (uid, gid) = (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)));
         match kind {
             k if k.is_dir() => {
                 if !existed {
@@ -179,11 +184,10 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
                 let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&path)?;
                 io::copy(&mut entry, &mut file)?;
                 // owner, mode and time through the open file: no more path lookups
-                let (uid, gid) = (header.uid().unwrap_or(0) as u32, header.gid().unwrap_or(0) as u32);
-                if !(root && uid == 0 && gid == 0) {
-                    rustix::fs::fchown(&file, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))).map_err(io::Error::from)?;
-                    rustix::fs::fchmod(&file, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
-                } else if mode & umask != 0 {
+                if chowned {
+                    rustix::fs::fchown(&file, uid, gid).map_err(io::Error::from)?;
+                }
+                if set_mode {
                     rustix::fs::fchmod(&file, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
                 }
                 let time = Timespec { tv_sec: header.mtime().unwrap_or(0) as i64, tv_nsec: 0 };
@@ -219,14 +223,10 @@ pub fn unpack_with(tar: impl Read, dest: &Path, whiteouts: Whiteouts) -> Result<
             // pax and GNU long-name headers are consumed by the tar crate; anything else is skipped
             _ => continue,
         }
-        let (uid, gid) = (header.uid().unwrap_or(0) as u32, header.gid().unwrap_or(0) as u32);
-        // root creates root-owned files; anyone else's need a chown, which clears set-id bits
-        let chowned = !(root && uid == 0 && gid == 0);
         if chowned {
-            rustix::fs::chownat(CWD, &path, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)), AtFlags::SYMLINK_NOFOLLOW)
-                .map_err(io::Error::from)?;
+            rustix::fs::chownat(CWD, &path, uid, gid, AtFlags::SYMLINK_NOFOLLOW).map_err(io::Error::from)?;
         }
-        if !kind.is_symlink() && (chowned || mode & umask != 0 || existed) {
+        if set_mode {
             rustix::fs::chmodat(CWD, &path, Mode::from_raw_mode(mode), AtFlags::empty()).map_err(io::Error::from)?;
         }
         let mtime = header.mtime().unwrap_or(0);

@@ -50,13 +50,13 @@ impl Engine<'_> {
                 }
             }
         }
-        let mut next = state.clone();
+        let mut next = state;
         next.key = key;
-        next.workdirs.clear();
+        let owed = std::mem::take(&mut next.workdirs);
         if !made.is_empty() {
             let tar = layer::tar_of(|t| tree.append(t, self.epoch.max(0) as u64)).map_err(io("writing the WORKDIR's layer"))?;
             let written = layer::compress_as(tar, None, self.compression).map_err(io("compressing a layer"))?;
-            let paths: Vec<&str> = state.workdirs.iter().map(|(path, _)| path.as_str()).collect();
+            let paths: Vec<&str> = owed.iter().map(|(path, _)| path.as_str()).collect();
             self.add_blob(&mut next, written, &format!("WORKDIR {}", paths.join(" ")))?;
         }
         self.store_state(&next)?;
@@ -76,7 +76,7 @@ impl Engine<'_> {
             return Listing::of_snapshot(&snapshot, form, wanted).map_err(failed);
         }
         let (_, blob) = self.blob(layer)?;
-        Listing::of_tar(crate::oci::layer::decompress(blob.as_slice()), wanted).map_err(failed)
+        Listing::of_tar(layer::decompress(blob.as_slice()), wanted).map_err(failed)
     }
 
     /// The image a COPY starts from: WORKDIRs owed to a user other than root are made first,

@@ -37,12 +37,13 @@ impl Registry {
     /// identity token `refresh` (once per repository until it nears its end) and handed to
     /// oci-client's token cache, so its own calls use it too.
     pub(super) fn access_token(&self, image: &ImageRef, refresh: &str) -> Result<RegistryAuth, String> {
-        let key = format!("{}/{}", image.registry, image.repository);
+        let reference: oci_client::Reference = image.to_string().parse().map_err(|e| format!("{e}"))?;
+        let key = repository_key(image);
         let cached = self.access.lock().ok().and_then(|a| a.get(&key).cloned()).filter(|a| a.until > Instant::now() + MARGIN);
         let access = match cached {
             Some(access) => access,
             None => {
-                let access = self.exchange(image, refresh)?;
+                let access = self.exchange(image, &reference, refresh)?;
                 if let Ok(mut all) = self.access.lock() {
                     all.insert(key, access.clone());
                 }
@@ -50,7 +51,6 @@ impl Registry {
             }
         };
         let auth = RegistryAuth::Bearer(access.token);
-        let reference: oci_client::Reference = image.to_string().parse().map_err(|e| format!("{e}"))?;
         for operation in [RegistryOperation::Pull, RegistryOperation::Push] {
             self.block_on(self.client.auth(&reference, &auth, operation)).map_err(|e| format!("{e}"))?;
         }
@@ -61,16 +61,15 @@ impl Registry {
     /// next `access_token` exchanges the identity token again.
     pub(super) fn forget_access(&self, image: &ImageRef) {
         if let Ok(mut all) = self.access.lock() {
-            all.remove(&format!("{}/{}", image.registry, image.repository));
+            all.remove(&repository_key(image));
         }
     }
 
     /// Asks the token server the registry names (in its 401 challenge) for an access token,
     /// presenting the refresh token with OAuth2's `refresh_token` grant.
-    fn exchange(&self, image: &ImageRef, refresh: &str) -> Result<Access, String> {
+    fn exchange(&self, image: &ImageRef, reference: &oci_client::Reference, refresh: &str) -> Result<Access, String> {
         let http = self.http()?;
-        let reference: oci_client::Reference = image.to_string().parse().map_err(|e| format!("{e}"))?;
-        let ping = format!("{}/v2/", self.base_url(&reference));
+        let ping = format!("{}/v2/", self.base_url(reference));
         let answer = self.block_on(async { http.get(&ping).send().await }).map_err(|e| format!("reaching {ping}: {e}"))?;
         let header = answer.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|h| h.to_str().ok()).unwrap_or("");
         let (realm, service) = bearer_challenge(header).ok_or_else(|| {
@@ -102,6 +101,11 @@ impl Registry {
         }
         Ok(Access { token, until: started + Duration::from_secs(granted.expires_in.unwrap_or(60)) })
     }
+}
+
+/// Where a repository's access token is kept.
+fn repository_key(image: &ImageRef) -> String {
+    format!("{}/{}", image.registry, image.repository)
 }
 
 /// The realm and service of a `WWW-Authenticate: Bearer …` header.
