@@ -1,6 +1,7 @@
 //! mpbake: specs → typed IR → plan → emit/exec → publish (see ../shared/design.md).
 
 pub mod cli;
+pub mod confine;
 pub mod diag;
 pub mod emit;
 pub mod exec;

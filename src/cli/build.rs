@@ -23,7 +23,8 @@ enum Output {
     Oci(String),
     /// `type=oci,dest=FILE,tar=true`: one target's layout as a tar file.
     OciTar(String),
-    Local(String),
+    /// `type=local,dest=DIR[,special=true]`: special keeps device nodes and set-id bits.
+    Local { dest: String, special: bool },
     Docker {
         file: String,
         platform: Option<Platform>,
@@ -40,7 +41,7 @@ fn parse_output(text: &str) -> Result<Output, String> {
     match fields.get("type").map(String::as_str) {
         Some("oci") | None if fields.get("tar").is_some_and(|t| t == "true") => Ok(Output::OciTar(dest)),
         Some("oci") | None => Ok(Output::Oci(dest)),
-        Some("local") => Ok(Output::Local(dest)),
+        Some("local") => Ok(Output::Local { dest, special: fields.get("special").is_some_and(|s| s == "true") }),
         Some("docker") => {
             let platform = fields.get("platform").map(|p| Platform::parse(p).map_err(|e| e.0)).transpose()?;
             Ok(Output::Docker { file: dest, platform })
@@ -148,7 +149,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         let scratch = tempfile::tempdir()?;
         let dest = match &output {
             Output::Oci(dir) => Path::new(dir).join(name),
-            Output::Docker { .. } | Output::Local(_) | Output::OciTar(_) => scratch.path().join(name),
+            Output::Docker { .. } | Output::Local { .. } | Output::OciTar(_) => scratch.path().join(name),
         };
         let context = cwd.join(target.context.as_deref().unwrap_or("."));
         let annotations = match exec::Annotations::of(&target.annotations, epoch_set, &context) {
@@ -173,8 +174,13 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
                         crate::oci::layout::archive(&built.layout, Path::new(file)).with_context(|| format!("writing {file}"))?;
                         format!("oci-archive:{file}")
                     }
-                    Output::Local(dir) => match exec::write_rootfs(&built.layout, &Path::new(dir).join(name)) {
-                        Ok(roots) => format!("local:{}", roots.join(",")),
+                    Output::Local { dest, special } => match exec::write_rootfs(&built.layout, &Path::new(dest).join(name), *special) {
+                        Ok(written) => {
+                            for skipped in &written.skipped {
+                                progress.line(&format!("mpbake: warning: {name}: left out of the local output: {skipped} (add special=true to the output to keep it)"));
+                            }
+                            format!("local:{}", written.roots.join(","))
+                        }
                         Err(e) => return Ok(Err(failed(e, &p))),
                     },
                     Output::Docker { file, platform } => {

@@ -4,18 +4,20 @@
 //! copied to disk first.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
-use std::os::unix::fs::MetadataExt;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::ignore::Ignore;
 use super::unpack;
 use super::users::Owner;
+use crate::confine::{Kind, Root, Stat};
 
 /// One COPY, its words expanded.
 #[derive(Clone)]
 pub struct Request<'a> {
-    /// Where sources are read: a context directory or a stage's mounted filesystem.
+    /// Where sources are read: a context directory or a stage's mounted filesystem, a root
+    /// every source path resolves inside.
     pub root: &'a Path,
     pub sources: Vec<String>,
     /// The absolute destination.
@@ -42,41 +44,83 @@ pub enum CopyError {
     Unpack(#[from] unpack::UnpackError),
 }
 
-/// The sources a request matches: (path on disk, path relative to the root), in name order.
-pub fn matches(root: &Path, source: &str) -> Vec<(PathBuf, String)> {
+/// The paths inside `root` a source names (relative, in name order): globs are matched one
+/// component at a time against directories listed inside the root.
+pub fn matches(root: &Root, source: &str) -> io::Result<Vec<String>> {
     let relative = super::state::absolute("/", source).trim_start_matches('/').to_string();
-    if relative.is_empty() {
-        return vec![(root.to_path_buf(), String::new())];
+    let wild = |part: &str| part.contains(['*', '?', '[']);
+    if !wild(&relative) {
+        return Ok(match relative.is_empty() || root.lstat(&relative)?.is_some() {
+            true => vec![relative],
+            false => Vec::new(),
+        });
     }
-    if !relative.contains(['*', '?', '[']) {
-        let path = root.join(&relative);
-        return if path.symlink_metadata().is_ok() { vec![(path, relative)] } else { Vec::new() };
+    let parts: Vec<&str> = relative.split('/').collect();
+    let mut found = vec![String::new()];
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let mut next = Vec::new();
+        for prefix in &found {
+            if wild(part) {
+                let Ok(pattern) = glob::Pattern::new(part) else { return Ok(Vec::new()) };
+                let Ok(dir) = root.dir(prefix) else { continue };
+                for name in dir.names()? {
+                    let name = name.to_string_lossy();
+                    if pattern.matches(&name) {
+                        next.push(join(prefix, &name));
+                    }
+                }
+            } else {
+                let candidate = join(prefix, part);
+                let there = match last {
+                    true => root.lstat(&candidate)?.is_some(),
+                    false => root.stat(&candidate)?.is_some_and(|s| s.kind == Kind::Dir),
+                };
+                if there {
+                    next.push(candidate);
+                }
+            }
+        }
+        found = next;
     }
-    let pattern = format!("{}/{relative}", glob::Pattern::escape(&root.display().to_string()));
-    let mut found: Vec<(PathBuf, String)> = glob::glob(&pattern)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|p| Some((p.clone(), p.strip_prefix(root).ok()?.display().to_string())))
-        .collect();
-    found.sort_by(|a, b| a.1.cmp(&b.1));
-    found
+    found.sort();
+    Ok(found)
+}
+
+/// Whether a source names exactly one regular file (symlinks followed inside `root`).
+pub fn single_file(root: &Path, source: &str) -> bool {
+    let Ok(root) = Root::open(root) else { return false };
+    match matches(&root, source).as_deref() {
+        Ok([only]) => root.stat(only).ok().flatten().is_some_and(|s| s.kind == Kind::File),
+        _ => false,
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") }
 }
 
 /// What one path of the layer holds.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Content {
     /// A directory there only so the paths below it have a parent: not written, so an image
     /// that has it keeps its own (a base's `/tmp` stays 1777) and extractors make a missing
     /// one root-owned 0755.
     Implied,
     Dir,
-    File(PathBuf),
+    /// A regular file inside a root; `follow` when it was named through a symlink.
+    File { root: Arc<Root>, path: String, follow: bool },
     Symlink(PathBuf),
     Bytes(Vec<u8>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl Content {
+    fn is_implied(&self) -> bool {
+        matches!(self, Content::Implied)
+    }
+}
+
+#[derive(Debug, Clone)]
 struct Entry {
     content: Content,
     mode: u32,
@@ -125,7 +169,7 @@ impl Tree {
 
     /// The directories there only as parents (not written), in order.
     pub fn implied_dirs(&self) -> Vec<String> {
-        self.entries.iter().filter(|(_, e)| e.content == Content::Implied).map(|(parts, _)| parts.join("/")).collect()
+        self.entries.iter().filter(|(_, e)| e.content.is_implied()).map(|(parts, _)| parts.join("/")).collect()
     }
 
     /// A directory, mode 0755, owned by `owner` (a WORKDIR's, or one a `--chown` COPY makes).
@@ -141,7 +185,7 @@ impl Tree {
     /// Whether the layer writes an entry at or below `path` (an implied directory is not
     /// written, so it makes nothing by itself).
     pub fn writes_under(&self, path: &str) -> bool {
-        self.under(&components(path)).any(|e| e.content != Content::Implied)
+        self.under(&components(path)).any(|e| !e.content.is_implied())
     }
 
     fn count_under(&self, parts: &[String]) -> usize {
@@ -178,8 +222,11 @@ impl Tree {
                     header.set_size(bytes.len() as u64);
                     tar.append_data(&mut header, &name, bytes.as_slice())?;
                 }
-                Content::File(source) => {
-                    let file = std::fs::File::open(source)?;
+                Content::File { root, path, follow } => {
+                    let file = match follow {
+                        true => root.open_file(path)?,
+                        false => root.open_nofollow(path)?,
+                    };
                     let len = file.metadata()?.len();
                     header.set_entry_type(tar::EntryType::Regular);
                     header.set_size(len);
@@ -191,57 +238,63 @@ impl Tree {
     }
 }
 
-/// Adds the request's sources to `tree`.
+/// Adds the request's sources to `tree`; every source resolves inside the request's root.
 pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
+    let root = Arc::new(Root::open(request.root)?);
     let dest = request.dest.trim_start_matches('/').to_string();
     for source in &request.sources {
-        let found: Vec<_> = matches(request.root, source).into_iter().filter(|(_, rel)| !request.ignore.excludes(rel)).collect();
+        let found: Vec<String> = matches(&root, source)?.into_iter().filter(|rel| !request.ignore.excludes(rel)).collect();
         if found.is_empty() {
             return Err(CopyError::NotFound(source.clone()));
         }
-        for (path, relative) in found {
-            // a named source that is a symlink is followed, as BuildKit does
-            let meta = std::fs::metadata(&path)?;
-            if meta.is_dir() {
-                add_tree(request, tree, &path, &relative, &dest, true)?;
-            } else if request.unpack_archives && is_archive(&path)? {
+        for relative in found {
+            // a named source that is a symlink is followed, as BuildKit does: inside the root
+            let meta = root.stat(&relative)?.ok_or_else(|| CopyError::NotFound(source.clone()))?;
+            if meta.kind == Kind::Dir {
+                add_tree(request, tree, &root, &relative, &relative, &dest, true)?;
+            } else if request.unpack_archives && meta.kind == Kind::File && is_archive(&root, &relative)? {
                 let unpacked = tempfile::tempdir()?;
-                unpack::unpack_blob(std::fs::read(&path)?.as_slice(), unpacked.path(), unpack::Whiteouts::Apply)?;
+                let mut bytes = Vec::new();
+                root.open_file(&relative)?.read_to_end(&mut bytes)?;
+                unpack::unpack_blob(bytes.as_slice(), unpacked.path(), unpack::Whiteouts::Apply, None)?;
                 let archive = Request { root: unpacked.path(), keep_owner: true, ignore: Ignore::default(), ..request.clone() };
-                add_tree(&archive, tree, unpacked.path(), "", &dest, false)?;
+                let archive_root = Arc::new(Root::open(unpacked.path())?);
+                add_tree(&archive, tree, &archive_root, "", "", &dest, false)?;
                 tree.unpacked.push(unpacked);
             } else {
+                let name = relative.rsplit('/').next().unwrap_or_default();
                 let target = match request.dest_is_dir {
-                    true => format!("{dest}/{}", path.file_name().unwrap_or_default().to_string_lossy()),
+                    true => join(&dest, name),
                     false => dest.clone(),
                 };
-                add_one(request, tree, &path, &meta, &target);
+                add_one(request, tree, &root, &relative, &meta, &target, true, None);
             }
         }
     }
     Ok(())
 }
 
-/// A directory's contents (not the directory itself) under `dest`.
-fn add_tree(request: &Request, tree: &mut Tree, dir: &Path, relative: &str, dest: &str, filtered: bool) -> io::Result<()> {
+/// A directory's contents (not the directory itself) under `dest`; `dir` is its path inside
+/// `root`, `relative` its path for the ignore patterns.
+fn add_tree(request: &Request, tree: &mut Tree, root: &Arc<Root>, dir: &str, relative: &str, dest: &str, filtered: bool) -> io::Result<()> {
     if !dest.is_empty() {
         tree.imply(dest);
     }
-    let mut names: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
-    names.sort_by_key(|e| e.file_name());
-    for entry in names {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let child_relative = if relative.is_empty() { name.clone() } else { format!("{relative}/{name}") };
+    let opened = root.dir(dir)?;
+    for name in opened.names()? {
+        let name = name.to_string_lossy().into_owned();
+        let Some(meta) = opened.stat(&name)? else { continue };
+        let child_relative = join(relative, &name);
         let excluded = filtered && request.ignore.excludes(&child_relative);
-        let meta = entry.path().symlink_metadata()?;
-        if excluded && !(meta.is_dir() && request.ignore.has_exceptions()) {
+        if excluded && !(meta.kind == Kind::Dir && request.ignore.has_exceptions()) {
             continue;
         }
-        let target = if dest.is_empty() { name.clone() } else { format!("{dest}/{name}") };
-        if meta.is_dir() {
+        let target = join(dest, &name);
+        let path = join(dir, &name);
+        if meta.kind == Kind::Dir {
             let parts = components(&target);
             let before = tree.count_under(&parts);
-            add_tree(request, tree, &entry.path(), &child_relative, &target, filtered)?;
+            add_tree(request, tree, root, &path, &child_relative, &target, filtered)?;
             // an excluded directory kept only for its exceptions disappears if nothing came in
             if excluded && tree.count_under(&parts) <= before + 1 {
                 tree.entries.remove(&parts);
@@ -249,46 +302,42 @@ fn add_tree(request: &Request, tree: &mut Tree, dir: &Path, relative: &str, dest
             }
             tree.put(&target, metadata(request, Content::Dir, &meta));
         } else {
-            add_one(request, tree, &entry.path(), &meta, &target);
+            let link = (meta.kind == Kind::Symlink).then(|| opened.read_link(&name).ok()).flatten();
+            add_one(request, tree, root, &path, &meta, &target, false, link);
         }
     }
     Ok(())
 }
 
-/// One non-directory entry: a file, a symlink; other kinds are skipped.
-fn add_one(request: &Request, tree: &mut Tree, source: &Path, meta: &std::fs::Metadata, target: &str) {
-    let content = if meta.file_type().is_symlink() {
-        match std::fs::read_link(source) {
-            Ok(link) => Content::Symlink(link),
-            Err(_) => return,
-        }
-    } else if meta.is_file() {
-        Content::File(source.to_path_buf())
-    } else {
-        return;
+/// One non-directory entry: a regular file, a symlink (with its target); other kinds are skipped.
+#[allow(clippy::too_many_arguments)]
+fn add_one(request: &Request, tree: &mut Tree, root: &Arc<Root>, path: &str, meta: &Stat, target: &str, follow: bool, link: Option<PathBuf>) {
+    let content = match (meta.kind, link) {
+        (Kind::Symlink, Some(link)) => Content::Symlink(link),
+        (Kind::File, _) => Content::File { root: root.clone(), path: path.to_string(), follow },
+        _ => return,
     };
     tree.put(target, metadata(request, content, meta));
 }
 
 /// Owner, mode and mtime of a copied entry, as BuildKit sets them.
-fn metadata(request: &Request, content: Content, source: &std::fs::Metadata) -> Entry {
+fn metadata(request: &Request, content: Content, source: &Stat) -> Entry {
     let owner = match (request.owner, request.keep_owner) {
         (Some(owner), _) => owner,
-        (None, true) => Owner { uid: source.uid(), gid: source.gid() },
+        (None, true) => Owner { uid: source.uid, gid: source.gid },
         (None, false) => Owner::default(),
     };
     let mode = match content {
         Content::Symlink(_) => 0o777,
-        _ => request.chmod.unwrap_or(source.mode() & 0o7777),
+        _ => request.chmod.unwrap_or(source.mode),
     };
-    Entry { content, mode, owner, mtime: source.mtime() }
+    Entry { content, mode, owner, mtime: source.mtime }
 }
 
-/// A local file ADD unpacks: gzip, or a tar (`ustar` magic).
-fn is_archive(path: &Path) -> io::Result<bool> {
-    use std::io::Read as _;
+/// A file ADD unpacks: gzip, or a tar (`ustar` magic).
+fn is_archive(root: &Root, path: &str) -> io::Result<bool> {
     let mut head = [0u8; 262];
-    let n = std::fs::File::open(path)?.read(&mut head)?;
+    let n = root.open_file(path)?.read(&mut head)?;
     Ok(n >= 2 && head[..2] == [0x1f, 0x8b] || n >= 262 && &head[257..262] == b"ustar")
 }
 

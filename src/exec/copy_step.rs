@@ -64,13 +64,15 @@ impl Engine<'_> {
         let mut dest_is_dir = dest_word.ends_with('/') || dest_word == "." || dest_word.ends_with("/.") || wildcard || workdir;
         dest_is_dir |= sources.len() + op.heredocs.len() > 1;
         let single_file = match sources.as_slice() {
-            [only] => copy::matches(&root, only).first().is_some_and(|(p, _)| p.is_file()),
+            [only] => copy::single_file(&root, only),
             _ => false,
         };
         if single_file && !dest_is_dir && !base.layers.is_empty() {
             // `COPY app /usr/local/bin` copies into the directory when the image has one
             let mounted = self.mount(base, self.in_output(node))?;
-            dest_is_dir = mounted.merged.join(dest.trim_start_matches('/')).is_dir();
+            // looked up inside the image: a symlink there resolves in its root, never on the host
+            let kind = crate::confine::Root::open(&mounted.merged).and_then(|r| r.stat(&dest)).map_err(io("looking up the destination"))?;
+            dest_is_dir = kind.is_some_and(|s| s.kind == crate::confine::Kind::Dir);
             base_mount = Some(mounted);
         }
         let owner = match op.chown.as_deref().map(word) {

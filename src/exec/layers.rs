@@ -171,7 +171,7 @@ impl Engine<'_> {
                 drop(tx);
                 stored.take().map_or(Ok(()), |s| s.commit().map_err(|e| format!("storing a base layer: {e}")))
             });
-            let unpacked = unpack::unpack_blob(Chunks::new(rx), dir, whiteouts);
+            let unpacked = unpack::unpack_blob(Chunks::new(rx), dir, whiteouts, Some(&layer.diff_id));
             let downloaded = download.join().unwrap_or_else(|_| Err("the download stopped unexpectedly".into()));
             match (unpacked, downloaded) {
                 (Ok(()), downloaded) => downloaded.map_err(failed),
@@ -186,7 +186,7 @@ impl Engine<'_> {
     /// Unpacks a layer whose blob the store has (or can make from a snapshot).
     fn unpack_stored(&self, layer: &LayerRef, dir: &Path, whiteouts: Whiteouts) -> Result<(), UnpackError> {
         let (_, bytes) = self.blob(layer).map_err(|e| std::io::Error::other(describe(&e)))?;
-        unpack::unpack_blob(bytes.as_slice(), dir, whiteouts)
+        unpack::unpack_blob(bytes.as_slice(), dir, whiteouts, Some(&layer.diff_id))
     }
 
     /// A layer's snapshot in either form (both write the same layer), if there is one.

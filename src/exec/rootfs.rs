@@ -173,6 +173,12 @@ impl Mounted {
 }
 
 impl Mounted {
+    /// The same filesystem, with `merged` naming a path inside it (a copied file to bind).
+    pub fn with_merged(mut self, merged: PathBuf) -> Mounted {
+        self.merged = merged;
+        self
+    }
+
     /// Unmounts (or, for a copy, gathers its changes), keeping the upper directory for reading
     /// until drop.
     pub fn unmount(&mut self) -> io::Result<()> {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::engine::{Engine, input, step_key};
-use super::rootfs::Mounted;
+use super::rootfs::{Form, Mounted};
 use super::runc::{self, Bind, Process, RunError};
 use super::state::{DEFAULT_PATH, State, absolute};
 use super::{BuildError, io, users};
@@ -173,11 +173,24 @@ impl Engine<'_> {
                     Some(CopyFrom::Context { dir, .. }) => self.cwd.join(dir),
                     None => return Err(input(node, "build::mount", "a bind mount needs a source".into())),
                 };
-                let path = root.join(absolute("/", source).trim_start_matches('/'));
-                if path.symlink_metadata().is_err() {
-                    return Err(input(node, "build::mount", format!("bind source `{source}` does not exist")));
+                // resolved inside the stage's or context's root: a symlink there never leads out
+                let opened = crate::confine::Root::open(&root).map_err(io("opening a bind mount's source"))?;
+                let path = match opened.host_path(source) {
+                    Ok(path) => path,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(input(node, "build::mount", format!("bind source `{source}` does not exist")));
+                    }
+                    Err(e) => return Err(BuildError::Tool(format!("bind source `{source}`: {e}"))),
+                };
+                let readonly = readonly(true);
+                if !readonly && matches!(m.from, Some(CopyFrom::Context { .. })) {
+                    // writes are the RUN's own: the context is seen through a throwaway upper layer
+                    let mounted = self.writable_view(&path)?;
+                    let view = mounted.merged.clone();
+                    held.push(mounted);
+                    return Ok(Some(Bind { source: view, destination, readonly, tmpfs: false }));
                 }
-                Ok(Some(Bind { source: path, destination, readonly: readonly(true), tmpfs: false }))
+                Ok(Some(Bind { source: path, destination, readonly, tmpfs: false }))
             }
             "tmpfs" => Ok(Some(Bind { source: PathBuf::new(), destination: at(None)?, readonly: false, tmpfs: true })),
             other => Err(input(
@@ -185,6 +198,27 @@ impl Engine<'_> {
                 "build::mount",
                 format!("`--mount=type={other}` is not supported by mpbake's executor (cache, secret, bind and tmpfs are)"),
             )),
+        }
+    }
+}
+
+impl Engine<'_> {
+    /// A writable view of a context path for a `rw` bind: an overlay with a throwaway upper
+    /// directory (or a copy, for a file or where overlayfs cannot mount), so the RUN's writes
+    /// never reach the source tree.
+    fn writable_view(&self, source: &Path) -> Result<Mounted, BuildError> {
+        let snapshots = self.snapshots()?;
+        let dir = snapshots.scratch().map_err(io("making a writable view of the context"))?;
+        let failed = io("making a writable view of the context");
+        match source.is_dir() {
+            true if snapshots.form == Form::Overlay => Mounted::overlay(&[source.to_path_buf()], dir).map_err(failed),
+            true => Mounted::copy(&[source.to_path_buf()], dir).map_err(failed),
+            false => {
+                let mounted = Mounted::copy(&[], dir).map_err(&failed)?;
+                let copy = mounted.merged.join("file");
+                std::fs::copy(source, &copy).map_err(&failed)?;
+                Ok(mounted.with_merged(copy))
+            }
         }
     }
 }
@@ -219,18 +253,21 @@ fn qemu_name(platform: &Platform) -> &str {
     }
 }
 
-/// Removes a mount point runc created (an empty file or directory, and its created parents).
+/// Removes a mount point runc created (an empty file or directory, and its created parents),
+/// looked up without following any symlink the step left among its changes.
 fn remove_mount_point(upper: &Path, point: &str) {
-    let mut path = upper.join(point.trim_start_matches('/'));
-    while path.starts_with(upper) && path != upper {
-        let removed = match path.symlink_metadata() {
-            Ok(m) if m.is_dir() => std::fs::remove_dir(&path).is_ok(),
-            Ok(m) if m.len() == 0 => std::fs::remove_file(&path).is_ok(),
-            _ => false,
-        };
-        if !removed {
+    let Ok(parts) = crate::confine::components(point.trim_start_matches('/')) else { return };
+    let Ok(top) = crate::confine::Dir::open_host(upper) else { return };
+    let mut dirs = vec![top];
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        match dirs.last().map(|d| d.open_dir(part)) {
+            Some(Ok(dir)) => dirs.push(dir),
+            _ => return,
+        }
+    }
+    for (dir, part) in dirs.iter().zip(&parts).rev() {
+        if !dir.remove_empty(part).unwrap_or(false) {
             return;
         }
-        path = path.parent().map(Path::to_path_buf).unwrap_or_default();
     }
 }

@@ -18,8 +18,13 @@ pub fn needs_lookup(spec: &str) -> bool {
 /// Resolves `spec`; `rootfs` is the image's root (None when `spec` is numeric). A numeric user
 /// without a group takes its passwd group when the image has one, else 0.
 pub fn resolve(spec: &str, rootfs: Option<&Path>) -> Result<Owner, String> {
-    let read = |file: &str| rootfs.and_then(|r| std::fs::read_to_string(r.join(file)).ok()).unwrap_or_default();
-    resolve_in(spec, &read("etc/passwd"), &read("etc/group"))
+    // read inside the image's root (its /etc/passwd may be a symlink to anywhere), 4 MiB at most
+    let root = rootfs.map(crate::confine::Root::open).transpose().map_err(|e| format!("opening the image's files: {e}"))?;
+    let read = |file: &str| -> Result<String, String> {
+        let bytes = root.as_ref().map(|r| r.read_small(file, 4 << 20)).transpose().map_err(|e| format!("reading /{file}: {e}"))?;
+        Ok(bytes.flatten().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default())
+    };
+    resolve_in(spec, &read("etc/passwd")?, &read("etc/group")?)
 }
 
 /// Resolves `spec` against the texts of an image's /etc/passwd and /etc/group (empty when the

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::engine::{Engine, input, step_key};
 use super::lookup::{self, Kind, Listing, Wanted};
 use super::state::{LayerRef, State};
-use super::{BuildError, copy, io, unpack, users};
+use super::{BuildError, copy, io, users};
 use crate::oci::layer;
 use crate::plan::Node;
 
@@ -97,12 +97,13 @@ pub(super) fn left_to_copy(state: &mut State, tree: &super::copy::Tree) {
 
 /// Makes `workdirs` in the root filesystem at `root`, in order.
 pub(super) fn make_in(root: &Path, workdirs: &[(String, String)]) -> Result<(), String> {
+    let opened = crate::confine::Root::open(root).map_err(|e| format!("opening the step's root filesystem: {e}"))?;
     for (path, user) in workdirs {
         let owner = match is_root(user) {
             true => users::Owner::default(),
             false => users::resolve(user, Some(root)).map_err(|e| format!("WORKDIR {path}: {e}"))?,
         };
-        unpack::make_dirs(root, Path::new(path), Some(owner)).map_err(|e| format!("WORKDIR {path}: {e}"))?;
+        opened.make_dirs(path, Some((owner.uid, owner.gid))).map_err(|e| format!("WORKDIR {path}: {e}"))?;
     }
     Ok(())
 }
