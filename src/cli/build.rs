@@ -123,7 +123,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &how.insecure)).transpose()?;
     let store = open_store()?;
     let bases = registry.as_ref().map(|registry| exec::Bases { registry, store: &store });
-    let env_secrets = tempfile::tempdir()?;
+    let env_secrets = private_dir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
     let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter };
@@ -275,22 +275,35 @@ fn secrets(p: &planned::Planned, cwd: &Path, dir: &Path) -> anyhow::Result<BTree
             let Some(id) = secret.get("id") else { continue };
             let path = match (secret.get("src").or(secret.get("source")), secret.get("env")) {
                 (Some(src), _) => cwd.join(src),
-                (None, Some(var)) => {
-                    let path = dir.join(uuid::Uuid::new_v4().simple().to_string());
-                    std::fs::write(&path, std::env::var(var).unwrap_or_default())?;
-                    path
-                }
+                (None, Some(var)) => write_secret(dir, &std::env::var(var).unwrap_or_default())?,
                 // bake's default: an environment variable named like the id
-                (None, None) => {
-                    let path = dir.join(uuid::Uuid::new_v4().simple().to_string());
-                    std::fs::write(&path, std::env::var(id.to_uppercase()).unwrap_or_default())?;
-                    path
-                }
+                (None, None) => write_secret(dir, &std::env::var(id.to_uppercase()).unwrap_or_default())?,
             };
             out.insert(id.clone(), path);
         }
     }
     Ok(out)
+}
+
+/// A directory only this user can enter (0700), in memory where the machine has a tmpfs for it
+/// (/dev/shm), removed when dropped: where secrets from the environment are written.
+fn private_dir() -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let builder = || {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("mpbake-secrets-").permissions(std::fs::Permissions::from_mode(0o700));
+        builder
+    };
+    builder().tempdir_in("/dev/shm").or_else(|_| builder().tempdir())
+}
+
+/// A secret's value in a new file (0600) of the private directory `dir`.
+fn write_secret(dir: &Path, value: &str) -> std::io::Result<PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(uuid::Uuid::new_v4().simple().to_string());
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?.write_all(value.as_bytes())?;
+    Ok(path)
 }
 
 /// A Dockerfile target's platforms, already built, written as a layout at `dest`.

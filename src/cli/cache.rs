@@ -15,6 +15,8 @@ pub fn run(what: CacheWhat) -> anyhow::Result<ExitCode> {
             println!("{}  {} blobs  {} bytes", root.display(), usage.blobs, usage.bytes);
         }
         CacheWhat::Prune => {
+            // a killed build's mounts would make removing its directories fail half-way
+            crate::exec::clean_leftovers(&root).with_context(|| format!("cleaning what a killed mpbake left in {}", root.display()))?;
             let freed = Store::prune(&root).with_context(|| format!("pruning {}", root.display()))?;
             println!("removed {} blobs, {} bytes from {}", freed.blobs, freed.bytes, root.display());
         }

@@ -262,6 +262,11 @@ enum CheckFormat {
 
 /// Exit codes: 0 ok, 1 the input has errors, 2 mpbake itself (or its environment) failed.
 pub fn run(cli: Cli) -> ExitCode {
+    if matches!(cli.command, Command::Build { .. } | Command::Release { .. }) {
+        if let Err(e) = crate::exec::handle_signals() {
+            eprintln!("mpbake: warning: Ctrl-C will not clean up: {e}");
+        }
+    }
     let result = match cli.command {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
@@ -290,6 +295,10 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Check { spec, targets, format, build_platform } => check::run(&spec, &targets, format, build_platform.as_deref()),
     };
+    if crate::exec::cancelled() {
+        eprintln!("mpbake: the build was cancelled; nothing was tagged and its containers, mounts and temporary files are gone");
+        return ExitCode::from(130);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

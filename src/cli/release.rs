@@ -72,6 +72,9 @@ pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitC
             }
         }
     }
+    if crate::exec::cancelled() {
+        return Ok(failure("the release was cancelled", &pusher, "no tag was moved; run the release again to push only what is missing"));
+    }
     for item in &items {
         if let Err(e) = pusher.tag(item) {
             return Ok(failure(&e, &pusher, "the tags listed above were moved, the others were not; run the release again"));

@@ -215,10 +215,8 @@ impl<'r> Unpacker<'r> {
     /// The open parent directory of an entry — the cached one, or made if missing (symlinks on
     /// the way followed inside the root) — taken out of the cache while the entry is made.
     fn take_parent(&mut self, raw: &str, parent: &str) -> Result<Dir, UnpackError> {
-        if let Some((cached, dir)) = self.parent.take() {
-            if cached == parent {
-                return Ok(dir);
-            }
+        if let Some((_, dir)) = self.parent.take().filter(|(cached, _)| cached == parent) {
+            return Ok(dir);
         }
         let dir = self.root.make_dirs(parent, None)?.ok_or_else(|| refused(raw, "something on its path is not a directory"))?;
         if !parent.is_empty() {

@@ -81,6 +81,7 @@ impl<'a> Engine<'a> {
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
+        super::cancel::clean_leftovers(store.root()).map_err(io("cleaning what a killed mpbake left in the store"))?;
         Ok(Engine {
             plan,
             cwd,
@@ -143,6 +144,9 @@ impl<'a> Engine<'a> {
             let (tx, rx) = std::sync::mpsc::channel();
             let mut running = 0;
             loop {
+                if super::cancel::cancelled() && failure.is_none() {
+                    failure = Some(BuildError::Tool("the build was cancelled".into()));
+                }
                 while failure.is_none() && running < jobs.max(1) {
                     let Some(i) = ready.pop_front() else { break };
                     let tx = tx.clone();

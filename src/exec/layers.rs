@@ -56,6 +56,11 @@ impl Engine<'_> {
         if let Some(d) = layer.descriptor.clone().or_else(|| self.known_blob(&layer.diff_id)) {
             return Ok(d);
         }
+        self.from_snapshot(layer).map(|(descriptor, _)| descriptor)
+    }
+
+    /// A layer's blob written again from its snapshot, stored and recorded.
+    fn from_snapshot(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
         let snapshot = self.snapshot_of(&layer.diff_id).ok_or_else(|| {
             BuildError::Tool(format!("layer {} has neither a blob nor a snapshot; run `mpbake cache prune`", layer.diff_id))
         })?;
@@ -70,7 +75,7 @@ impl Engine<'_> {
         let descriptor = Descriptor::new(self.compression.media_type(), written.digest, written.blob.len() as u64);
         let record = json!({"mediaType": descriptor.media_type, "digest": descriptor.digest.to_string(), "size": descriptor.size});
         crate::oci::write_atomic(&self.blob_record(&layer.diff_id), record.to_string().as_bytes()).map_err(io("recording a layer"))?;
-        Ok(descriptor)
+        Ok((descriptor, written.blob))
     }
 
     /// Where the blob written for a diff_id in this build's compression is recorded.
@@ -100,7 +105,17 @@ impl Engine<'_> {
             return Ok((descriptor, bytes));
         }
         let (Some(origin), Some(registry)) = (&layer.origin, &self.registry) else {
-            return Err(BuildError::Tool(format!("layer {} is missing from the content store", descriptor.digest)));
+            // a blob found damaged (and dropped) is written again from the layer's snapshot
+            if self.snapshot_of(&layer.diff_id).is_some() {
+                let (written, bytes) = self.from_snapshot(layer)?;
+                if written.digest == descriptor.digest {
+                    return Ok((descriptor, bytes));
+                }
+            }
+            return Err(BuildError::Tool(format!(
+                "layer {} is missing from the content store and cannot be made again; run `mpbake cache prune` and build again",
+                descriptor.digest
+            )));
         };
         let bytes = registry.blob(origin, &descriptor.digest).map_err(|e| BuildError::Tool(e.to_string()))?;
         self.store.put_verified(&descriptor.digest, &bytes).map_err(io("storing a base layer"))?;

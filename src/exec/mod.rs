@@ -2,6 +2,7 @@
 //! Dockerfile steps — FROM, config changes, COPY, RUN in runc on overlayfs — cached by content.
 
 mod annotations;
+mod cancel;
 mod copied;
 mod copy;
 mod copy_step;
@@ -23,6 +24,7 @@ mod users;
 mod workdirs;
 
 pub use annotations::Annotations;
+pub use cancel::{cancelled, clean_leftovers, install as handle_signals};
 pub use engine::{Engine, Settings, Stats};
 pub use inline::{Bases, Built, build_inline};
 pub use local::write_rootfs;

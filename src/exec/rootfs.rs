@@ -81,7 +81,7 @@ impl Snapshots {
         if path.is_dir() {
             return Ok(path);
         }
-        let tmp = tempfile::tempdir_in(self.dir.join("tmp"))?;
+        let tmp = self.scratch()?;
         unpack(tmp.path())?;
         match std::fs::rename(tmp.path(), &path) {
             Ok(()) => {}
@@ -111,9 +111,10 @@ impl Snapshots {
         }
     }
 
-    /// A fresh directory on the snapshots' filesystem (overlayfs wants upper and work dirs there).
+    /// A fresh directory on the snapshots' filesystem (overlayfs wants upper and work dirs
+    /// there), named after this process so a killed one's can be found.
     pub fn scratch(&self) -> io::Result<tempfile::TempDir> {
-        tempfile::tempdir_in(self.dir.join("tmp"))
+        tempfile::Builder::new().prefix(&super::cancel::scratch_prefix()).tempdir_in(self.dir.join("tmp"))
     }
 }
 

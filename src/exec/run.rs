@@ -82,7 +82,9 @@ impl Engine<'_> {
         let mount_points: Vec<String> =
             RUNTIME_MOUNTS.iter().map(|s| s.to_string()).chain(process.binds.iter().map(|b| b.destination.clone())).collect();
         let absent: Vec<String> = mount_points.into_iter().filter(|p| rootfs.merged.join(&p[1..]).symlink_metadata().is_err()).collect();
-        let result = runc::run(&rootfs.merged, &process);
+        let state_root = super::cancel::run_dir(self.store.root());
+        std::fs::create_dir_all(&state_root).map_err(io("making runc's state directory"))?;
+        let result = runc::run(&rootfs.merged, &process, &state_root);
         drop(held);
         rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
         match result {

@@ -110,15 +110,18 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
 }
 
 /// Runs `process` in `rootfs` (an absolute path) and returns its combined output.
-pub fn run(rootfs: &Path, process: &Process) -> Result<String, RunError> {
+/// Runs the process in a container on `rootfs`, keeping runc's state under `state_root` (one
+/// directory per mpbake process, so leftovers of a killed one can be found and deleted).
+pub fn run(rootfs: &Path, process: &Process, state_root: &Path) -> Result<String, RunError> {
     let bundle = tempfile::tempdir().map_err(|e| RunError::Runtime(e.to_string()))?;
     let spec = spec(rootfs, process).map_err(|e| RunError::Runtime(e.to_string()))?;
     let config = serde_json::to_vec(&spec).map_err(|e| RunError::Runtime(e.to_string()))?;
     std::fs::write(bundle.path().join("config.json"), config).map_err(|e| RunError::Runtime(e.to_string()))?;
     let id = format!("mpbake-{}", uuid::Uuid::new_v4().simple());
+    let _running = super::cancel::Running::new(state_root, &id);
     let output = Command::new("runc")
         .arg("--root")
-        .arg(bundle.path().join("state"))
+        .arg(state_root)
         .args(["run", "--bundle"])
         .arg(bundle.path())
         .arg(&id)

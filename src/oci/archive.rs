@@ -2,7 +2,6 @@
 //! config and layer blobs (layers stay gzip-compressed; docker decompresses on load) and the
 //! blobs themselves, in a deterministic tar.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde_json::{Value as Json, json};
@@ -34,26 +33,24 @@ pub fn write_docker_archive(layout: &Path, platform: &Platform, tags: &[String],
     let path_of = |d: &str| format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
     let docker_manifest =
         json!([{ "Config": path_of(&config), "RepoTags": tags, "Layers": layers.iter().map(|l| path_of(l)).collect::<Vec<_>>() }]);
-    let tmp = dest.with_extension(format!("tmp-{}", std::process::id()));
-    let mut tar = tar::Builder::new(std::fs::File::create(&tmp)?);
-    let mut add = |name: &str, bytes: &[u8]| -> std::io::Result<()> {
-        let mut header = tar::Header::new_gnu();
-        header.set_mode(0o644);
-        header.set_mtime(0);
-        header.set_size(bytes.len() as u64);
-        tar.append_data(&mut header, name, bytes)
-    };
-    add("manifest.json", &serde_json::to_vec(&docker_manifest).map_err(std::io::Error::other)?)?;
-    add(&path_of(&config), &read_blob(layout, &config)?)?;
-    let mut seen = Vec::new();
-    for layer in &layers {
-        if !seen.contains(layer) {
-            add(&path_of(layer), &read_blob(layout, layer)?)?;
-            seen.push(layer.clone());
+    super::write_output(dest, |out| {
+        let mut tar = tar::Builder::new(out);
+        let mut add = |name: &str, bytes: &[u8]| -> std::io::Result<()> {
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(0o644);
+            header.set_mtime(0);
+            header.set_size(bytes.len() as u64);
+            tar.append_data(&mut header, name, bytes)
+        };
+        add("manifest.json", &serde_json::to_vec(&docker_manifest).map_err(std::io::Error::other)?)?;
+        add(&path_of(&config), &read_blob(layout, &config)?)?;
+        let mut seen = Vec::new();
+        for layer in &layers {
+            if !seen.contains(layer) {
+                add(&path_of(layer), &read_blob(layout, layer)?)?;
+                seen.push(layer.clone());
+            }
         }
-    }
-    let mut file = tar.into_inner()?;
-    file.flush()?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, dest)
+        tar.finish()
+    })
 }

@@ -3,9 +3,12 @@
 //! never sees a partial one.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::image::{Descriptor, index};
+use std::os::unix::fs::OpenOptionsExt;
+
 use super::{write_atomic, write_renamed};
 
 /// An OCI layout being written.
@@ -20,15 +23,21 @@ impl Layout {
         Ok(Layout { dir: dir.to_path_buf() })
     }
 
-    /// Whether a blob is already stored.
+    /// Whether a blob is already stored whole: a regular file whose bytes hash to its digest
+    /// (a damaged one is removed, to be written again).
     pub fn has(&self, digest: &crate::ir::Digest) -> bool {
-        self.dir.join("blobs").join(&digest.algorithm).join(&digest.hex).is_file()
+        let path = self.dir.join("blobs").join(&digest.algorithm).join(&digest.hex);
+        let intact = sha256_of_file(&path).is_ok_and(|hex| hex == digest.hex);
+        if !intact {
+            let _ = std::fs::remove_file(&path);
+        }
+        intact
     }
 
-    /// Stores a blob (skipped when present: blobs are content-addressed).
+    /// Stores a blob (skipped when there intact: blobs are content-addressed).
     pub fn blob(&self, descriptor: &Descriptor, bytes: &[u8]) -> std::io::Result<()> {
         let path = self.dir.join("blobs").join(&descriptor.digest.algorithm).join(&descriptor.digest.hex);
-        if path.is_file() {
+        if self.has(&descriptor.digest) {
             return Ok(());
         }
         write_renamed(&path, bytes, false)
@@ -40,6 +49,22 @@ impl Layout {
         let dir = std::fs::File::open(&self.dir)?;
         rustix::fs::syncfs(&dir)?;
         write_atomic(&self.dir.join("index.json"), &index(images, &BTreeMap::new()))
+    }
+}
+
+/// The sha256 of a regular file's bytes, read in pieces (a symlink is not followed).
+fn sha256_of_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest as _;
+    let mut file = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let (mut hasher, mut buffer) = (sha2::Sha256::new(), vec![0u8; 1 << 20]);
+    loop {
+        match file.read(&mut buffer)? {
+            0 => return Ok(crate::ir::hex(&hasher.finalize())),
+            n => hasher.update(&buffer[..n]),
+        }
     }
 }
 
@@ -57,5 +82,6 @@ pub fn archive(dir: &Path, dest: &Path) -> std::io::Result<()> {
             tar.append_path_with_name(entry.path(), name)?;
         }
     }
-    write_atomic(dest, &tar.into_inner()?)
+    let bytes = tar.into_inner()?;
+    super::write_output(dest, |out| out.write_all(&bytes))
 }

@@ -19,14 +19,54 @@ pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Res
     write_renamed(path, bytes, true)
 }
 
-/// `write_atomic` without the fsync, for files made durable together later (one `syncfs`).
+/// `write_atomic` without the fsync, for files made durable together later (one `syncfs`). A
+/// failed write (a full disk) leaves no temporary file behind.
 pub(crate) fn write_renamed(path: &std::path::Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     use std::io::Write as _;
     let tmp = path.with_extension(format!("tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    if sync {
-        f.sync_all()?;
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        if sync {
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path)
+    written
+}
+
+/// Writes an output file (a tar): to standard output for `-`, else into a temporary file beside
+/// `dest`, renamed over it once whole and durable. A `dest` that is there and is not a regular
+/// file (a device, a symlink, a directory) is refused: mpbake replaces only regular files.
+pub(crate) fn write_output(dest: &std::path::Path, fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    use std::io::Write as _;
+    if dest.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        fill(&mut out)?;
+        return out.flush();
+    }
+    if let Some(meta) = dest.symlink_metadata().ok().filter(|m| !m.file_type().is_file()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "{} is there and is not a regular file ({:?}); mpbake replaces only regular files (dest=- writes to standard output)",
+                dest.display(),
+                meta.file_type()
+            ),
+        ));
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut writer = std::io::BufWriter::new(tmp);
+    fill(&mut writer)?;
+    let tmp = writer.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dest).map_err(|e| e.error)?;
+    Ok(())
 }

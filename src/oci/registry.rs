@@ -193,20 +193,6 @@ impl Registry {
         mounted.is_ok()
     }
 
-    /// Puts a manifest or index at `image` (a tag or a digest reference), as exactly these bytes.
-    pub fn push_manifest(&self, image: &ImageRef, bytes: &[u8], media_type: &str) -> Result<(), RegistryError> {
-        let content_type =
-            reqwest_header(media_type).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })?;
-        let data = bytes::Bytes::copy_from_slice(bytes);
-        self.retry(image, |c, r, a| {
-            let (data, content_type) = (data.clone(), content_type.clone());
-            Box::pin(async move {
-                c.store_auth_if_needed(r.resolve_registry(), a).await;
-                c.push_manifest_raw(r, data, content_type).await.map(|_| ())
-            })
-        })
-    }
-
     /// Streams a blob of `image`'s repository into `sink` as it arrives, and checks the whole
     /// against its digest. A transfer that breaks resumes where it stopped (a Range request);
     /// an error from `sink` stops the download at once.
@@ -284,10 +270,6 @@ impl Registry {
 enum Broken {
     Network(String),
     Sink(std::io::Error),
-}
-
-fn reqwest_header(media_type: &str) -> Result<http::HeaderValue, String> {
-    media_type.parse().map_err(|_| format!("`{media_type}` is not a valid media type"))
 }
 
 #[cfg(test)]

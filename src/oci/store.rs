@@ -40,6 +40,26 @@ impl BlobWriter {
     }
 }
 
+/// Refuses a store directory another user could have planted: owned by someone else, or a
+/// symlink in a directory anyone may write to (such as /tmp).
+fn trusted(root: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let refuse = |why: String| Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, format!("{}: {why}", root.display())));
+    let link = root.symlink_metadata()?;
+    if link.file_type().is_symlink() {
+        let shared = root.parent().and_then(|p| p.metadata().ok()).is_some_and(|m| m.mode() & 0o002 != 0);
+        if shared {
+            return refuse("the cache directory is a symlink in a directory anyone can write to; set MPBAKE_CACHE_DIR to a directory of your own".into());
+        }
+    }
+    let owner = root.metadata()?.uid();
+    let me = rustix::process::geteuid().as_raw();
+    if owner != me {
+        return refuse(format!("the cache directory belongs to uid {owner}, not to you (uid {me}); set MPBAKE_CACHE_DIR to a directory of your own"));
+    }
+    Ok(())
+}
+
 /// What `cache du` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {
@@ -60,8 +80,14 @@ impl Store {
         base.join("mpbake")
     }
 
-    /// Opens (creating) the store at `root`, holding its lock shared.
+    /// Opens (creating) the store at `root`, holding its lock shared. The store is private
+    /// (0700: its snapshots hold images' device nodes and set-id files), and one reached through
+    /// a symlink in a shared directory, or owned by another user, is refused: whoever controls
+    /// it controls every build that uses it.
     pub fn open(root: &Path) -> std::io::Result<Store> {
+        std::fs::create_dir_all(root)?;
+        trusted(root)?;
+        std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
         std::fs::create_dir_all(root.join("blobs/sha256"))?;
         let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
         lock.lock_shared()?;
@@ -82,6 +108,7 @@ impl Store {
         let path = self.path(digest);
         let bytes = std::fs::read(&path).ok()?;
         if Digest::sha256(&bytes) != *digest {
+            eprintln!("mpbake: warning: blob {digest} in the content store was damaged; it is dropped and made or fetched again");
             let _ = std::fs::remove_file(&path);
             return None;
         }
@@ -141,7 +168,7 @@ impl Store {
         let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
         lock.lock()?;
         let before = Store::usage(root)?;
-        for dir in ["blobs", "layers", "snapshots", "steps", "mounts", "uploads"] {
+        for dir in ["blobs", "layers", "snapshots", "steps", "mounts", "uploads", "run"] {
             let dir = root.join(dir);
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)?;

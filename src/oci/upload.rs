@@ -1,7 +1,8 @@
-//! Resumable blob uploads, the distribution spec's chunked protocol: a chunk that breaks resumes
-//! from the offset the registry reports, and an upload a crash cut short resumes on the next run
-//! from its remembered session. Written by hand: oci-client's chunked push starts over on any
-//! failure and keeps its upload sessions private.
+//! Pushing, by hand: resumable blob uploads (the distribution spec's chunked protocol: a chunk
+//! that breaks resumes from the offset the registry reports, and an upload a crash cut short
+//! resumes on the next run from its remembered session) and manifest puts. oci-client's chunked
+//! push starts over on any failure and keeps its sessions private, and its manifest push
+//! panics on a registry (AWS ECR) that answers without a `Location` header.
 
 use std::path::Path;
 use std::time::Duration;
@@ -36,7 +37,32 @@ impl Registry {
     }
 }
 
-/// One blob's upload to one repository.
+impl Registry {
+    /// Puts a manifest or index at `image` (a tag or a digest reference), as exactly these
+    /// bytes; what the registry answers beyond its status is not needed.
+    pub fn push_manifest(&self, image: &ImageRef, bytes: &[u8], media_type: &str) -> Result<(), RegistryError> {
+        let failed = |message: String| RegistryError::Resolve { reference: image.to_string(), message };
+        let reference: Reference = image.to_string().parse().map_err(|e| failed(format!("{e}")))?;
+        let target = reference.digest().or(reference.tag()).unwrap_or("latest").to_string();
+        let url = format!("{}/v2/{}/manifests/{target}", self.base_url(&reference), reference.repository());
+        let mut upload = Upload { registry: self, image, reference: &reference, authorization: None };
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(200 << attempt));
+            }
+            let headers = [(header::CONTENT_TYPE, media_type.to_string())];
+            match upload.send(Method::PUT, &url, &headers, Some(bytes)).and_then(|r| expect(&r, StatusCode::CREATED, "putting a manifest")) {
+                Ok(()) => return Ok(()),
+                Err(Failure::Fatal(e)) => return Err(failed(e)),
+                Err(Failure::Retry(e)) => last = e,
+            }
+        }
+        Err(failed(format!("{last} (after {ATTEMPTS} attempts)")))
+    }
+}
+
+/// Pushing to one repository: one blob's upload, or a manifest put.
 struct Upload<'a> {
     registry: &'a Registry,
     image: &'a ImageRef,

@@ -1,0 +1,117 @@
+//! Cancellation and leftovers: on SIGINT or SIGTERM the running containers are killed so every
+//! step ends and unwinds (unmounting, removing its directories); a second signal exits at
+//! once. What a process killed outright leaves — containers, overlay mounts, scratch
+//! directories, all named by its pid — is cleaned by the next mpbake that opens the store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// Containers running now: runc's state root and the container's id.
+static RUNNING: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+
+/// Whether a signal asked the build to stop.
+pub fn cancelled() -> bool {
+    CANCELLED.load(Ordering::SeqCst)
+}
+
+/// Handles SIGINT and SIGTERM for the rest of the process: the first cancels, the second exits
+/// with 130 at once.
+pub fn install() -> std::io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])?;
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if CANCELLED.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+            eprintln!("mpbake: cancelling: stopping running steps (a second Ctrl-C exits at once)");
+            for (root, id) in RUNNING.lock().map(|r| r.clone()).unwrap_or_default() {
+                let _ = std::process::Command::new("runc").arg("--root").arg(&root).args(["kill", &id, "KILL"]).output();
+            }
+        }
+    });
+    Ok(())
+}
+
+/// A container registered as running until dropped.
+pub struct Running {
+    entry: (PathBuf, String),
+}
+
+impl Running {
+    pub fn new(state_root: &Path, id: &str) -> Running {
+        let entry = (state_root.to_path_buf(), id.to_string());
+        if let Ok(mut running) = RUNNING.lock() {
+            running.push(entry.clone());
+        }
+        Running { entry }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(mut running) = RUNNING.lock() {
+            running.retain(|e| *e != self.entry);
+        }
+    }
+}
+
+/// Where this process keeps runc's state under the store: `run/<pid>`.
+pub fn run_dir(store_root: &Path) -> PathBuf {
+    store_root.join("run").join(std::process::id().to_string())
+}
+
+/// The prefix of this process's scratch directories (`<pid>.`), which tells leftovers apart.
+pub fn scratch_prefix() -> String {
+    format!("{}.", std::process::id())
+}
+
+/// Whether a process `pid` runs: if that pid was reused, its leftovers wait until it ends,
+/// which is better than touching a live build's containers.
+fn alive(pid: &str) -> bool {
+    Path::new("/proc").join(pid).exists()
+}
+
+/// Cleans what dead mpbake processes left in the store at `root`: their containers deleted,
+/// their overlay mounts detached, their scratch and state directories removed.
+pub fn clean_leftovers(root: &Path) -> std::io::Result<()> {
+    let dead = |name: &str| name.split('.').next().is_some_and(|pid| pid.parse::<u32>().is_ok() && !alive(pid));
+    for entry in std::fs::read_dir(root.join("run")).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !dead(&name) {
+            continue;
+        }
+        let state = entry.path();
+        for container in std::fs::read_dir(&state).into_iter().flatten().flatten() {
+            let id = container.file_name().to_string_lossy().into_owned();
+            let _ = std::process::Command::new("runc").arg("--root").arg(&state).args(["delete", "--force", &id]).output();
+        }
+        std::fs::remove_dir_all(&state)?;
+    }
+    let scratch: Vec<PathBuf> = [root.join("snapshots/tmp"), root.join("snapshots/portable/tmp")]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten().flatten())
+        .filter(|e| dead(&e.file_name().to_string_lossy()))
+        .map(|e| e.path())
+        .collect();
+    if scratch.is_empty() {
+        return Ok(());
+    }
+    // mounts inside them first (deepest first), or removing them fails with EBUSY
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut points: Vec<PathBuf> = mountinfo
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .map(|p| PathBuf::from(p.replace("\\040", " ")))
+        .filter(|p| scratch.iter().any(|s| p.starts_with(s)))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for point in points {
+        rustix::mount::unmount(&point, rustix::mount::UnmountFlags::DETACH).map_err(std::io::Error::from)?;
+    }
+    for dir in scratch {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    Ok(())
+}
