@@ -17,7 +17,15 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Makes (or reuses) the layout directory `dir`; one that is a symlink is refused, as a
+    /// layout written through it would land wherever it points.
     pub fn create(dir: &Path) -> std::io::Result<Layout> {
+        if dir.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} is a symlink; mpbake writes a layout only into a real directory", dir.display()),
+            ));
+        }
         std::fs::create_dir_all(dir.join("blobs/sha256"))?;
         write_renamed(&dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#, false)?;
         Ok(Layout { dir: dir.to_path_buf() })
