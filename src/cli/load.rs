@@ -87,18 +87,21 @@ fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(S
         }
         return found
             .into_iter()
-            .map(|f| Ok((f.to_string(), std::fs::read_to_string(f).with_context(|| format!("reading {f}"))?)))
+            .map(|f| {
+                let bytes = read_input_file(Path::new(f)).with_context(|| format!("reading {f}"))?;
+                Ok((f.to_string(), String::from_utf8(bytes).with_context(|| format!("{f} is not UTF-8 text"))?))
+            })
             .collect();
     }
     let mut out = Vec::new();
     for f in &args.files {
         if f == "-" {
             let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text).context("reading the spec from stdin")?;
+            std::io::Read::take(std::io::stdin(), INPUT_CAP).read_to_string(&mut text).context("reading the spec from stdin")?;
             out.push(("<stdin>".to_string(), text));
             continue;
         }
-        match std::fs::read(f) {
+        match read_input_file(Path::new(f)) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => out.push((f.clone(), text)),
                 Err(_) => diags.push(
@@ -111,8 +114,33 @@ fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(S
                         .with_help("check the path given to -f"),
                 );
             }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                diags.push(
+                    Diagnostic::error("cli::not-a-spec-file", format!("{f} cannot be a spec file: {e}"))
+                        .with_help("name a regular file of at most 16 MiB with -f, or `-` for standard input"),
+                );
+            }
             Err(e) => return Err(e).with_context(|| format!("reading {f}")),
         }
     }
     Ok(out)
+}
+
+/// The most bytes a spec file or Dockerfile may have.
+const INPUT_CAP: u64 = 16 << 20;
+
+/// A spec file or Dockerfile's bytes: a regular file (a device such as /dev/zero, a fifo or a
+/// directory is refused rather than read forever) of at most 16 MiB.
+pub(super) fn read_input_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > INPUT_CAP {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("larger than {} MiB", INPUT_CAP >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, INPUT_CAP), &mut bytes)?;
+    Ok(bytes)
 }

@@ -215,11 +215,15 @@ struct BuildFlags {
     /// cannot be mounted) or copying.
     #[arg(long, value_enum, default_value = "auto", env = "MPBAKE_SNAPSHOTTER")]
     snapshotter: crate::exec::Snapshotter,
+    /// Seconds a download may go on receiving under 1 KiB/s (or nothing) before it fails.
+    #[arg(long = "stall-timeout", default_value = "30", env = "MPBAKE_STALL_TIMEOUT", value_name = "SECONDS")]
+    stall_timeout: u64,
 }
 
 impl BuildFlags {
     fn how<'a>(&'a self, metadata_file: Option<&'a str>, push: bool) -> build::How<'a> {
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        crate::oci::set_stall_timeout(std::time::Duration::from_secs(self.stall_timeout.max(1)));
         build::How {
             output: &self.output,
             metadata_file,
@@ -262,10 +266,10 @@ enum CheckFormat {
 
 /// Exit codes: 0 ok, 1 the input has errors, 2 mpbake itself (or its environment) failed.
 pub fn run(cli: Cli) -> ExitCode {
-    if matches!(cli.command, Command::Build { .. } | Command::Release { .. }) {
-        if let Err(e) = crate::exec::handle_signals() {
-            eprintln!("mpbake: warning: Ctrl-C will not clean up: {e}");
-        }
+    if matches!(cli.command, Command::Build { .. } | Command::Release { .. })
+        && let Err(e) = crate::exec::handle_signals()
+    {
+        eprintln!("mpbake: warning: Ctrl-C will not clean up: {e}");
     }
     let result = match cli.command {
         Command::Print { spec, targets } => print::run(&spec, &targets),

@@ -162,7 +162,8 @@ impl<'r> Unpacker<'r> {
                     dir.mkdir(name, mode)?;
                 }
             }
-            k if k.is_file() || k == tar::EntryType::Continuous => {
+            // the tar crate reads a GNU sparse file whole, its holes as zeros
+            k if k.is_file() || k == tar::EntryType::Continuous || k.is_gnu_sparse() => {
                 let mut file = dir.create_file(name, mode)?;
                 io::copy(entry, &mut file)?;
                 // owner, mode and time through the open file: no more lookups

@@ -96,6 +96,12 @@ pub fn single_file(root: &Path, source: &str) -> bool {
     }
 }
 
+/// Where `relative` leads inside `root` once its symlinks are followed, relative to the root.
+fn resolved(root: &Root, relative: &str) -> io::Result<String> {
+    let host = root.host_path(relative)?;
+    Ok(host.strip_prefix(root.path()).map(|p| p.display().to_string()).unwrap_or_default())
+}
+
 fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") }
 }
@@ -248,8 +254,12 @@ pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
             return Err(CopyError::NotFound(source.clone()));
         }
         for relative in found {
-            // a named source that is a symlink is followed, as BuildKit does: inside the root
+            // a named source that is a symlink is followed, as BuildKit does: inside the root,
+            // and never to a file the ignore patterns keep out of the context
             let meta = root.stat(&relative)?.ok_or_else(|| CopyError::NotFound(source.clone()))?;
+            if request.ignore.excludes(&resolved(&root, &relative)?) {
+                return Err(CopyError::NotFound(source.clone()));
+            }
             if meta.kind == Kind::Dir {
                 add_tree(request, tree, &root, &relative, &relative, &dest, true)?;
             } else if request.unpack_archives && meta.kind == Kind::File && is_archive(&root, &relative)? {

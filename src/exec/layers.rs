@@ -56,11 +56,11 @@ impl Engine<'_> {
         if let Some(d) = layer.descriptor.clone().or_else(|| self.known_blob(&layer.diff_id)) {
             return Ok(d);
         }
-        self.from_snapshot(layer).map(|(descriptor, _)| descriptor)
+        self.rewrite_from_snapshot(layer).map(|(descriptor, _)| descriptor)
     }
 
     /// A layer's blob written again from its snapshot, stored and recorded.
-    fn from_snapshot(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
+    fn rewrite_from_snapshot(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
         let snapshot = self.snapshot_of(&layer.diff_id).ok_or_else(|| {
             BuildError::Tool(format!("layer {} has neither a blob nor a snapshot; run `mpbake cache prune`", layer.diff_id))
         })?;
@@ -97,6 +97,20 @@ impl Engine<'_> {
     /// A layer's blob: from the store, else from its image's registry (verified, then stored),
     /// else compressed from its snapshot.
     pub(super) fn blob(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
+        let (descriptor, bytes) = self.blob_bytes(layer)?;
+        // a base's manifest may give a wrong size for bytes that match their digest: never copied on
+        if bytes.len() as u64 != descriptor.size {
+            return Err(BuildError::Tool(format!(
+                "layer {}: its image's manifest gives its size as {} bytes, but the blob has {}",
+                descriptor.digest,
+                descriptor.size,
+                bytes.len()
+            )));
+        }
+        Ok((descriptor, bytes))
+    }
+
+    fn blob_bytes(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
         let descriptor = match (&layer.descriptor, &layer.origin) {
             (Some(d), _) => d.clone(),
             (None, _) => self.materialize(layer)?,
@@ -107,7 +121,7 @@ impl Engine<'_> {
         let (Some(origin), Some(registry)) = (&layer.origin, &self.registry) else {
             // a blob found damaged (and dropped) is written again from the layer's snapshot
             if self.snapshot_of(&layer.diff_id).is_some() {
-                let (written, bytes) = self.from_snapshot(layer)?;
+                let (written, bytes) = self.rewrite_from_snapshot(layer)?;
                 if written.digest == descriptor.digest {
                     return Ok((descriptor, bytes));
                 }

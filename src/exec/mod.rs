@@ -18,6 +18,7 @@ pub mod progress;
 mod rootfs;
 mod run;
 mod runc;
+mod seccomp;
 mod state;
 mod unpack;
 mod users;

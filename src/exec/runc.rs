@@ -99,7 +99,8 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
     }
     let namespaces: Vec<_> =
         get_default_namespaces().into_iter().filter(|n| !(process.host_network && n.typ() == LinuxNamespaceType::Network)).collect();
-    let linux = LinuxBuilder::default().namespaces(namespaces).build()?;
+    let seccomp = super::seccomp::profile().map_err(|e| oci_spec::OciSpecError::Other(e.to_string()))?;
+    let linux = LinuxBuilder::default().namespaces(namespaces).seccomp(seccomp).build()?;
     let mut spec = Spec::default();
     spec.set_hostname(Some("mpbake".into()))
         .set_process(Some(runtime_process))

@@ -8,6 +8,7 @@ pub mod layout;
 mod oauth;
 pub mod pull;
 mod registry;
+mod small;
 pub mod store;
 mod upload;
 
@@ -15,6 +16,19 @@ pub use registry::{Registry, RegistryError};
 
 /// Writes a file whole or not at all: a temporary file beside it (unique per process and
 /// thread), fsync, rename.
+/// How long a download may receive under 1 KiB/s before it fails (`--stall-timeout`).
+static STALL_TIMEOUT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
+/// Sets the stall timeout for the rest of the process (the first setting wins).
+pub fn set_stall_timeout(timeout: std::time::Duration) {
+    let _ = STALL_TIMEOUT.set(timeout);
+}
+
+/// The stall timeout: 30 s unless set.
+pub(crate) fn stall_timeout() -> std::time::Duration {
+    *STALL_TIMEOUT.get().unwrap_or(&std::time::Duration::from_secs(30))
+}
+
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     write_renamed(path, bytes, true)
 }

@@ -57,7 +57,7 @@ pub fn pull(registry: &Registry, image: &ImageRef, platform: &Platform) -> Resul
     }
     let config_digest = Digest::parse(manifest["config"]["digest"].as_str().unwrap_or("")).map_err(error)?;
     let config: Json =
-        serde_json::from_slice(&registry.blob(image, &config_digest)?).map_err(|e| error(format!("config is not JSON: {e}")))?;
+        serde_json::from_slice(&registry.config(image, &config_digest)?).map_err(|e| error(format!("config is not JSON: {e}")))?;
     let actual = platform_of(&config);
     if actual.as_ref().is_some_and(|p| p.os != platform.os || p.arch != platform.arch) {
         return Err(error(format!("is {} only, not {platform}", actual.map(|p| p.to_string()).unwrap_or_default())));

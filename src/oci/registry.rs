@@ -11,7 +11,6 @@ use oci_client::{Client, Reference};
 use std::future::Future;
 use std::pin::Pin;
 
-use super::image::{MEDIA_INDEX, MEDIA_MANIFEST};
 
 use crate::ir::{Digest, ImageRef};
 
@@ -61,8 +60,6 @@ pub fn credentials(host: &str) -> Credential {
 }
 
 pub(super) const ATTEMPTS: u32 = 3;
-const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 
 /// Whether a registry host is on this machine (`127.0.0.1:5000`, `localhost:5000`, `[::1]:5000`).
 pub fn is_loopback(host: &str) -> bool {
@@ -158,14 +155,6 @@ impl Registry {
         Digest::parse(&digest).map_err(|message| RegistryError::Resolve { reference: image.to_string(), message })
     }
 
-    /// The raw manifest (or index) bytes `image` resolves to, and their digest.
-    pub fn manifest(&self, image: &ImageRef) -> Result<(Vec<u8>, Digest), RegistryError> {
-        const ACCEPTED: &[&str] = &[MEDIA_INDEX, MEDIA_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST];
-        let (bytes, _) = self.retry(image, |c, r, a| Box::pin(c.pull_manifest_raw(r, a, ACCEPTED)))?;
-        let digest = Digest::sha256(&bytes);
-        Ok((bytes.to_vec(), digest))
-    }
-
     /// Whether `image`'s repository has the blob.
     pub fn has_blob(&self, image: &ImageRef, digest: &Digest) -> Result<bool, RegistryError> {
         let text = digest.to_string();
@@ -225,8 +214,22 @@ impl Registry {
                     BlobResponse::Partial(stream) => (stream, 0),
                     BlobResponse::Full(stream) => (stream, offset),
                 };
-                while let Some(chunk) = stream.next().await {
+                // a transfer slower than 1 KiB/s over the stall timeout is given up (silence is
+                // caught sooner, by the client's read timeout)
+                let stall = super::stall_timeout();
+                let (mut window, mut window_bytes) = (std::time::Instant::now(), 0u64);
+                loop {
+                    let next = tokio::time::timeout(stall, stream.next()).await;
+                    let Ok(chunk) = next else { return Err(Broken::Stalled(stall)) };
+                    let Some(chunk) = chunk else { break };
                     let chunk = chunk.map_err(|e| Broken::Network(e.to_string()))?;
+                    window_bytes += chunk.len() as u64;
+                    if window.elapsed() >= stall {
+                        if window_bytes < 1024 * stall.as_secs() {
+                            return Err(Broken::Stalled(stall));
+                        }
+                        (window, window_bytes) = (std::time::Instant::now(), 0);
+                    }
                     let start = skip.min(chunk.len() as u64);
                     skip -= start;
                     let fresh = &chunk[start as usize..];
@@ -245,6 +248,10 @@ impl Registry {
                     };
                 }
                 Err(Broken::Sink(e)) => return Err(failed(format!("blob {digest}: {e}"))),
+                Err(Broken::Stalled(stall)) => {
+                    last = format!("the transfer made almost no progress for {} s (--stall-timeout)", stall.as_secs());
+                    failures += 1;
+                }
                 Err(Broken::Network(e)) => {
                     last = e;
                     failures = if offset > before { 0 } else { failures + 1 };
@@ -266,9 +273,11 @@ impl Registry {
     }
 }
 
-/// Why a streamed download stopped: the network (worth a retry) or the consumer (final).
+/// Why a streamed download stopped: the network (worth a retry), a stall (worth a retry, but
+/// never for free), or the consumer (final).
 enum Broken {
     Network(String),
+    Stalled(Duration),
     Sink(std::io::Error),
 }
 

@@ -7,7 +7,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use oci_client::secrets::RegistryAuth;
 use oci_client::{Reference, RegistryOperation};
 use reqwest::{Method, StatusCode, header};
 
@@ -241,20 +240,9 @@ impl Upload<'_> {
         }
     }
 
-    /// The Authorization header for pushing: a bearer token when the registry hands them out,
-    /// else basic credentials, else none (an empty string).
+    /// The Authorization header for pushing.
     fn authorize(&self) -> Result<String, Failure> {
-        let auth = self.registry.auth(self.image).map_err(|e| Failure::Retry(format!("authenticating: {e}")))?;
-        let token = self.registry.block_on(self.registry.client.auth(self.reference, &auth, RegistryOperation::Push));
-        match (token, &auth) {
-            (Ok(Some(token)), _) => Ok(format!("Bearer {token}")),
-            (Ok(None), RegistryAuth::Basic(user, password)) => {
-                use base64::Engine as _;
-                Ok(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))))
-            }
-            (Ok(None), _) => Ok(String::new()),
-            (Err(e), _) => Err(Failure::Retry(format!("authenticating: {e}"))),
-        }
+        self.registry.authorization(self.image, self.reference, RegistryOperation::Push).map_err(Failure::Retry)
     }
 }
 
