@@ -9,6 +9,10 @@ mod harness;
 mod images;
 #[path = "hostile/outputs.rs"]
 mod outputs;
+#[path = "hostile/registries.rs"]
+mod registries;
+#[path = "hostile/runs.rs"]
+mod runs;
 #[path = "hostile/scene.rs"]
 mod scene;
 

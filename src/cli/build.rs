@@ -24,7 +24,10 @@ enum Output {
     /// `type=oci,dest=FILE,tar=true`: one target's layout as a tar file.
     OciTar(String),
     /// `type=local,dest=DIR[,special=true]`: special keeps device nodes and set-id bits.
-    Local { dest: String, special: bool },
+    Local {
+        dest: String,
+        special: bool,
+    },
     Docker {
         file: String,
         platform: Option<Platform>,
@@ -193,7 +196,12 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
                         format!("docker-archive:{file} ({platform})")
                     }
                 };
-                println!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
+                let line = format!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
+                // an archive written to standard output keeps it to itself
+                match matches!(&output, Output::OciTar(f) | Output::Docker { file: f, .. } if f == "-") {
+                    true => eprintln!("{line}"),
+                    false => println!("{line}"),
+                }
                 summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
                 metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
                 let bases = bases_of(name, target, plan);

@@ -47,8 +47,9 @@ pub fn load(spec: &Spec, names: &[String], sources: &mut SourceMap, diags: &mut 
                 } else {
                     Path::new(context).join(file)
                 };
-                let read = super::load::read_input_file(&path)
-                    .and_then(|bytes| String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text")));
+                let read = super::load::read_input_file(&path).and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+                });
                 match read {
                     Ok(text) => (path.display().to_string(), text),
                     Err(e) => {
@@ -77,6 +78,5 @@ pub fn load(spec: &Spec, names: &[String], sources: &mut SourceMap, diags: &mut 
 fn ignore_patterns(dockerfile: &str, context: &str) -> Vec<String> {
     let candidates = [format!("{dockerfile}.dockerignore"), Path::new(context).join(".dockerignore").display().to_string()];
     let Some(text) = candidates.iter().find_map(|p| std::fs::read_to_string(p).ok()) else { return Vec::new() };
-    text.trim_start_matches('\u{feff}')
-        .lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect()
+    text.trim_start_matches('\u{feff}').lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect()
 }

@@ -71,7 +71,9 @@ impl Stat {
 
 /// A name checked to be one plain component, as an `io::Error` when it is not.
 fn plain(name: &str) -> io::Result<&str> {
-    check_name(name).map(|()| name).map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, format!("`{}` is {why}", super::escape(name))))
+    check_name(name)
+        .map(|()| name)
+        .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, format!("`{}` is {why}", super::escape(name))))
 }
 
 impl Dir {
@@ -102,7 +104,12 @@ impl Dir {
 
     /// The regular file `name`, for reading (a symlink, device or fifo is refused).
     pub fn open_file(&self, name: &str) -> io::Result<File> {
-        let fd = rustix::fs::openat(&self.fd, plain(name)?, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC, Mode::empty())?;
+        let fd = rustix::fs::openat(
+            &self.fd,
+            plain(name)?,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
         super::root::regular(File::from(fd))
     }
 

@@ -248,7 +248,9 @@ impl<'r> Unpacker<'r> {
     fn replace(&self, raw: &str, path: &str, kind: Kind) -> Result<(), UnpackError> {
         let ours = self.earlier.contains(path) || self.this_layer.contains(path);
         match kind == Kind::Dir && !ours {
-            true => Err(refused(raw, format!("it would replace the directory {} that was there before", self.root.path().join(path).display()))),
+            true => {
+                Err(refused(raw, format!("it would replace the directory {} that was there before", self.root.path().join(path).display())))
+            }
             false => Ok(()),
         }
     }

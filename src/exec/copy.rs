@@ -115,7 +115,11 @@ enum Content {
     Implied,
     Dir,
     /// A regular file inside a root; `follow` when it was named through a symlink.
-    File { root: Arc<Root>, path: String, follow: bool },
+    File {
+        root: Arc<Root>,
+        path: String,
+        follow: bool,
+    },
     Symlink(PathBuf),
     Bytes(Vec<u8>),
 }
@@ -321,7 +325,16 @@ fn add_tree(request: &Request, tree: &mut Tree, root: &Arc<Root>, dir: &str, rel
 
 /// One non-directory entry: a regular file, a symlink (with its target); other kinds are skipped.
 #[allow(clippy::too_many_arguments)]
-fn add_one(request: &Request, tree: &mut Tree, root: &Arc<Root>, path: &str, meta: &Stat, target: &str, follow: bool, link: Option<PathBuf>) {
+fn add_one(
+    request: &Request,
+    tree: &mut Tree,
+    root: &Arc<Root>,
+    path: &str,
+    meta: &Stat,
+    target: &str,
+    follow: bool,
+    link: Option<PathBuf>,
+) {
     let content = match (meta.kind, link) {
         (Kind::Symlink, Some(link)) => Content::Symlink(link),
         (Kind::File, _) => Content::File { root: root.clone(), path: path.to_string(), follow },

@@ -182,7 +182,8 @@ mod tests {
         assert_eq!(diff_id_of_dir(root, 100).ok(), Some(layer.diff_id.clone()), "the uncompressed digest without compressing");
 
         let target = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        unpack::unpack_blob(layer.blob.as_slice(), target.path(), unpack::Whiteouts::Overlay, Some(&layer.diff_id)).unwrap_or_else(|e| panic!("{e}"));
+        unpack::unpack_blob(layer.blob.as_slice(), target.path(), unpack::Whiteouts::Overlay, Some(&layer.diff_id))
+            .unwrap_or_else(|e| panic!("{e}"));
         let round = layer_of_dir(target.path(), 100, Compression::Gzip).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(round.diff_id, layer.diff_id, "unpacking and re-packing gives the same tar");
     }

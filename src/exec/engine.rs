@@ -189,7 +189,8 @@ impl<'a> Engine<'a> {
     /// The image a built node leaves its stage with (as an output or a stage to copy from):
     /// its result, with the WORKDIRs it still owes made (once, then kept).
     pub fn state_of(&self, id: &str) -> Result<State, BuildError> {
-        let index = self.plan.nodes.iter().position(|n| n.id == id).ok_or_else(|| BuildError::Tool(format!("the plan has no step {id}")))?;
+        let index =
+            self.plan.nodes.iter().position(|n| n.id == id).ok_or_else(|| BuildError::Tool(format!("the plan has no step {id}")))?;
         self.leaving_state(index)
     }
 

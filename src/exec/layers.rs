@@ -88,10 +88,11 @@ impl Engine<'_> {
     fn known_blob(&self, diff_id: &Digest) -> Option<Descriptor> {
         let record: Json = serde_json::from_slice(&std::fs::read(self.blob_record(diff_id)).ok()?).ok()?;
         let digest = Digest::parse(record["digest"].as_str()?).ok()?;
-        if !self.store.has(&digest) {
+        let size = record["size"].as_u64()?;
+        if !self.store.has_whole(&digest, size) {
             return None;
         }
-        Some(Descriptor::new(self.compression.media_type(), digest, record["size"].as_u64()?))
+        Some(Descriptor::new(self.compression.media_type(), digest, size))
     }
 
     /// A layer's blob: from the store, else from its image's registry (verified, then stored),
@@ -127,7 +128,7 @@ impl Engine<'_> {
                 }
             }
             return Err(BuildError::Tool(format!(
-                "layer {} is missing from the content store and cannot be made again; run `mpbake cache prune` and build again",
+                "layer {} is missing from the content store (or was found damaged and dropped); building again runs the step that made it",
                 descriptor.digest
             )));
         };
@@ -254,8 +255,9 @@ impl Engine<'_> {
                 }
                 None => self.known_blob(&diff_id),
             };
-            let available =
-                origin.is_some() || descriptor.as_ref().is_some_and(|d| self.store.has(&d.digest)) || self.snapshot_of(&diff_id).is_some();
+            let available = origin.is_some()
+                || descriptor.as_ref().is_some_and(|d| self.store.has_whole(&d.digest, d.size))
+                || self.snapshot_of(&diff_id).is_some();
             if !available {
                 return None;
             }

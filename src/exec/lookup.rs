@@ -214,7 +214,15 @@ mod tests {
     fn higher_layers_decide_with_whiteouts_files_and_opaque_directories() {
         let wanted = Wanted::new(["/a/b/c", "/x/y", "/o/p"], &["etc/passwd"]);
         let base = listing(
-            &[("a/", 'd', ""), ("a/b/", 'd', ""), ("x/", 'd', ""), ("x/y/", 'd', ""), ("o/", 'd', ""), ("o/p/", 'd', ""), ("etc/passwd", 'f', "old")],
+            &[
+                ("a/", 'd', ""),
+                ("a/b/", 'd', ""),
+                ("x/", 'd', ""),
+                ("x/y/", 'd', ""),
+                ("o/", 'd', ""),
+                ("o/p/", 'd', ""),
+                ("etc/passwd", 'f', "old"),
+            ],
             &wanted,
         );
         let top = listing(&[("x/.wh.y", 'f', ""), ("o/", 'd', ""), ("o/.wh..wh..opq", 'f', ""), ("etc/passwd", 'f', "new")], &wanted);

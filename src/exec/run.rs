@@ -89,6 +89,7 @@ impl Engine<'_> {
         rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
         match result {
             Ok(output) => self.progress.output(node, &output),
+            Err(RunError::Exit { .. }) if super::cancel::cancelled() => return Err(BuildError::Tool("the build was cancelled".into())),
             Err(RunError::Exit { code, output }) => {
                 self.progress.output(node, &output);
                 let tail: Vec<&str> = output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();

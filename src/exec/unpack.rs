@@ -12,7 +12,12 @@ use crate::ir::Digest;
 
 /// Unpacks a compressed layer into `dest` (a fresh directory), whiteouts as asked; with
 /// `diff_id`, the uncompressed stream must hash to it or nothing is kept.
-pub fn unpack_blob(compressed: impl io::BufRead + Send, dest: &Path, whiteouts: Whiteouts, diff_id: Option<&Digest>) -> Result<(), UnpackError> {
+pub fn unpack_blob(
+    compressed: impl io::BufRead + Send,
+    dest: &Path,
+    whiteouts: Whiteouts,
+    diff_id: Option<&Digest>,
+) -> Result<(), UnpackError> {
     let root = crate::confine::Root::open(dest)?;
     apply_blob(compressed, &mut Unpacker::new(&root, whiteouts), diff_id)
 }

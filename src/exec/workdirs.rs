@@ -33,7 +33,9 @@ impl Engine<'_> {
         for (path, user) in &state.workdirs {
             let owner = match is_root(user) {
                 true => users::Owner::default(),
-                false => users::resolve_in(user, &passwd, &group).map_err(|e| input(node, "build::user", format!("WORKDIR {path}: {e}")))?,
+                false => {
+                    users::resolve_in(user, &passwd, &group).map_err(|e| input(node, "build::user", format!("WORKDIR {path}: {e}")))?
+                }
             };
             for dir in lookup::prefixes(path) {
                 if made.contains(&dir) {

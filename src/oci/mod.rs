@@ -55,7 +55,10 @@ pub(crate) fn write_renamed(path: &std::path::Path, bytes: &[u8], sync: bool) ->
 /// Writes an output file (a tar): to standard output for `-`, else into a temporary file beside
 /// `dest`, renamed over it once whole and durable. A `dest` that is there and is not a regular
 /// file (a device, a symlink, a directory) is refused: mpbake replaces only regular files.
-pub(crate) fn write_output(dest: &std::path::Path, fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> std::io::Result<()> {
+pub(crate) fn write_output(
+    dest: &std::path::Path,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::io::Write as _;
     if dest.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();

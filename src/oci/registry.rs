@@ -11,7 +11,6 @@ use oci_client::{Client, Reference};
 use std::future::Future;
 use std::pin::Pin;
 
-
 use crate::ir::{Digest, ImageRef};
 
 /// Why a reference could not be resolved: the registry or the network, never the input.

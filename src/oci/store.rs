@@ -49,13 +49,18 @@ fn trusted(root: &Path) -> std::io::Result<()> {
     if link.file_type().is_symlink() {
         let shared = root.parent().and_then(|p| p.metadata().ok()).is_some_and(|m| m.mode() & 0o002 != 0);
         if shared {
-            return refuse("the cache directory is a symlink in a directory anyone can write to; set MPBAKE_CACHE_DIR to a directory of your own".into());
+            return refuse(
+                "the cache directory is a symlink in a directory anyone can write to; set MPBAKE_CACHE_DIR to a directory of your own"
+                    .into(),
+            );
         }
     }
     let owner = root.metadata()?.uid();
     let me = rustix::process::geteuid().as_raw();
     if owner != me {
-        return refuse(format!("the cache directory belongs to uid {owner}, not to you (uid {me}); set MPBAKE_CACHE_DIR to a directory of your own"));
+        return refuse(format!(
+            "the cache directory belongs to uid {owner}, not to you (uid {me}); set MPBAKE_CACHE_DIR to a directory of your own"
+        ));
     }
     Ok(())
 }
@@ -115,6 +120,12 @@ impl Store {
         Some(bytes)
     }
 
+    /// Whether the store holds a blob of this size (its bytes are checked when read): a cheap
+    /// look that catches a truncated or overwritten blob before a step relies on it.
+    pub fn has_whole(&self, digest: &Digest, size: u64) -> bool {
+        self.path(digest).metadata().is_ok_and(|m| m.is_file() && m.len() == size)
+    }
+
     /// Whether the store holds a blob (unverified: `get` checks it when it is read).
     pub fn has(&self, digest: &Digest) -> bool {
         self.path(digest).is_file()
@@ -130,11 +141,10 @@ impl Store {
     /// Stores a blob whose digest the caller has just checked (a registry download), without
     /// hashing it again.
     pub fn put_verified(&self, digest: &Digest, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.path(digest);
-        if path.is_file() {
+        if self.has_whole(digest, bytes.len() as u64) {
             return Ok(());
         }
-        super::write_atomic(&path, bytes)
+        super::write_atomic(&self.path(digest), bytes)
     }
 
     /// A writer for a blob that arrives in pieces (a download); nothing is stored until

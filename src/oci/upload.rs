@@ -51,7 +51,8 @@ impl Registry {
                 std::thread::sleep(Duration::from_millis(200 << attempt));
             }
             let headers = [(header::CONTENT_TYPE, media_type.to_string())];
-            match upload.send(Method::PUT, &url, &headers, Some(bytes)).and_then(|r| expect(&r, StatusCode::CREATED, "putting a manifest")) {
+            match upload.send(Method::PUT, &url, &headers, Some(bytes)).and_then(|r| expect(&r, StatusCode::CREATED, "putting a manifest"))
+            {
                 Ok(()) => return Ok(()),
                 Err(Failure::Fatal(e)) => return Err(failed(e)),
                 Err(Failure::Retry(e)) => last = e,

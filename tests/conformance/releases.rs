@@ -245,8 +245,11 @@ pub fn mpbake_releases_with_tokens(buildah: &Buildah, busybox: &[(String, std::p
     let (_, index, _) = layout_index(&per_arch.path().join("mpbake-out/xxx"));
     assert_eq!(raw_as(&format!("{host}/xxx:dev"), Some(creds)), Some(index), "pushed with bearer tokens");
 
-    std::fs::write(docker_config.path().join("config.json"), format!(r#"{{"auths": {{"{host}": {{"identitytoken": "identity-s3cret"}}}}}}"#))
-        .expect("config.json");
+    std::fs::write(
+        docker_config.path().join("config.json"),
+        format!(r#"{{"auths": {{"{host}": {{"identitytoken": "identity-s3cret"}}}}}}"#),
+    )
+    .expect("config.json");
     let env = [("TAG", "identity"), env[0], env[1], env[2]];
     let released = common::run_in_env(per_arch.path(), &["release"], &env);
     assert_eq!(released.code(), 0, "a release with an identity token: {}", released.stderr());

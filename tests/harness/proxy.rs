@@ -25,6 +25,10 @@ pub struct Faults {
     /// Once upload chunks (`PATCH`es) that went through whole carried this many bytes, every
     /// later request is answered `503` (a registry that went away mid-upload).
     pub refuse_after_chunk_bytes: Option<usize>,
+    /// Answers to manifest `PUT`s lose their `Location` header (as AWS ECR sends them).
+    pub no_manifest_location: bool,
+    /// Blob bodies (a `GET` of a blob) trickle: one byte, then this pause, and so on.
+    pub drip_blobs: Option<Duration>,
 }
 
 /// A running proxy; its thread lives as long as the test process.
@@ -124,9 +128,13 @@ fn serve(mut client: TcpStream, upstream: u16, n: usize, faults: &Faults, reques
             chunk_bytes.fetch_add(body_sent + copied as usize, Ordering::SeqCst);
         }
     });
-    match cut_download {
-        Some(limit) => copy_cut(&mut server, &mut client, limit),
-        None => {
+    let manifest_put = first.starts_with("PUT ") && first.contains("/manifests/");
+    let drip = faults.drip_blobs.filter(|_| first.starts_with("GET ") && first.contains("/blobs/sha256:"));
+    match (cut_download, drip) {
+        (Some(limit), _) => copy_cut(&mut server, &mut client, limit),
+        (None, Some(pause)) => copy_dripping(&mut server, &mut client, pause),
+        (None, None) if faults.no_manifest_location && manifest_put => copy_without_location(&mut server, &mut client),
+        (None, None) => {
             let _ = std::io::copy(&mut server, &mut client);
         }
     }
@@ -146,6 +154,31 @@ fn copy_cut(server: &mut TcpStream, client: &mut TcpStream, limit: usize) {
         return;
     }
     let _ = std::io::copy(&mut server.take((limit - first) as u64), client);
+}
+
+/// Copies a response without its `Location` header.
+fn copy_without_location(server: &mut TcpStream, client: &mut TcpStream) {
+    let Some((head, rest)) = read_head(server) else { return };
+    let head: String = head.lines().filter(|l| !l.to_ascii_lowercase().starts_with("location:")).map(|l| format!("{l}\r\n")).collect();
+    if client.write_all(format!("{head}\r\n").as_bytes()).and_then(|_| client.write_all(&rest)).is_ok() {
+        let _ = std::io::copy(server, client);
+    }
+}
+
+/// Copies a response's head whole and its body one byte per `pause`.
+fn copy_dripping(server: &mut TcpStream, client: &mut TcpStream, pause: Duration) {
+    let Some((head, rest)) = read_head(server) else { return };
+    if client.write_all(format!("{head}\r\n\r\n").as_bytes()).is_err() {
+        return;
+    }
+    let mut body = rest;
+    let _ = server.read_to_end(&mut body);
+    for byte in body {
+        if client.write_all(&[byte]).is_err() {
+            return;
+        }
+        std::thread::sleep(pause);
+    }
 }
 
 /// The request head (up to the blank line, without it) and the body bytes read past it.

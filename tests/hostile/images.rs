@@ -154,15 +154,13 @@ impl Image {
     }
 }
 
-/// A static busybox for amd64 and its applets `sh` and `touch` under /bin.
+/// A static busybox for amd64 and the applets the tests run under /bin.
 pub fn busybox_layer() -> Vec<Entry> {
-    vec![
-        Entry::dir("bin/"),
-        Entry::file("bin/busybox", busybox()).mode(0o755),
-        Entry::symlink("bin/sh", "busybox"),
-        Entry::symlink("bin/touch", "busybox"),
-        Entry::symlink("bin/cat", "busybox"),
-    ]
+    let mut layer = vec![Entry::dir("bin/"), Entry::file("bin/busybox", busybox()).mode(0o755)];
+    for applet in ["sh", "touch", "cat", "sleep", "unshare"] {
+        layer.push(Entry::symlink(&format!("bin/{applet}"), "busybox"));
+    }
+    layer
 }
 
 /// The bytes of Debian's static busybox (amd64), its package downloaded once per target dir.
