@@ -64,6 +64,10 @@ pub struct Engine<'a> {
     /// output, or a stage other steps copy or mount from); made when first asked for.
     leaving: Mutex<Vec<Option<State>>>,
     outcomes: Mutex<Vec<Option<Outcome>>>,
+    /// Per node, the steps still to read its result, and whether the result is kept anyway (a
+    /// result asked for): a result nobody will read is dropped, and its last reader takes it
+    /// instead of copying it, so a chain of steps holds one image, not one per step.
+    readers: Mutex<Vec<(usize, bool)>>,
     pub(super) progress: &'a Progress,
     pub(super) executed: AtomicUsize,
     pub(super) cached: AtomicUsize,
@@ -97,6 +101,7 @@ impl<'a> Engine<'a> {
             outputs: Mutex::new(vec![false; plan.nodes.len()]),
             leaving: Mutex::new(vec![None; plan.nodes.len()]),
             outcomes: Mutex::new(vec![None; plan.nodes.len()]),
+            readers: Mutex::new(vec![(0, true); plan.nodes.len()]),
             progress,
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
@@ -136,6 +141,13 @@ impl<'a> Engine<'a> {
         for (i, n) in nodes.iter().enumerate() {
             for &p in &n.parents {
                 children[p].push(i);
+            }
+        }
+        if let Ok(mut readers) = self.readers.lock() {
+            let asked: Vec<usize> = ids.iter().filter_map(|id| nodes.iter().position(|n| n.id == *id)).collect();
+            for (i, reader) in readers.iter_mut().enumerate() {
+                let count = children[i].iter().filter(|&&c| needed[c] && !done[c]).count();
+                *reader = (count, asked.contains(&i));
             }
         }
         let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| needed[i] && !done[i] && waiting[i] == 0).collect();
@@ -258,11 +270,11 @@ impl<'a> Engine<'a> {
             // the image to build on stays in its stage; the images copied or mounted from left theirs
             let parents: Vec<State> = (node.parents.iter().enumerate())
                 .map(|(k, &p)| match k {
-                    0 => self.lock_states()[p].clone().ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id))),
+                    0 => self.base_state(p).ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id))),
                     _ => self.leaving_state(p),
                 })
                 .collect::<Result<_, _>>()?;
-            self.execute(node, &parents)
+            self.execute(node, parents)
         }))
         .unwrap_or_else(|panic| Err(internal_error(node, panic.as_ref())));
         let outcome = match &result {
@@ -277,22 +289,55 @@ impl<'a> Engine<'a> {
             outcomes[index] = Some(outcome);
         }
         self.lock_states()[index] = Some(result?);
+        self.read_by(node);
         Ok(())
     }
 
-    fn execute(&self, node: &Node, parents: &[State]) -> Result<State, BuildError> {
+    /// The result of `p` for a step building on it: taken when that step is its last reader
+    /// and nobody asked for it, else copied.
+    fn base_state(&self, p: usize) -> Option<State> {
+        let last = self.readers.lock().ok().is_some_and(|r| r[p] == (1, false));
+        let mut states = self.lock_states();
+        match last {
+            true => states[p].take(),
+            false => states[p].clone(),
+        }
+    }
+
+    /// Notes that `node` has read its parents' results; a result no step will read again is
+    /// dropped (unless asked for).
+    fn read_by(&self, node: &Node) {
+        let Ok(mut readers) = self.readers.lock() else { return };
+        let mut unread = Vec::new();
+        for &p in &node.parents {
+            readers[p].0 = readers[p].0.saturating_sub(1);
+            if readers[p] == (0, false) {
+                unread.push(p);
+            }
+        }
+        drop(readers);
+        let mut states = self.lock_states();
+        for p in unread {
+            states[p] = None;
+        }
+    }
+
+    fn execute(&self, node: &Node, mut parents: Vec<State>) -> Result<State, BuildError> {
         match &node.action {
             Action::From { reference } => self.from(node, reference),
             Action::Config { op, args } => {
-                let mut state = parents[0].clone();
-                state.key = step_key(node, parents, &[]);
+                let key = step_key(node, &parents, &[]);
+                // the base was taken (or copied) for this step alone: changed in place
+                let base = (!parents.is_empty()).then(|| parents.swap_remove(0));
+                let mut state = base.ok_or_else(|| BuildError::Tool(format!("step {} has no base", node.id)))?;
+                state.key = key;
                 state.apply(op, args);
                 state.history(&node.op, self.epoch, true);
                 Ok(state)
             }
-            Action::Copy { op, from, args } => self.copy(node, op, from, args, parents),
+            Action::Copy { op, from, args } => self.copy(node, op, from, args, &parents),
             Action::Run { command, heredocs, mounts, network, args } => {
-                self.run(node, &super::run::RunStep { command, heredocs, mounts, network: network.as_deref(), args }, parents)
+                self.run(node, &super::run::RunStep { command, heredocs, mounts, network: network.as_deref(), args }, &parents)
             }
             Action::Inline => Err(BuildError::Tool(format!(
                 "`{}` uses an inline-image target as a stage; building that inside a Dockerfile target is not supported yet",

@@ -112,8 +112,12 @@ impl State {
 
     /// Applies a config-only instruction, its words expanded in this image's scope.
     pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
-        let scope = self.scope(args);
-        let lookup = crate::plan::stage::lookup(&scope);
+        // looked up only when a word has a `$`: the image's Env wins over the build args
+        let env = self.config["config"]["Env"].as_array().cloned().filter(|_| op_expands(op)).unwrap_or_default();
+        let lookup = |name: &str| -> Option<String> {
+            let in_env = env.iter().rev().filter_map(|e| e.as_str()?.split_once('=')).find(|(n, _)| *n == name);
+            in_env.map(|(_, v)| v.to_string()).or_else(|| args.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+        };
         let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
         if !self.config["config"].is_object() {
             self.config["config"] = json!({});
@@ -122,12 +126,15 @@ impl State {
         match op {
             OpKind::Env(pairs) => {
                 let values: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.clone(), word(v))).collect();
-                let mut env: Vec<Json> = runtime["Env"].as_array().cloned().unwrap_or_default();
-                for (k, v) in values {
-                    env.retain(|e| e.as_str().and_then(|e| e.split_once('=')).is_none_or(|(n, _)| n != k));
-                    env.push(json!(format!("{k}={v}")));
+                if !runtime["Env"].is_array() {
+                    runtime["Env"] = json!([]);
                 }
-                runtime["Env"] = json!(env);
+                if let Some(env) = runtime["Env"].as_array_mut() {
+                    for (k, v) in values {
+                        env.retain(|e| e.as_str().and_then(|e| e.split_once('=')).is_none_or(|(n, _)| n != k));
+                        env.push(json!(format!("{k}={v}")));
+                    }
+                }
             }
             OpKind::Workdir(dir) => {
                 let dir = word(dir);
@@ -192,6 +199,16 @@ impl State {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether an instruction has words that may need the image's variables (a `$` somewhere).
+fn op_expands(op: &OpKind) -> bool {
+    match op {
+        OpKind::Env(pairs) | OpKind::Label(pairs) => pairs.iter().any(|(k, v)| k.contains('$') || v.contains('$')),
+        OpKind::Workdir(text) | OpKind::User(text) | OpKind::Stopsignal(text) => text.contains('$'),
+        OpKind::Expose(words) | OpKind::Volume(words) => words.iter().any(|w| w.contains('$')),
+        _ => false,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::source::{FileId, Span};
 
 /// Parses an HCL file into the shared syntax tree.
 pub fn parse(file: FileId, text: &str) -> Result<Body, Diagnostic> {
+    super::depth::check(file, text)?;
     let body = hcl::edit::parser::parse_body(text).map_err(|e| parse_error(file, text, &e))?;
     Ok(Lower { file }.body(&body))
 }

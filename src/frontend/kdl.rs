@@ -20,6 +20,7 @@ const EXTRA_LISTS: &[&str] = &["inherits", "targets", "params", "entrypoint", "c
 const OBJECTS: &[&str] = &["args", "labels", "contexts", "extra-hosts", "env", "matrix", "select"];
 
 pub fn parse(file: FileId, text: &str) -> Result<Body, Diagnostic> {
+    super::depth::check(file, text)?;
     let doc = KdlDocument::parse_v2(text).map_err(|e| {
         let first = e.diagnostics.first();
         let span = first.map_or(SourceSpan::from(0..0), |d| d.span);

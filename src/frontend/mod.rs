@@ -2,6 +2,7 @@
 
 pub mod bake;
 pub mod csv;
+mod depth;
 pub mod dockerfile;
 pub mod eval;
 pub mod hcl;

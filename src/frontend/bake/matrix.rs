@@ -4,6 +4,10 @@ use crate::diag::Diagnostic;
 use crate::frontend::value::Value;
 use crate::source::Span;
 
+/// The most targets one matrix may make: far more than any build runs, far fewer than would
+/// keep mpbake busy for minutes.
+pub const MAX_COMBINATIONS: usize = 10_000;
+
 /// Every combination of matrix values, each as (variable, value) locals, in a stable order:
 /// keys sorted, the first key varying slowest.
 pub fn combinations(matrix: Value, span: Span) -> Result<Vec<Vec<(String, Value)>>, Diagnostic> {
@@ -14,6 +18,12 @@ pub fn combinations(matrix: Value, span: Span) -> Result<Vec<Vec<(String, Value)
     };
     match matrix {
         Value::Object(map) => {
+            let sizes = map.values().map(|v| if let Value::List(l) = v { l.len() } else { 1 });
+            let total = sizes.try_fold(1usize, |n, len| n.checked_mul(len));
+            if total.is_none_or(|n| n > MAX_COMBINATIONS) {
+                let shown = total.map_or("more than 2^64".to_string(), |n| n.to_string());
+                return Err(bad(&format!("it makes {shown} targets, more than the {MAX_COMBINATIONS} mpbake builds from one matrix")));
+            }
             let mut combos: Vec<Vec<(String, Value)>> = vec![Vec::new()];
             for (key, values) in map {
                 let Value::List(values) = values else {
@@ -70,5 +80,9 @@ mod tests {
         assert_eq!(combinations(m, Span::default()).map(|c| c.len()).ok(), Some(0));
         let bad = Value::from_json(&serde_json::json!({"tgt": "a"}));
         assert!(combinations(bad, Span::default()).is_err());
+        let wide = || Value::List((0..100).map(|i| Value::String(i.to_string())).collect());
+        let huge = Value::Object([("a", wide()), ("b", wide()), ("c", wide())].into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        let error = combinations(huge, Span::default()).err().map(|d| d.message).unwrap_or_default();
+        assert!(error.contains("1000000 targets"), "{error}");
     }
 }

@@ -1,8 +1,21 @@
 //! BuildKit's variable expansion in instruction words: `$V`, `${V}`, `${V:-x}`, `${V-x}`,
 //! `${V:+x}`, `${V+x}`, `${V:?msg}`, with the escape character protecting `$`.
 
+/// The longest an expanded word may be, and how deeply `${…}` may nest: limits that no real
+/// Dockerfile meets, and that keep `ENV A=$A$A` repeated, or a 20,000-deep nesting, from
+/// taking gigabytes.
+const MAX_EXPANDED: usize = 1 << 20;
+const MAX_DEPTH: usize = 64;
+
 /// Expands `word`; `lookup` gives a variable's value (None: unset).
 pub fn expand(word: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char) -> Result<String, String> {
+    expand_at(word, lookup, escape, 0)
+}
+
+fn expand_at(word: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char, depth: usize) -> Result<String, String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("`${{…}}` nests more than {MAX_DEPTH} deep"));
+    }
     if !word.contains('$') {
         return Ok(word.to_string());
     }
@@ -10,6 +23,9 @@ pub fn expand(word: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char)
     let chars: Vec<char> = word.chars().collect();
     let mut i = 0;
     while i < chars.len() {
+        if out.len() > MAX_EXPANDED {
+            return Err(format!("the expansion is longer than {} MiB", MAX_EXPANDED >> 20));
+        }
         let c = chars[i];
         if c == escape && chars.get(i + 1) == Some(&'$') {
             out.push('$');
@@ -25,7 +41,7 @@ pub fn expand(word: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char)
             Some('{') => {
                 let close = matching_brace(&chars, i + 2).ok_or_else(|| format!("missing `}}` in `{word}`"))?;
                 let inner: String = chars[i + 2..close].iter().collect();
-                out.push_str(&braced(&inner, lookup, escape)?);
+                out.push_str(&braced(&inner, lookup, escape, depth)?);
                 i = close + 1;
             }
             Some(n) if n.is_ascii_alphanumeric() || *n == '_' => {
@@ -40,7 +56,10 @@ pub fn expand(word: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char)
             }
         }
     }
-    Ok(out)
+    match out.len() > MAX_EXPANDED {
+        true => Err(format!("the expansion is longer than {} MiB", MAX_EXPANDED >> 20)),
+        false => Ok(out),
+    }
 }
 
 fn matching_brace(chars: &[char], from: usize) -> Option<usize> {
@@ -60,7 +79,7 @@ fn matching_brace(chars: &[char], from: usize) -> Option<usize> {
     None
 }
 
-fn braced(inner: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char) -> Result<String, String> {
+fn braced(inner: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char, depth: usize) -> Result<String, String> {
     let name_end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(inner.len());
     let (name, rest) = inner.split_at(name_end);
     if name.is_empty() {
@@ -79,7 +98,7 @@ fn braced(inner: &str, lookup: &dyn Fn(&str) -> Option<String>, escape: char) ->
     } else {
         rest.split_at(1)
     };
-    let word = |w: &str| expand(w, lookup, escape);
+    let word = |w: &str| expand_at(w, lookup, escape, depth + 1);
     Ok(match op {
         "" => value.unwrap_or_default(),
         ":-" => {
@@ -167,6 +186,15 @@ mod tests {
         assert_eq!(x("${NOPE:-${A}}"), "a");
         assert!(expand("${NOPE:?needed}", &env, '\\').is_err());
         assert!(expand("${A", &env, '\\').is_err());
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_results_are_refused() {
+        let deep = format!("{}x{}", "${NOPE:-".repeat(20_000), "}".repeat(20_000));
+        assert!(expand(&deep, &env, '\\').is_err_and(|e| e.contains("nests more than")));
+        let big = "x".repeat(600_000);
+        let lookup = |name: &str| (name == "B").then(|| big.clone());
+        assert!(expand("$B$B", &lookup, '\\').is_err_and(|e| e.contains("longer than 1 MiB")));
     }
 
     #[test]

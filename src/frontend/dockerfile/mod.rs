@@ -168,7 +168,15 @@ impl Lower<'_> {
             Instruction::User(u) => OpKind::User(u.arguments.value.to_string()),
             Instruction::Cmd(c) => OpKind::Cmd(command(&c.arguments)),
             Instruction::Entrypoint(e) => OpKind::Entrypoint(command(&e.arguments)),
-            Instruction::Expose(e) => OpKind::Expose(e.arguments.iter().map(|p| p.value.to_string()).collect()),
+            Instruction::Expose(e) => {
+                let ports: Vec<String> = e.arguments.iter().map(|p| p.value.to_string()).collect();
+                if let Some((bad, why)) = ports.iter().filter(|p| !p.contains('$')).find_map(|p| valid_port(p).err().map(|why| (p, why))) {
+                    return Err(Diagnostic::error("dockerfile::invalid-port", format!("`EXPOSE {bad}`: {why}"))
+                        .with_label(span, "here")
+                        .with_help("write PORT, PORT/tcp, PORT/udp, PORT/sctp or a range START-END, ports 0 to 65535"));
+                }
+                OpKind::Expose(ports)
+            }
             Instruction::Volume(v) => OpKind::Volume(match &v.arguments {
                 JsonOrStringArray::Json(j) => j.value.iter().map(|s| s.value.to_string()).collect(),
                 JsonOrStringArray::String(s) => s.iter().map(|s| s.value.to_string()).collect(),
@@ -218,6 +226,20 @@ impl Lower<'_> {
 
 /// FROM is handled before `op`; anything else reaching here is an instruction this version of
 /// the parser knows and mpbake does not, reported instead of ignored.
+/// Whether an EXPOSE word is `PORT[-END][/PROTOCOL]`, as BuildKit accepts it; why not.
+fn valid_port(word: &str) -> Result<(), String> {
+    let (ports, protocol) = word.split_once('/').unwrap_or((word, "tcp"));
+    if !matches!(protocol.to_ascii_lowercase().as_str(), "tcp" | "udp" | "sctp") {
+        return Err(format!("`{protocol}` is not a protocol"));
+    }
+    let (start, end) = ports.split_once('-').unwrap_or((ports, ports));
+    let port = |text: &str| text.parse::<u16>().map_err(|_| format!("`{text}` is not a port (0 to 65535)"));
+    match (port(start)?, port(end)?) {
+        (start, end) if start > end => Err(format!("the range {start}-{end} runs backwards")),
+        _ => Ok(()),
+    }
+}
+
 fn unsupported(span: Span) -> Result<OpKind, Diagnostic> {
     Err(Diagnostic::error("dockerfile::unsupported", "this instruction is not supported by mpbake").with_label(span, "here"))
 }
@@ -277,5 +299,9 @@ mod tests {
         let err = parse(FileId(0), "FROM a\nRUN --mout=type=cache echo\n").err().map(|d| d.code);
         assert_eq!(err, Some("dockerfile::unknown-flag"));
         assert!(parse(FileId(0), "RUN echo\n").is_err());
+        let port = |text: &str| parse(FileId(0), text).err().map(|d| d.code);
+        assert_eq!(port("FROM a\nEXPOSE 80 99999999\n"), Some("dockerfile::invalid-port"));
+        assert_eq!(port("FROM a\nEXPOSE 80/tcp 7000-7002/udp 53/UDP $PORT\n"), None);
+        assert_eq!(port("FROM a\nEXPOSE 9-3\n"), Some("dockerfile::invalid-port"));
     }
 }
