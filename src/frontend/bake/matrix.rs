@@ -18,7 +18,7 @@ pub fn combinations(matrix: Value, span: Span) -> Result<Vec<Vec<(String, Value)
     };
     match matrix {
         Value::Object(map) => {
-            let sizes = map.values().map(|v| if let Value::List(l) = v { l.len() } else { 1 });
+            let mut sizes = map.values().map(|v| if let Value::List(l) = v { l.len() } else { 1 });
             let total = sizes.try_fold(1usize, |n, len| n.checked_mul(len));
             if total.is_none_or(|n| n > MAX_COMBINATIONS) {
                 let shown = total.map_or("more than 2^64".to_string(), |n| n.to_string());
