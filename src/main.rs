@@ -9,7 +9,24 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The stack mpbake runs on: planning follows stage dependencies and parsers descend into
+/// nesting recursively, so a Dockerfile of thousands of chained stages needs more than the main
+/// thread's 8 MiB (memory is only used as deep as a run goes).
+const STACK: usize = 1 << 30;
+
 fn main() -> ExitCode {
+    let run = std::thread::Builder::new().name("mpbake".into()).stack_size(STACK).spawn(run);
+    match run.map(|thread| thread.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("mpbake: error: cannot start: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     match mpbake::cli::Cli::try_parse() {
         Ok(cli) => mpbake::cli::run(cli),
         Err(e) => {

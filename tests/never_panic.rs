@@ -85,3 +85,28 @@ fn seeds_themselves_load_cleanly() {
         assert!(!diags.has_errors(), "{name}: {}", render_human(&diags.items, &sources, false));
     }
 }
+
+/// Inputs built to blow up — a variable doubling itself, nesting far too deep, a huge matrix —
+/// end at once with a spanned diagnostic.
+#[test]
+fn blowups_end_in_a_diagnostic() {
+    let mut doubling = String::from("variable \"V0\" { default = \"ab\" }\n");
+    for i in 1..40 {
+        doubling.push_str(&format!("variable \"V{i}\" {{ default = \"${{V{}}}${{V{}}}\" }}\n", i - 1, i - 1));
+    }
+    doubling.push_str("target \"t\" { tags = [\"${V39}\"] }\n");
+    let deep = format!("target \"t\" {{ args = {{ x = {}1{} }} }}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let deep_kdl = format!("target \"t\" {}\n", "{ n ".repeat(50_000) + &"}".repeat(50_000));
+    let matrix = "target \"t\" {\n  name = \"t-${a}-${b}-${c}\"\n  matrix = { a = range(100), b = range(100), c = range(100) }\n}\n";
+    for (file, text, code) in [
+        ("doubling.hcl", doubling.as_str(), "spec::too-large"),
+        ("deep.hcl", deep.as_str(), "spec::too-deep"),
+        ("deep.kdl", deep_kdl.as_str(), "spec::too-deep"),
+        ("matrix.hcl", matrix, "spec::matrix"),
+    ] {
+        let (_, _, diags) = mpbake::frontend::evaluate_texts(&[(file, text)], &Default::default());
+        let codes: Vec<&str> = diags.items.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&code), "{file}: {codes:?}");
+        assert!(diags.items.iter().all(|d| !d.labels.is_empty()), "{file}: every diagnostic points somewhere");
+    }
+}

@@ -297,9 +297,11 @@ fn secrets(p: &planned::Planned, cwd: &Path, dir: &Path) -> anyhow::Result<BTree
 /// (/dev/shm), removed when dropped: where secrets from the environment are written.
 fn private_dir() -> std::io::Result<tempfile::TempDir> {
     use std::os::unix::fs::PermissionsExt;
+    // named after this process, so the next mpbake removes what a killed one left
+    let prefix = format!("mpbake-secrets-{}.", std::process::id());
     let builder = || {
         let mut builder = tempfile::Builder::new();
-        builder.prefix("mpbake-secrets-").permissions(std::fs::Permissions::from_mode(0o700));
+        builder.prefix(&prefix).permissions(std::fs::Permissions::from_mode(0o700));
         builder
     };
     builder().tempdir_in("/dev/shm").or_else(|_| builder().tempdir())

@@ -1,7 +1,8 @@
 //! Cancellation and leftovers: on SIGINT or SIGTERM the running containers are killed so every
 //! step ends and unwinds (unmounting, removing its directories); a second signal exits at
 //! once. What a process killed outright leaves — containers, overlay mounts, scratch
-//! directories, all named by its pid — is cleaned by the next mpbake that opens the store.
+//! directories, secrets from the environment, all named by its pid — is cleaned by the next
+//! mpbake that opens the store.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -77,6 +78,16 @@ fn alive(pid: &str) -> bool {
 /// their overlay mounts detached, their scratch and state directories removed.
 pub fn clean_leftovers(root: &Path) -> std::io::Result<()> {
     let dead = |name: &str| name.split('.').next().is_some_and(|pid| pid.parse::<u32>().is_ok() && !alive(pid));
+    // secrets a killed build wrote from the environment (`mpbake-secrets-<pid>.…`, ours only)
+    for dir in [Path::new("/dev/shm").to_path_buf(), std::env::temp_dir()] {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = entry.metadata().is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == rustix::process::geteuid().as_raw());
+            if ours && name.strip_prefix("mpbake-secrets-").is_some_and(dead) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
     for entry in std::fs::read_dir(root.join("run")).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !dead(&name) {

@@ -260,7 +260,9 @@ fn expect(reply: &Reply, status: StatusCode, doing: &str) -> Result<(), Failure>
     if reply.status == status {
         return Ok(());
     }
-    let message = format!("{doing}: the registry answered {} {}", reply.status, reply.body.trim());
+    // the registry's words, quoted: control characters escaped, and no more than a line's worth
+    let body: String = crate::confine::escape(reply.body.trim()).chars().take(300).collect();
+    let message = format!("{doing}: the registry answered {} {body}", reply.status);
     match reply.status.is_server_error() || reply.status == StatusCode::RANGE_NOT_SATISFIABLE || reply.status == StatusCode::NOT_FOUND {
         true => Err(Failure::Retry(message)),
         false => Err(Failure::Fatal(message)),

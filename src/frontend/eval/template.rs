@@ -5,6 +5,9 @@ use crate::diag::Diagnostic;
 use crate::frontend::syntax::TemplatePart;
 use crate::frontend::value::Value;
 
+/// The longest string a template may make: no bake file needs more.
+const MAX_STRING: usize = 16 << 20;
+
 impl Evaluator<'_> {
     /// A template that is one interpolation (`"${x}"`) yields x's value unconverted, as in HCL.
     pub(super) fn template(&mut self, parts: &[TemplatePart]) -> EvalResult {
@@ -23,6 +26,11 @@ impl Evaluator<'_> {
                 TemplatePart::Interp(expr) => {
                     let value = self.eval(expr)?;
                     match value.to_template_string() {
+                        Some(s) if out.len() + s.len() > MAX_STRING => {
+                            return Err(Diagnostic::error("spec::too-large", format!("this string grows past {} MiB", MAX_STRING >> 20))
+                                .with_label(expr.span, "here")
+                                .with_help("a variable that doubles itself through its own interpolations grows without end"));
+                        }
                         Some(s) => out.push_str(&s),
                         None => {
                             let why = if value.is_null() { "the value is null" } else { "a list or object cannot be put in a string" };
