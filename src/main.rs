@@ -12,7 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The stack mpbake runs on: planning follows stage dependencies and parsers descend into
 /// nesting recursively, so a Dockerfile of thousands of chained stages needs more than the main
 /// thread's 8 MiB (memory is only used as deep as a run goes).
-const STACK: usize = 1 << 30;
+const STACK: usize = 256 << 20;
 
 fn main() -> ExitCode {
     let run = std::thread::Builder::new().name("mpbake".into()).stack_size(STACK).spawn(run);
