@@ -105,9 +105,13 @@ impl<'r> Unpacker<'r> {
             done?;
         }
         // directories last: writing into them changed their times
+        // (one a later entry of the layer removed is gone, and that is fine)
         for (parent, name, mtime) in dirs.iter().rev() {
-            if let Some(dir) = self.root.make_dirs(parent, None)? {
-                dir.set_mtime(name, *mtime, 0)?;
+            if let Ok(dir) = self.root.dir(parent) {
+                match dir.set_mtime(name, *mtime, 0) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
             }
         }
         self.parent = None;
