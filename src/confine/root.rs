@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
 
 use pathrs::flags::OpenFlags;
@@ -81,25 +81,32 @@ impl Root {
     /// The directory at `path`, symlinks followed inside the root.
     pub fn dir(&self, path: &str) -> io::Result<Dir> {
         let handle = self.inner.resolve(inside(path)).map_err(from_pathrs)?;
-        let file = handle.reopen(OpenFlags::O_RDONLY | OpenFlags::O_DIRECTORY).map_err(from_pathrs)?;
-        Ok(Dir::from_fd(OwnedFd::from(file)))
+        // `.` of the resolved handle: no second lookup (pathrs's reopen goes through /proc)
+        let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        Ok(Dir::from_fd(rustix::fs::openat(handle.as_fd(), ".", flags, rustix::fs::Mode::empty())?))
     }
 
-    /// The regular file at `path`, for reading, symlinks followed inside the root.
+    /// The regular file at `path`, for reading, symlinks followed inside the root. Looked at
+    /// before it is opened: opening a fifo waits for a writer, and opening a device node an
+    /// image planted would reach the host's hardware.
     pub fn open_file(&self, path: &str) -> io::Result<File> {
-        let handle = self.inner.resolve(inside(path)).map_err(from_pathrs)?;
-        // looked at before opening: opening a fifo would wait for a writer
-        match Stat::of(&rustix::fs::fstat(handle.as_fd())?).kind {
-            Kind::File => regular(handle.reopen(OpenFlags::O_RDONLY).map_err(from_pathrs)?),
-            other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {other:?})"))),
+        match self.stat(path)?.map(|s| s.kind) {
+            Some(Kind::File) => regular(self.inner.open_subpath(inside(path), OpenFlags::O_RDONLY).map_err(from_pathrs)?),
+            Some(other) => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {other:?})"))),
+            None => Err(io::Error::new(io::ErrorKind::NotFound, format!("{path}: no such file"))),
         }
     }
 
     /// The regular file at `path`, for reading, its last component not followed (a walk saw a
     /// file there; a symlink now is refused).
     pub fn open_nofollow(&self, path: &str) -> io::Result<File> {
-        let flags = OpenFlags::O_RDONLY | OpenFlags::O_NOFOLLOW | OpenFlags::O_NONBLOCK;
-        regular(self.inner.open_subpath(inside(path), flags).map_err(from_pathrs)?)
+        match self.lstat(path)?.map(|s| s.kind) {
+            Some(Kind::File) => {
+                regular(self.inner.open_subpath(inside(path), OpenFlags::O_RDONLY | OpenFlags::O_NOFOLLOW).map_err(from_pathrs)?)
+            }
+            Some(other) => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {other:?})"))),
+            None => Err(io::Error::new(io::ErrorKind::NotFound, format!("{path}: no such file"))),
+        }
     }
 
     /// A small regular file's bytes (an image's /etc/passwd), at most `cap` of them; None when

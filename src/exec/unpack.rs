@@ -23,39 +23,36 @@ pub fn unpack_blob(
 }
 
 /// Applies a compressed layer with `unpacker`, decompressing on another thread (the two take
-/// about as long on a large layer) that also hashes every uncompressed byte, trailing bytes
-/// after the tar's end included.
+/// about as long on a large layer); this thread hashes every uncompressed byte as it reads it,
+/// trailing bytes after the tar's end included.
 pub fn apply_blob(compressed: impl io::BufRead + Send, unpacker: &mut Unpacker, diff_id: Option<&Digest>) -> Result<(), UnpackError> {
-    let (applied, actual) = std::thread::scope(|scope| {
+    let actual = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
-        let hashing = scope.spawn(move || -> io::Result<String> {
+        scope.spawn(move || {
             let mut reader = crate::oci::layer::decompress(compressed);
-            let mut hasher = sha2::Sha256::new();
-            let mut receiving = true;
             loop {
                 let mut chunk = vec![0u8; 128 << 10];
                 match reader.read(&mut chunk) {
                     Ok(0) => break,
                     Ok(n) => {
                         chunk.truncate(n);
-                        hasher.update(&chunk);
-                        // the tar may end before the stream: the rest is still hashed
-                        receiving = receiving && tx.send(Ok(chunk)).is_ok();
+                        if tx.send(Ok(chunk)).is_err() {
+                            break;
+                        }
                     }
                     Err(e) => {
-                        let message = e.to_string();
                         let _ = tx.send(Err(e));
-                        return Err(io::Error::other(message));
+                        break;
                     }
                 }
             }
-            Ok(crate::ir::hex(&hasher.finalize()))
         });
-        let applied = unpacker.layer(Chunks::new(rx));
-        (applied, hashing.join())
-    });
-    applied?;
-    let actual = actual.map_err(|_| io::Error::other("the decompression thread panicked"))??;
+        let mut chunks = Chunks::new(rx).hashed();
+        unpacker.layer(&mut chunks)?;
+        // the tar may end before the stream: the rest is hashed too
+        io::copy(&mut chunks, &mut io::sink())?;
+        Ok::<_, UnpackError>(chunks.digest())
+    })?;
     match diff_id {
         Some(expected) if expected.hex != actual => {
             Err(UnpackError::DiffId { expected: expected.to_string(), actual: format!("sha256:{actual}") })
@@ -69,11 +66,24 @@ pub struct Chunks {
     rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
     current: Vec<u8>,
     at: usize,
+    /// Every chunk received, hashed, when asked for.
+    hasher: Option<sha2::Sha256>,
 }
 
 impl Chunks {
     pub fn new(rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>) -> Chunks {
-        Chunks { rx, current: Vec::new(), at: 0 }
+        Chunks { rx, current: Vec::new(), at: 0, hasher: None }
+    }
+
+    /// These chunks, each hashed as it arrives.
+    fn hashed(mut self) -> Chunks {
+        self.hasher = Some(sha2::Sha256::new());
+        self
+    }
+
+    /// The sha256 (hex) of every chunk received.
+    fn digest(self) -> String {
+        crate::ir::hex(&self.hasher.unwrap_or_default().finalize())
     }
 }
 
@@ -84,6 +94,9 @@ impl io::BufRead for Chunks {
                 Ok(chunk) => {
                     self.current = chunk?;
                     self.at = 0;
+                    if let Some(hasher) = self.hasher.as_mut() {
+                        hasher.update(&self.current);
+                    }
                 }
                 Err(_) => break,
             }
