@@ -263,6 +263,33 @@ fn a_missing_copy_source_points_at_the_instruction() {
     assert!(run.stderr().contains("build::missing-source") && run.stderr().contains("Dockerfile:2:1"), "{}", run.stderr());
 }
 
+/// HEALTHCHECK keeps its options in the config as BuildKit writes them (nanoseconds, zero left
+/// out); a negative interval or retry count is an input error at the instruction.
+#[test]
+fn healthcheck_options_reach_the_config_and_bad_ones_are_refused() {
+    let dockerfile = "FROM scratch\nHEALTHCHECK --interval=5s --timeout=1m30s --start-period=0 --retries=3 CMD [\"/ok\"]\n";
+    let ws = common::Workspace::with(&[("Dockerfile", dockerfile), ("docker-bake.hcl", "target \"default\" {}\n")]);
+    let cache = tempfile::tempdir().expect("cache");
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    let run = ws.run(&["build"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let layout = ws.path().join("mpbake-out/default");
+    let index = json(&std::fs::read(layout.join("index.json")).expect("index"));
+    let mut manifest = json(&blob(&layout, index["manifests"][0]["digest"].as_str().unwrap_or_default()));
+    if let Some(first) = manifest["manifests"][0]["digest"].as_str() {
+        manifest = json(&blob(&layout, first));
+    }
+    let config = json(&blob(&layout, manifest["config"]["digest"].as_str().unwrap_or_default()));
+    let expected = serde_json::json!({"Test": ["CMD", "/ok"], "Interval": 5_000_000_000u64, "Timeout": 90_000_000_000u64, "Retries": 3});
+    assert_eq!(config["config"]["Healthcheck"], expected);
+    for bad in ["--interval=-5s", "--retries=-1", "--timeout=5"] {
+        ws.write("Dockerfile", &format!("FROM scratch\nHEALTHCHECK {bad} CMD [\"/ok\"]\n"));
+        let run = ws.run(&["build"], &env);
+        assert_eq!(run.code(), 1, "{bad}: {}", run.stderr());
+        assert!(run.stderr().contains("dockerfile::invalid-healthcheck") && run.stderr().contains("Dockerfile:2:1"), "{}", run.stderr());
+    }
+}
+
 /// Annotations land on the index and manifests: `created` from SOURCE_DATE_EPOCH, the spec's
 /// own by type and platform.
 #[test]

@@ -169,7 +169,7 @@ impl State {
                 triggers.push(json!(text));
                 runtime["OnBuild"] = json!(triggers);
             }
-            OpKind::Cmd(_) | OpKind::Entrypoint(_) | OpKind::Healthcheck(_) => self.apply_command(op),
+            OpKind::Cmd(_) | OpKind::Entrypoint(_) | OpKind::Healthcheck(..) => self.apply_command(op),
             OpKind::Arg(_) | OpKind::Run { .. } | OpKind::Copy(_) => {}
         }
     }
@@ -187,7 +187,7 @@ impl State {
                     self.config["config"]["Cmd"] = Json::Null;
                 }
             }
-            OpKind::Healthcheck(command) => {
+            OpKind::Healthcheck(command, options) => {
                 let test = match command {
                     None => json!(["NONE"]),
                     Some(Command::Exec(args)) => {
@@ -195,7 +195,20 @@ impl State {
                     }
                     Some(Command::Shell(text)) => json!(["CMD-SHELL", text]),
                 };
-                self.config["config"]["Healthcheck"] = json!({"Test": test});
+                let mut health = json!({"Test": test});
+                // as Go's omitempty writes them: zero is left out
+                for (name, value) in [
+                    ("Interval", options.interval),
+                    ("Timeout", options.timeout),
+                    ("StartPeriod", options.start_period),
+                    ("StartInterval", options.start_interval),
+                    ("Retries", options.retries),
+                ] {
+                    if value != 0 && command.is_some() {
+                        health[name] = json!(value);
+                    }
+                }
+                self.config["config"]["Healthcheck"] = health;
             }
             _ => {}
         }

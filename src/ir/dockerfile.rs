@@ -112,7 +112,12 @@ pub struct CopyOp {
 pub enum OpKind {
     Arg(Vec<ArgDecl>),
     Env(Vec<(String, String)>),
-    Run { command: Command, heredocs: Vec<(String, String)>, mounts: Vec<Mount>, network: Option<String> },
+    Run {
+        command: Command,
+        heredocs: Vec<(String, String)>,
+        mounts: Vec<Mount>,
+        network: Option<String>,
+    },
     Copy(CopyOp),
     Workdir(String),
     User(String),
@@ -122,7 +127,8 @@ pub enum OpKind {
     Expose(Vec<String>),
     Volume(Vec<String>),
     Stopsignal(String),
-    Healthcheck(Option<Command>),
+    /// `HEALTHCHECK NONE` (no command) or a command with its options.
+    Healthcheck(Option<Command>, HealthOptions),
     Shell(Vec<String>),
     Onbuild(String),
 }
@@ -144,9 +150,20 @@ impl OpKind {
             OpKind::Expose(_) => "EXPOSE",
             OpKind::Volume(_) => "VOLUME",
             OpKind::Stopsignal(_) => "STOPSIGNAL",
-            OpKind::Healthcheck(_) => "HEALTHCHECK",
+            OpKind::Healthcheck(..) => "HEALTHCHECK",
             OpKind::Shell(_) => "SHELL",
             OpKind::Onbuild(_) => "ONBUILD",
         }
     }
+}
+
+/// HEALTHCHECK's options, durations in nanoseconds (0: the runtime's default), as the image
+/// config's `Healthcheck` holds them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HealthOptions {
+    pub interval: u64,
+    pub timeout: u64,
+    pub start_period: u64,
+    pub start_interval: u64,
+    pub retries: u64,
 }

@@ -5,7 +5,7 @@ mod image_ref;
 mod platform;
 mod spec;
 
-pub use dockerfile::{ArgDecl, Command, CopyOp, Dockerfile, Mount, Op, OpKind, Stage};
+pub use dockerfile::{ArgDecl, Command, CopyOp, Dockerfile, HealthOptions, Mount, Op, OpKind, Stage};
 pub use image_ref::{DOCKER_HUB, Digest, ImageRef, hex};
 pub use platform::{Platform, PlatformError};
 pub use spec::{BaseImage, Composable, FileMode, FileSelection, Group, InlineImage, PlatformOverride, Spec, Target};

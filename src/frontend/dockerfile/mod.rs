@@ -3,6 +3,7 @@
 
 pub mod expand;
 mod flags;
+mod health;
 mod words;
 
 use parse_dockerfile::{Command as PdCommand, Instruction, JsonOrStringArray, Source};
@@ -182,10 +183,24 @@ impl Lower<'_> {
                 JsonOrStringArray::String(s) => s.iter().map(|s| s.value.to_string()).collect(),
             }),
             Instruction::Stopsignal(s) => OpKind::Stopsignal(s.arguments.value.to_string()),
-            Instruction::Healthcheck(h) => OpKind::Healthcheck(match &h.arguments {
-                parse_dockerfile::HealthcheckArguments::Cmd { arguments, .. } => Some(command(arguments)),
-                _ => None,
-            }),
+            Instruction::Healthcheck(h) => {
+                flags::only(&h.options, &["interval", "timeout", "start-period", "start-interval", "retries"], self)?;
+                let given: Vec<(String, String)> = h
+                    .options
+                    .iter()
+                    .map(|f| (f.name.value.to_string(), f.value.as_ref().map(|v| v.value.to_string()).unwrap_or_default()))
+                    .collect();
+                let options = health::options(&given).map_err(|why| {
+                    Diagnostic::error("dockerfile::invalid-healthcheck", format!("HEALTHCHECK: {why}"))
+                        .with_label(span, "here")
+                        .with_help("durations are Go's: 30s, 1m30s, 500ms (0 for the default, else at least 1ms); --retries is a count")
+                })?;
+                let command = match &h.arguments {
+                    parse_dockerfile::HealthcheckArguments::Cmd { arguments, .. } => Some(command(arguments)),
+                    _ => None,
+                };
+                OpKind::Healthcheck(command, options)
+            }
             Instruction::Shell(s) => OpKind::Shell(s.arguments.iter().map(|a| a.value.to_string()).collect()),
             Instruction::Onbuild(o) => {
                 let start = instruction_start(&o.instruction).unwrap_or(span.start as usize);
