@@ -113,7 +113,7 @@ impl State {
     /// Applies a config-only instruction, its words expanded in this image's scope.
     pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
         // looked up only when a word has a `$`: the image's Env wins over the build args
-        let env = self.config["config"]["Env"].as_array().cloned().filter(|_| op_expands(op)).unwrap_or_default();
+        let env = self.config["config"]["Env"].as_array().filter(|_| op_expands(op)).cloned().unwrap_or_default();
         let lookup = |name: &str| -> Option<String> {
             let in_env = env.iter().rev().filter_map(|e| e.as_str()?.split_once('=')).find(|(n, _)| *n == name);
             in_env.map(|(_, v)| v.to_string()).or_else(|| args.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()))

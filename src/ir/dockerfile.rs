@@ -13,17 +13,25 @@ pub struct Dockerfile {
     /// The context's ignore patterns (`.dockerignore`, or `NAME.dockerignore` beside the
     /// Dockerfile, which wins, as in BuildKit); comments and blank lines dropped.
     pub ignore: Vec<String>,
+    /// The first stage of each `AS` name, made on first lookup (planning looks names up once
+    /// per stage: a scan each time would be quadratic in the stages).
+    names: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl Dockerfile {
     /// The stage a `--from`, FROM or `target` name refers to: an `AS` name (case-insensitive) or
     /// an index.
     pub fn stage_index(&self, name: &str) -> Option<usize> {
-        let lowered = name.to_lowercase();
-        self.stages
-            .iter()
-            .position(|s| s.name.as_deref() == Some(lowered.as_str()))
-            .or_else(|| name.parse::<usize>().ok().filter(|i| *i < self.stages.len()))
+        let names = self.names.get_or_init(|| {
+            let mut names = std::collections::HashMap::new();
+            for (i, stage) in self.stages.iter().enumerate() {
+                if let Some(n) = &stage.name {
+                    names.entry(n.clone()).or_insert(i);
+                }
+            }
+            names
+        });
+        names.get(&name.to_lowercase()).copied().or_else(|| name.parse::<usize>().ok().filter(|i| *i < self.stages.len()))
     }
 }
 

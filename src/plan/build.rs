@@ -33,7 +33,7 @@ pub(super) struct Builder<'a> {
     pub scope_memo: HashMap<(String, String), std::rc::Rc<super::stage::Scopes>>,
     target_memo: HashMap<(String, String), Option<Built>>,
     /// Targets and stages being built, for cycle diagnostics.
-    pub visiting: Vec<String>,
+    pub visiting: super::visiting::Visiting,
 }
 
 /// Plans the named targets (already resolved from groups) for all their platforms.
@@ -45,7 +45,7 @@ pub fn plan(inputs: &Inputs, targets: &[String], diags: &mut Diagnostics) -> Pla
         stage_memo: HashMap::new(),
         scope_memo: HashMap::new(),
         target_memo: HashMap::new(),
-        visiting: Vec::new(),
+        visiting: Default::default(),
     };
     let mut plans = BTreeMap::new();
     for name in targets {
@@ -75,8 +75,7 @@ impl Builder<'_> {
             return done.clone();
         }
         let key = format!("target {name}");
-        if let Some(start) = self.visiting.iter().position(|v| *v == key) {
-            let chain: Vec<&str> = self.visiting[start..].iter().map(String::as_str).chain([key.as_str()]).collect();
+        if let Err(chain) = self.visiting.enter(&key) {
             let span = self.inputs.spec.targets.get(name).map(|t| t.span).unwrap_or_default();
             self.diags.push(
                 Diagnostic::error("plan::cycle", format!("build cycle: {}", chain.join(" → ")))
@@ -85,10 +84,12 @@ impl Builder<'_> {
             );
             return None;
         }
-        let target = self.inputs.spec.targets.get(name)?;
-        self.visiting.push(key);
+        let Some(target) = self.inputs.spec.targets.get(name) else {
+            self.visiting.leave();
+            return None;
+        };
         let built = self.target_body(target, platform);
-        self.visiting.pop();
+        self.visiting.leave();
         self.target_memo.insert(memo, built.clone());
         built
     }

@@ -7,6 +7,7 @@ mod graph;
 mod model;
 pub mod render;
 pub mod stage;
+mod visiting;
 
 pub use action::{Action, CopyFrom, RunMount};
 pub use build::{Inputs, plan};

@@ -107,17 +107,15 @@ impl Builder<'_> {
         }
         let stage = &df.stages[index];
         let key = format!("{}/{}", target.name, stage.display_name(index));
-        if let Some(start) = self.visiting.iter().position(|v| *v == key) {
-            let chain: Vec<&str> = self.visiting[start..].iter().map(String::as_str).chain([key.as_str()]).collect();
+        if let Err(chain) = self.visiting.enter(&key) {
             self.diags.push(
                 Diagnostic::error("plan::cycle", format!("stage cycle: {}", chain.join(" → ")))
                     .with_label(stage.base_span, "depends on itself through here"),
             );
             return None;
         }
-        self.visiting.push(key.clone());
         let built = self.stage_body(target, df, stage, &key, platform);
-        self.visiting.pop();
+        self.visiting.leave();
         self.stage_memo.insert(memo, built.clone());
         built
     }

@@ -21,8 +21,8 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
     })?;
     let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
     let lower = Lower { file, text, escape };
-    let mut out =
-        Dockerfile { skip_checks: skip_checks(parsed.parser_directives.check.as_ref().map(|d| d.value.value)), ..Dockerfile::default() };
+    let mut out = Dockerfile::default();
+    out.skip_checks = skip_checks(parsed.parser_directives.check.as_ref().map(|d| d.value.value));
     let mut starts: Vec<usize> = Vec::with_capacity(parsed.instructions.len());
     for instruction in &parsed.instructions {
         let previous = starts.last().copied().unwrap_or(0);
