@@ -47,6 +47,25 @@ impl Span {
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Where each line starts, made on first use (locating thousands of diagnostics by
+    /// scanning from the start each time would be quadratic).
+    lines: std::sync::OnceLock<Vec<usize>>,
+}
+
+impl SourceFile {
+    fn line_starts(&self) -> &[usize] {
+        self.lines.get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect())
+    }
+
+    /// The zero-based line `offset` is on.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts().partition_point(|&start| start <= offset).saturating_sub(1)
+    }
+
+    /// Where zero-based `line` starts; None past the last line.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts().get(line).copied()
+    }
 }
 
 /// All files read in one invocation, addressed by [`FileId`].
@@ -57,7 +76,7 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(Arc::new(SourceFile { name: name.into(), text: text.into() }));
+        self.files.push(Arc::new(SourceFile { name: name.into(), text: text.into(), lines: Default::default() }));
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -67,12 +86,11 @@ impl SourceMap {
 
     /// One-based line and column (in characters) of a span's start.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
-        let text = &self.file(span.file).text;
-        let offset = (span.start as usize).min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, before[line_start..].chars().count() + 1)
+        let file = self.file(span.file);
+        let offset = floor_char_boundary(&file.text, (span.start as usize).min(file.text.len()));
+        let line = file.line_of(offset);
+        let line_start = file.line_start(line).unwrap_or(0).min(offset);
+        (line + 1, file.text[line_start..offset].chars().count() + 1)
     }
 
     /// `file:line:col` for a span.

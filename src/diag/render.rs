@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde_json::{Value as Json, json};
 
 use super::{Diagnostic, Severity};
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
 
 /// Renders every diagnostic as miette's graphical report; `color` for terminals.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
@@ -29,7 +29,7 @@ struct MietteView {
     severity: Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Window>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -52,10 +52,9 @@ impl MietteView {
             (None, false) => Some(format!("see {}", notes.join("; "))),
             (Some(h), false) => Some(format!("{h}\nsee {}", notes.join("; "))),
         };
-        let source = primary_file.map(|f| {
-            let file = sources.file(f);
-            NamedSource::new(file.name.clone(), file.text.clone())
-        });
+        let spans = d.labels.iter().filter(|l| Some(l.span.file) == primary_file).map(|l| l.span);
+        let (from, to) = spans.fold((usize::MAX, 0), |(a, b), s| (a.min(s.start as usize), b.max(s.end as usize)));
+        let source = primary_file.map(|f| Window::around(sources.file(f), from.min(to), to));
         MietteView { code: d.code, severity: d.severity, message: d.message.clone(), help, source, labels }
     }
 }
@@ -73,6 +72,43 @@ impl fmt::Display for MietteView {
 }
 
 impl std::error::Error for MietteView {}
+
+/// A file's text around a diagnostic's labels, as miette reads it — offsets and line numbers
+/// those of the whole file — so that rendering a diagnostic copies and scans only its
+/// neighbourhood, not the whole file (thousands of diagnostics in one file stay linear).
+struct Window {
+    name: String,
+    text: String,
+    /// Where `text` starts in the file, and on which (zero-based) line.
+    offset: usize,
+    line: usize,
+}
+
+impl Window {
+    /// The lines from a few before `from` to a few after `to` (more than miette shows).
+    fn around(file: &SourceFile, from: usize, to: usize) -> Window {
+        const CONTEXT: usize = 4;
+        let first = file.line_of(from).saturating_sub(CONTEXT);
+        let start = file.line_start(first).unwrap_or(0);
+        let end = file.line_start(file.line_of(to) + CONTEXT + 1).unwrap_or(file.text.len());
+        Window { name: file.name.clone(), text: file.text.get(start..end).unwrap_or_default().to_string(), offset: start, line: first }
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let local = span.offset().checked_sub(self.offset).ok_or(miette::MietteError::OutOfBounds)?;
+        let inner = self.text.as_str().read_span(&SourceSpan::new(local.into(), span.len()), before, after)?;
+        let at = SourceSpan::new((inner.span().offset() + self.offset).into(), inner.span().len());
+        let (data, column, count) = (inner.data(), inner.column(), inner.line_count());
+        Ok(Box::new(miette::MietteSpanContents::new_named(self.name.clone(), data, at, inner.line() + self.line, column, count)))
+    }
+}
 
 impl miette::Diagnostic for MietteView {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

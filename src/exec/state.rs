@@ -131,7 +131,8 @@ impl State {
                 }
                 if let Some(env) = runtime["Env"].as_array_mut() {
                     for (k, v) in values {
-                        env.retain(|e| e.as_str().and_then(|e| e.split_once('=')).is_none_or(|(n, _)| n != k));
+                        // `NAME=` compared as a prefix: no need to split every entry
+                        env.retain(|e| e.as_str().is_none_or(|e| !(e.starts_with(k.as_str()) && e[k.len()..].starts_with('='))));
                         env.push(json!(format!("{k}={v}")));
                     }
                 }
