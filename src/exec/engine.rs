@@ -371,7 +371,7 @@ impl<'a> Engine<'a> {
             .map(|(descriptor, diff_id)| LayerRef { diff_id, descriptor: Some(descriptor), origin: Some(image.clone()) })
             .collect();
         let key = step_key(node, &[], &[pulled.manifest.to_string()]);
-        Ok(State { config: pulled.config, layers, key, cmd_set: false, workdirs: Vec::new() })
+        Ok(State { config: pulled.config, layers, key, cmd_set: false, workdirs: Vec::new(), env_index: None })
     }
 }
 

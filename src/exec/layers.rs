@@ -269,7 +269,14 @@ impl Engine<'_> {
             .flatten()
             .filter_map(|w| Some((w[0].as_str()?.to_string(), w[1].as_str()?.to_string())))
             .collect();
-        Some(State { config: record["config"].clone(), layers, key: key.to_string(), cmd_set: record["cmdSet"].as_bool()?, workdirs })
+        Some(State {
+            config: record["config"].clone(),
+            layers,
+            key: key.to_string(),
+            cmd_set: record["cmdSet"].as_bool()?,
+            workdirs,
+            env_index: None,
+        })
     }
 
     /// Records a step's result under its key, counted as a step executed.

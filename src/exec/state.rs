@@ -33,6 +33,9 @@ pub struct State {
     /// WORKDIRs not made yet, each with the USER then: BuildKit makes a WORKDIR's directories
     /// (owned by that user) at once; the next RUN makes them, before its command runs.
     pub workdirs: Vec<(String, String)>,
+    /// Where each name is in the config's Env, made by the first ENV that needs it and kept up
+    /// to date by ENV (the only step that changes Env): a long run of ENVs stays linear.
+    pub env_index: Option<std::collections::HashMap<String, usize>>,
 }
 
 impl State {
@@ -43,7 +46,7 @@ impl State {
         if let Some(v) = &platform.variant {
             config["variant"] = json!(v);
         }
-        State { config, layers: Vec::new(), key, cmd_set: false, workdirs: Vec::new() }
+        State { config, layers: Vec::new(), key, cmd_set: false, workdirs: Vec::new(), env_index: None }
     }
 
     /// `NAME=value` entries of the config's Env.
@@ -130,10 +133,17 @@ impl State {
                     runtime["Env"] = json!([]);
                 }
                 if let Some(env) = runtime["Env"].as_array_mut() {
+                    let index = self.env_index.get_or_insert_with(|| env_positions(env));
+                    // as BuildKit's addEnv: a name already there is replaced where it stands
                     for (k, v) in values {
-                        // `NAME=` compared as a prefix: no need to split every entry
-                        env.retain(|e| e.as_str().is_none_or(|e| !(e.starts_with(k.as_str()) && e[k.len()..].starts_with('='))));
-                        env.push(json!(format!("{k}={v}")));
+                        let entry = json!(format!("{k}={v}"));
+                        match index.get(&k) {
+                            Some(&at) => env[at] = entry,
+                            None => {
+                                index.insert(k, env.len());
+                                env.push(entry);
+                            }
+                        }
                     }
                 }
             }
@@ -216,6 +226,17 @@ impl State {
     }
 }
 
+/// Each name's position in an Env list (the first, as BuildKit's addEnv finds it).
+fn env_positions(env: &[Json]) -> std::collections::HashMap<String, usize> {
+    let mut index = std::collections::HashMap::new();
+    for (at, entry) in env.iter().enumerate() {
+        if let Some((name, _)) = entry.as_str().and_then(|e| e.split_once('=')) {
+            index.entry(name.to_string()).or_insert(at);
+        }
+    }
+    index
+}
+
 /// Whether an instruction has words that may need the image's variables (a `$` somewhere).
 fn op_expands(op: &OpKind) -> bool {
     match op {
@@ -258,6 +279,15 @@ mod tests {
             &[("VERSION".into(), "1.2".into())],
         );
         assert_eq!(s.env(), [("PATH".to_string(), format!("/opt/bin:{DEFAULT_PATH}")), ("V".to_string(), "1.2".to_string())]);
+    }
+
+    #[test]
+    fn env_replaces_a_name_where_it_stands_as_buildkit_does() {
+        let mut s = state();
+        s.apply(&OpKind::Env(vec![("A".into(), "1".into()), ("B".into(), "2".into())]), &[]);
+        s.apply(&OpKind::Env(vec![("PATH".into(), "/x".into()), ("A".into(), "3".into())]), &[]);
+        let names: Vec<String> = s.env().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(names, ["PATH=/x", "A=3", "B=2"], "PATH stays first, A second (BuildKit's addEnv)");
     }
 
     #[test]
