@@ -1,8 +1,10 @@
 //! The seccomp filter every RUN runs under: what Docker's default profile refuses a container
-//! without CAP_SYS_ADMIN — new namespaces (user namespaces above all, which need no
-//! capability), mounts, kernel modules and keyrings, clocks, reboot — refused with EPERM, and
-//! `clone3` with ENOSYS so the C library falls back to `clone`, whose flags can be checked.
-//! Everything else is allowed, for the host's architectures and the emulated ones.
+//! with Docker's default capabilities — new namespaces (user namespaces above all, which need
+//! no capability), mounts, kernel modules and keyrings, clocks, io_uring, NUMA policy, vsock,
+//! host and domain names, reboot — refused with EPERM, and `clone3` with ENOSYS so the C
+//! library falls back to `clone`, whose flags can be checked. Everything else is allowed (a
+//! deny list, where Docker's is an allow list: see docs/security.md), for the host's
+//! architectures and the emulated ones.
 
 use oci_spec::runtime::LinuxSeccomp;
 use serde_json::json;
@@ -17,6 +19,7 @@ const REFUSED: &[&str] = &[
     "clock_settime",
     "create_module",
     "delete_module",
+    "fanotify_init",
     "finit_module",
     "fsconfig",
     "fsmount",
@@ -24,15 +27,20 @@ const REFUSED: &[&str] = &[
     "fspick",
     "get_kernel_syms",
     "init_module",
+    "io_uring_enter",
+    "io_uring_register",
+    "io_uring_setup",
     "ioperm",
     "iopl",
     "kexec_file_load",
     "kexec_load",
     "keyctl",
     "lookup_dcookie",
+    "mbind",
     "mount",
     "mount_setattr",
     "move_mount",
+    "move_pages",
     "name_to_handle_at",
     "nfsservctl",
     "open_by_handle_at",
@@ -44,22 +52,30 @@ const REFUSED: &[&str] = &[
     "quotactl_fd",
     "reboot",
     "request_key",
+    "set_mempolicy",
+    "setdomainname",
+    "sethostname",
     "setns",
     "settimeofday",
     "stime",
     "swapoff",
     "swapon",
-    "sysfs",
     "_sysctl",
+    "sysfs",
+    "syslog",
     "umount",
     "umount2",
     "unshare",
     "uselib",
     "userfaultfd",
     "ustat",
+    "vhangup",
     "vm86",
     "vm86old",
 ];
+
+/// `socket`'s address family for vsock, which Docker's profile refuses (it reaches the host).
+const AF_VSOCK: u64 = 40;
 
 /// `clone` flags that make a namespace: CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID,
 /// NEWNET (and NEWTIME).
@@ -83,6 +99,12 @@ pub fn profile() -> Result<LinuxSeccomp, serde_json::Error> {
             "args": [{"index": 0, "value": flag, "valueTwo": flag, "op": "SCMP_CMP_MASKED_EQ"}]
         }));
     }
+    syscalls.push(json!({
+        "names": ["socket"],
+        "action": "SCMP_ACT_ERRNO",
+        "errnoRet": EPERM,
+        "args": [{"index": 0, "value": AF_VSOCK, "op": "SCMP_CMP_EQ"}]
+    }));
     serde_json::from_value(json!({
         "defaultAction": "SCMP_ACT_ALLOW",
         "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
