@@ -4,6 +4,8 @@
 //! and every canary in and around the context, the output, the cache and $TMPDIR unchanged.
 
 mod common;
+#[path = "hostile/contexts.rs"]
+mod contexts;
 mod harness;
 #[path = "hostile/images.rs"]
 mod images;
