@@ -218,6 +218,11 @@ impl Tree {
             header.set_mode(entry.mode);
             header.set_size(0);
             match &entry.content {
+                // a directory copied by its contents that had none: made, as BuildKit makes it
+                Content::Implied if self.count_under(parts) == 1 => {
+                    header.set_entry_type(tar::EntryType::Directory);
+                    tar.append_data(&mut header, format!("{name}/"), io::empty())?;
+                }
                 Content::Implied => {}
                 Content::Dir => {
                     header.set_entry_type(tar::EntryType::Directory);

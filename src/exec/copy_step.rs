@@ -61,8 +61,15 @@ impl Engine<'_> {
         let wildcard = sources.iter().any(|s| s.contains(['*', '?', '[']));
         // a WORKDIR is a directory even while it is still owed
         let workdir = parents[0].workdirs.iter().any(|(path, _)| *path == dest);
-        let mut dest_is_dir = dest_word.ends_with('/') || dest_word == "." || dest_word.ends_with("/.") || wildcard || workdir;
-        dest_is_dir |= sources.len() + op.heredocs.len() > 1;
+        let mut dest_is_dir = dest_word.ends_with('/') || dest_word == "." || dest_word.ends_with("/.") || workdir;
+        // several sources (a wildcard counts what it matches) go into a directory; one is renamed
+        let matched = match wildcard {
+            true => {
+                crate::confine::Root::open(&root).map_or(2, |r| sources.iter().map(|s| copy::matches(&r, s).map_or(0, |m| m.len())).sum())
+            }
+            false => sources.len(),
+        };
+        dest_is_dir |= matched + op.heredocs.len() > 1;
         let single_file = match sources.as_slice() {
             [only] => copy::single_file(&root, only),
             _ => false,
@@ -87,7 +94,11 @@ impl Engine<'_> {
                         base_mount.as_ref().map(|m| m.merged.clone())
                     }
                 };
-                Some(users::resolve(&spec, rootfs.as_deref()).map_err(|e| input(node, "build::chown", e))?)
+                match spec.parse::<u32>() {
+                    // BuildKit: a numeric user without a group is also the group
+                    Ok(uid) => Some(users::Owner { uid, gid: uid }),
+                    Err(_) => Some(users::resolve(&spec, rootfs.as_deref()).map_err(|e| input(node, "build::chown", e))?),
+                }
             }
         };
         let chmod = match op.chmod.as_deref().map(word) {

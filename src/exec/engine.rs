@@ -268,12 +268,18 @@ impl<'a> Engine<'a> {
         // a panic is a bug, but the build must still end, with the step named
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             // the image to build on stays in its stage; the images copied or mounted from left theirs
-            let parents: Vec<State> = (node.parents.iter().enumerate())
+            let mut parents: Vec<State> = (node.parents.iter().enumerate())
                 .map(|(k, &p)| match k {
                     0 => self.base_state(p).ok_or_else(|| BuildError::Tool(format!("step {} ran before its parents", node.id))),
                     _ => self.leaving_state(p),
                 })
                 .collect::<Result<_, _>>()?;
+            // a stage built FROM another starts with its CMD inherited, not set: an ENTRYPOINT clears it
+            if let (Some(base), Some(&p)) = (parents.first_mut(), node.parents.first())
+                && self.plan.nodes[p].stage != node.stage
+            {
+                base.cmd_set = false;
+            }
             self.execute(node, parents)
         }))
         .unwrap_or_else(|panic| Err(internal_error(node, panic.as_ref())));

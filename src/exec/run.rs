@@ -55,9 +55,12 @@ impl Engine<'_> {
             }
         }
         let mut env = base.env();
+        // the ARGs in scope (an ENV declared after one of them took it out): declared later than
+        // the image's ENV of the same name, so they win, as in BuildKit
         for (name, value) in step.args {
-            if !env.iter().any(|(n, _)| n == name) {
-                env.push((name.clone(), value.clone()));
+            match env.iter_mut().find(|(n, _)| n == name) {
+                Some(entry) => entry.1 = value.clone(),
+                None => env.push((name.clone(), value.clone())),
             }
         }
         if !env.iter().any(|(n, _)| n == "PATH") {

@@ -41,7 +41,8 @@ pub struct State {
 impl State {
     /// An empty image for `platform`, as BuildKit starts `FROM scratch`.
     pub fn scratch(platform: &Platform, key: String) -> State {
-        let mut config = json!({"os": platform.os, "architecture": platform.arch, "config": {"Env": [format!("PATH={DEFAULT_PATH}")]},
+        // BuildKit gives a scratch image a WorkingDir of "/"
+        let mut config = json!({"os": platform.os, "architecture": platform.arch, "config": {"Env": [format!("PATH={DEFAULT_PATH}")], "WorkingDir": "/"},
             "rootfs": {"type": "layers", "diff_ids": []}, "history": []});
         if let Some(v) = &platform.variant {
             config["variant"] = json!(v);
@@ -59,10 +60,11 @@ impl State {
             .collect()
     }
 
-    /// The scope words are expanded in: build args, then the image's Env, which wins.
+    /// The scope words are expanded in: the image's Env, then the ARGs in scope, which win (the
+    /// planner leaves out an ARG that an ENV declared after it replaced).
     pub fn scope(&self, args: &[(String, String)]) -> Vec<(String, String)> {
-        let mut scope = args.to_vec();
-        scope.extend(self.env());
+        let mut scope = self.env();
+        scope.extend(args.iter().cloned());
         scope
     }
 
@@ -115,11 +117,14 @@ impl State {
 
     /// Applies a config-only instruction, its words expanded in this image's scope.
     pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
-        // looked up only when a word has a `$`: the image's Env wins over the build args
+        // looked up only when a word has a `$`: the ARGs in scope win (the planner leaves out
+        // one an ENV declared after it replaced), then the image's Env
         let env = self.config["config"]["Env"].as_array().filter(|_| op_expands(op)).cloned().unwrap_or_default();
         let lookup = |name: &str| -> Option<String> {
-            let in_env = env.iter().rev().filter_map(|e| e.as_str()?.split_once('=')).find(|(n, _)| *n == name);
-            in_env.map(|(_, v)| v.to_string()).or_else(|| args.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+            let in_args = args.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            in_args.or_else(|| {
+                env.iter().rev().filter_map(|e| e.as_str()?.split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+            })
         };
         let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
         if !self.config["config"].is_object() {
@@ -163,9 +168,9 @@ impl State {
             }
             OpKind::Expose(ports) => {
                 for port in ports {
-                    let port = word(port);
-                    let port = if port.contains('/') { port } else { format!("{port}/tcp") };
-                    runtime["ExposedPorts"][port] = json!({});
+                    for one in exposed(&word(port)) {
+                        runtime["ExposedPorts"][one] = json!({});
+                    }
                 }
             }
             OpKind::Volume(paths) => {
@@ -223,6 +228,18 @@ impl State {
             }
             _ => {}
         }
+    }
+}
+
+/// The ports an EXPOSE word stands for, as BuildKit writes them: a range `7000-7002/tcp` is one
+/// entry per port, the protocol lowercased and `tcp` when none is given.
+fn exposed(word: &str) -> Vec<String> {
+    let (ports, protocol) = word.split_once('/').unwrap_or((word, "tcp"));
+    let protocol = protocol.to_ascii_lowercase();
+    let range = ports.split_once('-').and_then(|(a, b)| Some((a.parse::<u16>().ok()?, b.parse::<u16>().ok()?)));
+    match range {
+        Some((start, end)) if start <= end => (start..=end).map(|p| format!("{p}/{protocol}")).collect(),
+        _ => vec![format!("{ports}/{protocol}")],
     }
 }
 

@@ -23,6 +23,9 @@ pub(super) struct Built {
     pub node: usize,
     pub exec: Platform,
     pub env: Vec<(String, String)>,
+    /// The ARGs in scope where the stage ends: a stage built FROM it starts with them, as in
+    /// BuildKit.
+    pub args: Vec<(String, String)>,
 }
 
 pub(super) struct Builder<'a> {
@@ -105,7 +108,7 @@ impl Builder<'_> {
                 let stage = format!("{}/image", target.name);
                 let reference: String = from.into();
                 let node = self.base(&stage, &reference, platform, &target.name, platform, Some(target.span));
-                Built { node, exec: platform.clone(), env: Vec::new() }
+                Built { node, exec: platform.clone(), env: Vec::new(), args: Vec::new() }
             }
         };
         let mut files: Vec<&FileSelection> = image.map(|i| i.files.iter().collect()).unwrap_or_default();

@@ -142,11 +142,12 @@ impl Builder<'_> {
         };
         let mut built = match self.resolve(target, df, &base, Some(stage.base_span))? {
             (Source::Stage(i), _) => self.stage(target, df, i, platform)?,
-            (Source::Target(t), _) => self.target(&t, platform)?,
+            (Source::Target(t), _) => Built { args: Vec::new(), ..self.target(&t, platform)? },
             (Source::Image(reference), _) => Built {
                 node: self.base(key, &reference, &exec, &target.name, platform, Some(stage.base_span)),
                 exec: exec.clone(),
                 env: Vec::new(),
+                args: Vec::new(),
             },
             (Source::Context(c), span) => {
                 self.diags.push(
@@ -156,9 +157,10 @@ impl Builder<'_> {
                 return None;
             }
         };
-        let mut scope: Vec<(String, String)> = built.env.clone();
-        let mut arg_scope: Vec<(String, String)> = Vec::new();
-        let mut args_now: Args = Arc::new(Vec::new());
+        // the parent stage's ARGs, then its ENVs (a name declared later wins)
+        let mut scope: Vec<(String, String)> = built.args.iter().chain(&built.env).cloned().collect();
+        let mut arg_scope: Vec<(String, String)> = std::mem::take(&mut built.args);
+        let mut args_now: Args = Arc::new(arg_scope.clone());
         for op in &stage.ops {
             let words = |text: &str, scope: &[(String, String)]| expand(text, &lookup(scope), '\\').unwrap_or_else(|_| text.to_string());
             let (display, class, mut inputs, mut parents, action) = match &op.kind {
@@ -180,6 +182,11 @@ impl Builder<'_> {
                     let expanded: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.clone(), words(v, &scope))).collect();
                     built.env.extend(expanded.iter().cloned());
                     scope.extend(expanded.iter().cloned());
+                    // an ENV after an ARG of the same name is what later steps see
+                    if arg_scope.iter().any(|(n, _)| expanded.iter().any(|(k, _)| k == n)) {
+                        arg_scope.retain(|(n, _)| !expanded.iter().any(|(k, _)| k == n));
+                        args_now = Arc::new(arg_scope.clone());
+                    }
                     let text = expanded.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
                     let action = Action::Config { op: op.kind.clone(), args: args_now.clone() };
                     (format!("ENV {text}"), Class::NoExec, Vec::new(), Vec::new(), action)
@@ -275,6 +282,7 @@ impl Builder<'_> {
             built.node = self.graph.add(def, &target.name, platform_key);
         }
         built.exec = exec;
+        built.args = arg_scope;
         Some(built)
     }
 

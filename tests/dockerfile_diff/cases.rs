@@ -1,0 +1,108 @@
+//! The cases: a name, a Dockerfile, the context's files (a path ending in `/` is an empty
+//! directory, contents `-> TARGET` a symlink), all built `FROM scratch` so no base image or
+//! RUN is needed; and the cases known to differ still, with why.
+
+use std::path::Path;
+
+pub struct Case {
+    pub name: &'static str,
+    pub dockerfile: &'static str,
+    pub files: &'static [(&'static str, &'static str)],
+}
+
+const fn case(name: &'static str, dockerfile: &'static str, files: &'static [(&'static str, &'static str)]) -> Case {
+    Case { name, dockerfile, files }
+}
+
+const A: &[(&str, &str)] = &[("a.txt", "a\n")];
+const AB: &[(&str, &str)] = &[("a.txt", "a\n"), ("b.txt", "b\n")];
+const TREE: &[(&str, &str)] =
+    &[("src/main.go", "package main\n"), ("src/lib/util.go", "package lib\n"), ("src/empty/", ""), ("src/link", "-> main.go")];
+
+pub const CASES: &[Case] = &[
+    case("env-forms", "FROM scratch\nENV A=1 B=\"two words\" C='$HOME' D=x\\ y\n", &[]),
+    case("env-legacy-form", "FROM scratch\nENV KEY a value with spaces\n", &[]),
+    case("env-escaped-dollar", "FROM scratch\nENV A=\\$HOME B=\"\\$X\" C=plain\n", &[]),
+    case("env-path-in-place", "FROM scratch\nENV A=1\nENV PATH=/opt/bin:$PATH\n", &[]),
+    case("env-refers-to-earlier", "FROM scratch\nENV A=1\nENV B=${A}2 C=$A$A\n", &[]),
+    case("env-default-forms", "FROM scratch\nENV A=set\nENV B=${NOPE:-d} C=${A:+alt} D=${NOPE:+alt} E=${A:-d}\n", &[]),
+    case("env-empty-value", "FROM scratch\nENV A= B=1\n", &[]),
+    case("label-quotes", "FROM scratch\nLABEL a=\"x y\" b=plain \"c d\"=e\n", &[]),
+    case("label-from-env", "FROM scratch\nENV V=1.2\nLABEL version=$V\n", &[]),
+    case("expose-forms", "FROM scratch\nEXPOSE 80 443/tcp 53/udp\n", &[]),
+    case("expose-range-and-case", "FROM scratch\nEXPOSE 7000-7002/tcp 53/UDP\n", &[]),
+    case("expose-from-env", "FROM scratch\nENV P=8080\nEXPOSE $P\n", &[]),
+    case("workdir-relative", "FROM scratch\nWORKDIR /a\nWORKDIR b\nWORKDIR ../c\n", &[]),
+    case("workdir-from-env", "FROM scratch\nENV D=/data\nWORKDIR $D/x\n", &[]),
+    case("scratch-copy-only", "FROM scratch\nCOPY a.txt /\n", A),
+    case("user-numeric", "FROM scratch\nUSER 1000:1000\n", &[]),
+    case("user-from-env", "FROM scratch\nENV U=app\nUSER $U\n", &[]),
+    case("cmd-shell", "FROM scratch\nCMD echo hi there\n", &[]),
+    case("cmd-exec", "FROM scratch\nCMD [\"a\", \"b c\"]\n", &[]),
+    case("entrypoint-clears-inherited-cmd", "FROM scratch AS base\nCMD [\"x\"]\nFROM base\nENTRYPOINT [\"y\"]\n", &[]),
+    case("entrypoint-then-cmd", "FROM scratch\nENTRYPOINT [\"y\"]\nCMD [\"z\"]\n", &[]),
+    case("cmd-then-entrypoint", "FROM scratch\nCMD [\"z\"]\nENTRYPOINT [\"y\"]\n", &[]),
+    case("volume-forms", "FROM scratch\nVOLUME /data\nVOLUME [\"/a\", \"/b\"]\n", &[]),
+    case("stopsignal", "FROM scratch\nSTOPSIGNAL SIGKILL\n", &[]),
+    case("shell-then-cmd", "FROM scratch\nSHELL [\"/bin/bash\", \"-c\"]\nCMD echo hi\n", &[]),
+    case("healthcheck-options", "FROM scratch\nHEALTHCHECK --interval=5s --timeout=3s --retries=3 CMD [\"/ok\"]\n", &[]),
+    case("healthcheck-shell", "FROM scratch\nHEALTHCHECK CMD /ok --quiet\n", &[]),
+    case("healthcheck-none", "FROM scratch\nHEALTHCHECK NONE\n", &[]),
+    case("onbuild", "FROM scratch\nONBUILD RUN echo hi\n", &[]),
+    case("arg-in-child-stage", "FROM scratch AS a\nARG V=1\nENV X=$V\nFROM a\nENV Y=$V\n", &[]),
+    case("arg-after-env", "FROM scratch\nENV X=env\nARG X=arg\nENV Y=$X\n", &[]),
+    case("arg-targetarch", "FROM scratch\nARG TARGETARCH\nARG TARGETPLATFORM\nENV A=$TARGETARCH P=$TARGETPLATFORM\n", &[]),
+    case("global-arg-in-from", "ARG BASE=scratch\nFROM $BASE\nENV A=1\n", &[]),
+    case("stage-name-case", "FROM scratch AS Base\nENV A=1\nFROM base\nENV B=2\n", &[]),
+    case("copy-file-to-dir", "FROM scratch\nCOPY a.txt /dir/\n", A),
+    case("copy-file-rename", "FROM scratch\nCOPY a.txt /b.txt\n", A),
+    case("copy-wildcard-one-match", "FROM scratch\nCOPY a.* /dest\n", A),
+    case("copy-wildcard-many", "FROM scratch\nCOPY *.txt /d/\n", AB),
+    case("copy-several-sources", "FROM scratch\nCOPY a.txt b.txt /d/\n", AB),
+    case("copy-dir-contents", "FROM scratch\nCOPY src/ /app/\n", TREE),
+    case("copy-dir-no-slash", "FROM scratch\nCOPY src /app\n", TREE),
+    case("copy-whole-context", "FROM scratch\nCOPY . /ctx/\n", TREE),
+    case("copy-nested-new-dirs", "FROM scratch\nCOPY a.txt /x/y/z/\n", A),
+    case("copy-chown-uid-only", "FROM scratch\nCOPY --chown=1000 a.txt /a\n", A),
+    case("copy-chown-uid-gid", "FROM scratch\nCOPY --chown=1000:2000 a.txt /a\n", A),
+    case("copy-chown-new-dirs", "FROM scratch\nCOPY --chown=1000:1000 a.txt /new/dir/\n", A),
+    case("copy-chmod-file", "FROM scratch\nCOPY --chmod=0600 a.txt /a\n", A),
+    case("copy-chmod-tree", "FROM scratch\nCOPY --chmod=0700 src /app\n", TREE),
+    case("copy-into-workdir", "FROM scratch\nWORKDIR /app\nCOPY a.txt .\n", A),
+    case("copy-to-dot", "FROM scratch\nCOPY a.txt .\n", A),
+    case("copy-from-stage", "FROM scratch AS s\nCOPY a.txt /x\nFROM scratch\nCOPY --from=s /x /y\n", A),
+    case("copy-from-stage-dir", "FROM scratch AS s\nCOPY src /s\nFROM scratch\nCOPY --from=s /s /t\n", TREE),
+    case("copy-from-stage-index", "FROM scratch\nCOPY a.txt /x\nFROM scratch\nCOPY --from=0 /x /y\n", A),
+    case(
+        "dockerignore-exceptions",
+        "FROM scratch\nCOPY . /c/\n",
+        &[("a.log", "x"), ("keep.log", "k"), ("b.txt", "b"), (".dockerignore", "*.log\n!keep.log\n")],
+    ),
+    case("dockerignore-dir", "FROM scratch\nCOPY . /c/\n", &[("src/a.go", "a"), ("docs/x.md", "x"), (".dockerignore", "docs\n")]),
+    case("copy-empty-dir", "FROM scratch\nCOPY src/empty /e\n", TREE),
+    case("copy-symlink-named", "FROM scratch\nCOPY src/link /l\n", TREE),
+    case("workdir-then-copy-relative-dest", "FROM scratch\nWORKDIR /w\nCOPY a.txt sub/\n", A),
+    case("env-then-copy-dest", "FROM scratch\nENV DEST=/opt/app\nCOPY a.txt $DEST/\n", A),
+    case("arg-in-copy", "FROM scratch\nARG F=a.txt\nCOPY $F /f\n", A),
+    case("multiple-env-lines-override", "FROM scratch\nENV A=1\nENV A=2\nENV B=$A\n", &[]),
+];
+
+/// Cases where mpbake still builds something else than BuildKit, with why; issue 13 closes them.
+pub const DIFFERING: &[(&str, &str)] = &[
+    ("env-forms", "expansion ignores quotes: `C='$HOME'` must stay `$HOME` (issue 13, the shell lexer)"),
+    ("env-escaped-dollar", "expansion ignores escapes: `A=\\$HOME` must stay `$HOME` (issue 13, the shell lexer)"),
+];
+
+/// Writes one context entry under `root`.
+pub fn write(root: &Path, path: &str, contents: &str) {
+    let at = root.join(path.trim_end_matches('/'));
+    std::fs::create_dir_all(if path.ends_with('/') { at.as_path() } else { at.parent().unwrap_or(root) })
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    if path.ends_with('/') {
+        return;
+    }
+    match contents.strip_prefix("-> ") {
+        Some(target) => std::os::unix::fs::symlink(target, &at).unwrap_or_else(|e| panic!("{path}: {e}")),
+        None => std::fs::write(&at, contents).unwrap_or_else(|e| panic!("{path}: {e}")),
+    }
+}
