@@ -85,13 +85,15 @@ pub const CASES: &[Case] = &[
     case("env-then-copy-dest", "FROM scratch\nENV DEST=/opt/app\nCOPY a.txt $DEST/\n", A),
     case("arg-in-copy", "FROM scratch\nARG F=a.txt\nCOPY $F /f\n", A),
     case("multiple-env-lines-override", "FROM scratch\nENV A=1\nENV A=2\nENV B=$A\n", &[]),
+    case("label-single-quoted-dollar", "FROM scratch\nENV V=1\nLABEL a='$V' b=\"$V\" c=\\$V d=$V\n", &[]),
+    case("arg-default-quoted", "FROM scratch\nARG A='$X'\nARG B=\"pre $A\"\nENV C=$A D=$B\n", &[]),
+    case("env-double-quoted-expansion", "FROM scratch\nENV A=1\nENV B=\"x $A y\" C=\"${A}z\"\n", &[]),
+    case("env-backslash-kept", "FROM scratch\nENV A='C:\\dir' B=\"a\\\\b\"\n", &[]),
+    case("workdir-quoted", "FROM scratch\nENV D=/data\nWORKDIR \"$D/x y\"\n", &[]),
 ];
 
 /// Cases where mpbake still builds something else than BuildKit, with why; issue 13 closes them.
-pub const DIFFERING: &[(&str, &str)] = &[
-    ("env-forms", "expansion ignores quotes: `C='$HOME'` must stay `$HOME` (issue 13, the shell lexer)"),
-    ("env-escaped-dollar", "expansion ignores escapes: `A=\\$HOME` must stay `$HOME` (issue 13, the shell lexer)"),
-];
+pub const DIFFERING: &[(&str, &str)] = &[];
 
 /// Writes one context entry under `root`.
 pub fn write(root: &Path, path: &str, contents: &str) {

@@ -165,8 +165,8 @@ impl Lower<'_> {
                 flags::only(&a.options, &["chown", "chmod", "link", "checksum", "keep-git-dir", "exclude", "unpack"], self)?;
                 OpKind::Copy(self.copy(&a.options, &a.src, &a.dest.value, true))
             }
-            Instruction::Workdir(w) => OpKind::Workdir(w.arguments.value.to_string()),
-            Instruction::User(u) => OpKind::User(u.arguments.value.to_string()),
+            Instruction::Workdir(w) => OpKind::Workdir(words::unquote(&w.arguments.value, self.escape)),
+            Instruction::User(u) => OpKind::User(words::unquote(&u.arguments.value, self.escape)),
             Instruction::Cmd(c) => OpKind::Cmd(command(&c.arguments)),
             Instruction::Entrypoint(e) => OpKind::Entrypoint(command(&e.arguments)),
             Instruction::Expose(e) => {
@@ -182,7 +182,7 @@ impl Lower<'_> {
                 JsonOrStringArray::Json(j) => j.value.iter().map(|s| s.value.to_string()).collect(),
                 JsonOrStringArray::String(s) => s.iter().map(|s| s.value.to_string()).collect(),
             }),
-            Instruction::Stopsignal(s) => OpKind::Stopsignal(s.arguments.value.to_string()),
+            Instruction::Stopsignal(s) => OpKind::Stopsignal(words::unquote(&s.arguments.value, self.escape)),
             Instruction::Healthcheck(h) => {
                 flags::only(&h.options, &["interval", "timeout", "start-period", "start-interval", "retries"], self)?;
                 let given: Vec<(String, String)> = h

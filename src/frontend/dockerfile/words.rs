@@ -2,20 +2,26 @@
 //! pairs, as ENV, LABEL and ARG read them.
 
 /// Splits on unquoted whitespace; `"..."` and `'...'` group; the escape character escapes the
-/// next character (inside double quotes too, single quotes are literal).
+/// next character (inside double quotes too, single quotes are literal). A `$` the quotes or an
+/// escape protect stays protected, as `\$`, for the expansion that follows (which BuildKit does
+/// in the same pass as the quote removal).
 pub fn split(text: &str, escape: char) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
     let mut quote: Option<char> = None;
     let mut chars = text.chars();
+    let literal = |word: &mut String, c: char| match c {
+        '$' => word.push_str("\\$"),
+        c => word.push(c),
+    };
     while let Some(c) = chars.next() {
         match (quote, c) {
             (Some('\''), '\'') | (Some('"'), '"') => quote = None,
-            (Some('\''), c) => word.push(c),
+            (Some('\''), c) => literal(&mut word, c),
             (_, c) if c == escape => {
                 if let Some(next) = chars.next() {
-                    word.push(next);
+                    literal(&mut word, next);
                 }
                 in_word = true;
             }
@@ -42,6 +48,34 @@ pub fn split(text: &str, escape: char) -> Vec<String> {
     words
 }
 
+/// One word with its quotes and escapes removed, whitespace kept (WORKDIR, USER and STOPSIGNAL
+/// take their whole argument as one word, as BuildKit's ProcessWord reads it).
+pub fn unquote(text: &str, escape: char) -> String {
+    // quoting every run of whitespace keeps it inside the one word split gives
+    let mut guarded = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (_, c) if c == escape => {
+                guarded.push(c);
+                if let Some(next) = chars.next() {
+                    guarded.push(next);
+                }
+                continue;
+            }
+            (None, c) if c.is_whitespace() => {
+                guarded.push(escape);
+            }
+            _ => {}
+        }
+        guarded.push(c);
+    }
+    split(&guarded, escape).concat()
+}
+
 /// `KEY=VALUE ...` pairs; the legacy `KEY VALUE WITH SPACES` form when the first word has no `=`.
 pub fn pairs(text: &str, escape: char) -> Result<Vec<(String, String)>, String> {
     let words = split(text, escape);
@@ -66,8 +100,15 @@ mod tests {
 
     #[test]
     fn splits_with_quotes_and_escapes() {
-        assert_eq!(split(r#"a "b c" 'd $e' f\ g"#, '\\'), ["a", "b c", "d $e", "f g"]);
+        assert_eq!(split(r#"a "b c" 'd $e' f\ g \$h "\$i""#, '\\'), ["a", "b c", "d \\$e", "f g", "\\$h", "\\$i"]);
         assert_eq!(split("  ", '\\'), Vec::<String>::new());
+    }
+
+    #[test]
+    fn one_word_keeps_its_spaces() {
+        assert_eq!(unquote(r#""$D/x y""#, '\\'), "$D/x y");
+        assert_eq!(unquote("/a b  c", '\\'), "/a b  c");
+        assert_eq!(unquote("'$HOME'/x", '\\'), "\\$HOME/x");
     }
 
     #[test]
