@@ -9,6 +9,9 @@ mod common;
 mod harness;
 #[path = "dockerfile_diff/image.rs"]
 mod image;
+#[path = "hostile/images.rs"]
+#[allow(dead_code)]
+mod images;
 
 use std::path::Path;
 
@@ -60,23 +63,39 @@ fn mpbake_image(layout: &Path) -> Image {
     Image::new(&config, &layers)
 }
 
+/// busybox with every applet the cases run linked in /bin, and the /tmp and /etc a shell expects.
+fn busybox_with_applets() -> Vec<images::Entry> {
+    let mut layer = images::busybox_layer();
+    for applet in ["echo", "mkdir", "chmod", "chown", "ln", "rm", "id", "env", "printf", "mv", "cp", "whoami", "ls"] {
+        layer.push(images::Entry::symlink(&format!("bin/{applet}"), "busybox"));
+    }
+    layer.push(images::Entry::dir("tmp/").mode(0o1777));
+    layer.push(images::Entry::dir("etc/"));
+    layer.push(images::Entry::file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n"));
+    layer.push(images::Entry::file("etc/group", b"root:x:0:\napp:x:1000:\n"));
+    layer
+}
+
 #[test]
 fn dockerfiles_give_the_image_buildkit_gives() {
-    if let Err(reason) = require(&["dockerd", "/usr/bin/docker", "docker-registry"]) {
+    if let Err(reason) = require(&["dockerd", "/usr/bin/docker", "docker-registry", "skopeo", "runc", "apt-get", "dpkg"]) {
         println!("SKIP the Dockerfile differential suite: {reason}");
         return;
     }
     let registry = Registry::start();
     let dockerd = Dockerd::start(&registry.host());
+    // a base for the RUN cases: Debian's static busybox and its applets
+    let busybox = images::Image::of(vec![busybox_with_applets()]).push(&registry.host(), "busybox");
     let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut report = Vec::new();
     let mut wrongly_listed = Vec::new();
     for case in cases::CASES {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let context = dir.path().join("context");
-        for (path, contents) in case.files.iter().chain([&("Dockerfile", case.dockerfile)]) {
+        for (path, contents) in case.files {
             cases::write(&context, path, contents);
         }
+        cases::write(&context, "Dockerfile", &case.dockerfile.replace("BUSYBOX", &busybox));
         std::fs::write(context.join("docker-bake.hcl"), "target \"default\" {\n  platforms = [\"linux/amd64\"]\n}\n")
             .unwrap_or_else(|e| panic!("{e}"));
         let tag = format!("diff-{}", case.name);

@@ -23,6 +23,8 @@ pub(super) struct RunStep<'a> {
 
 /// Where runc mounts things whether or not the step asks; created mount points are not changes.
 const RUNTIME_MOUNTS: [&str; 8] = ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys", "/sys/fs/cgroup", "/etc/resolv.conf"];
+/// Mount points a RUN leaves in its layer when the image lacked them, as BuildKit's do.
+const KEPT_MOUNT_POINTS: [&str; 3] = ["proc", "dev", "sys"];
 
 impl Engine<'_> {
     pub(super) fn run(&self, node: &Node, step: &RunStep, parents: &[State]) -> Result<State, BuildError> {
@@ -84,7 +86,10 @@ impl Engine<'_> {
         };
         let mount_points: Vec<String> =
             RUNTIME_MOUNTS.iter().map(|s| s.to_string()).chain(process.binds.iter().map(|b| b.destination.clone())).collect();
-        let absent: Vec<String> = mount_points.into_iter().filter(|p| rootfs.merged.join(&p[1..]).symlink_metadata().is_err()).collect();
+        // looked up inside the image: a symlink there never sends the lookup to the host
+        let image = crate::confine::Root::open(&rootfs.merged).map_err(io("opening the step's root filesystem"))?;
+        let absent: Vec<String> = mount_points.into_iter().filter(|p| image.lstat(p).ok().flatten().is_none()).collect();
+        drop(image);
         let state_root = super::cancel::run_dir(self.store.root());
         std::fs::create_dir_all(&state_root).map_err(io("making runc's state directory"))?;
         let result = runc::run(&rootfs.merged, &process, &state_root);
@@ -259,8 +264,9 @@ fn qemu_name(platform: &Platform) -> &str {
     }
 }
 
-/// Removes a mount point runc created (an empty file or directory, and its created parents),
-/// looked up without following any symlink the step left among its changes.
+/// Removes a mount point runc created (an empty file or directory, and its created parents, but
+/// never /proc, /dev or /sys, which BuildKit leaves), looked up without following any symlink
+/// the step left among its changes.
 fn remove_mount_point(upper: &Path, point: &str) {
     let Ok(parts) = crate::confine::components(point.trim_start_matches('/')) else { return };
     let Ok(top) = crate::confine::Dir::open_host(upper) else { return };
@@ -271,8 +277,8 @@ fn remove_mount_point(upper: &Path, point: &str) {
             _ => return,
         }
     }
-    for (dir, part) in dirs.iter().zip(&parts).rev() {
-        if !dir.remove_empty(part).unwrap_or(false) {
+    for (depth, (dir, part)) in dirs.iter().zip(&parts).enumerate().rev() {
+        if depth == 0 && KEPT_MOUNT_POINTS.contains(part) || !dir.remove_empty(part).unwrap_or(false) {
             return;
         }
     }

@@ -1,6 +1,6 @@
-//! The cases: a name, a Dockerfile, the context's files (a path ending in `/` is an empty
-//! directory, contents `-> TARGET` a symlink), all built `FROM scratch` so no base image or
-//! RUN is needed; and the cases known to differ still, with why.
+//! The cases: a name, a Dockerfile (`BUSYBOX` stands for a busybox image in the test
+//! registry), the context's files (a path ending in `/` is an empty directory, contents
+//! `-> TARGET` a symlink); and the cases known to differ still, with why.
 
 use std::path::Path;
 
@@ -89,6 +89,22 @@ pub const CASES: &[Case] = &[
     case("arg-default-quoted", "FROM scratch\nARG A='$X'\nARG B=\"pre $A\"\nENV C=$A D=$B\n", &[]),
     case("env-double-quoted-expansion", "FROM scratch\nENV A=1\nENV B=\"x $A y\" C=\"${A}z\"\n", &[]),
     case("env-backslash-kept", "FROM scratch\nENV A='C:\\dir' B=\"a\\\\b\"\n", &[]),
+    case("run-writes-files", "FROM BUSYBOX\nRUN echo hi > /hello && mkdir -p /a/b && chmod 700 /a && ln -s /hello /a/link\n", &[]),
+    case("run-removes-files", "FROM BUSYBOX\nRUN rm /etc/group && rm -r /tmp\n", &[]),
+    case(
+        "run-sees-env-and-args",
+        "FROM BUSYBOX\nARG A=arg\nENV E=env\nRUN echo \"$A $E $HOME\" > /seen && env | grep -v HOSTNAME | sort > /env\n",
+        &[],
+    ),
+    case("run-as-user", "FROM BUSYBOX\nUSER app\nRUN id > /tmp/id && echo x > /tmp/mine\n", &[]),
+    case("run-in-workdir", "FROM BUSYBOX\nWORKDIR /work/dir\nRUN echo x > here\n", &[]),
+    case("run-workdir-user-owned", "FROM BUSYBOX\nUSER 1000:1000\nWORKDIR /home/app/w\nRUN echo x > f\n", &[]),
+    case("run-exec-form", "FROM BUSYBOX\nRUN [\"/bin/sh\", \"-c\", \"echo exec > /e\"]\n", &[]),
+    case("run-shell-changed", "FROM BUSYBOX\nSHELL [\"/bin/sh\", \"-ec\"]\nRUN echo shell > /s\n", &[]),
+    case("copy-then-run", "FROM BUSYBOX\nCOPY a.txt /app/\nRUN cp /app/a.txt /app/b.txt && chmod 600 /app/b.txt\n", A),
+    case("copy-chown-name", "FROM BUSYBOX\nCOPY --chown=app a.txt /home/app/\n", A),
+    case("copy-into-tmp-keeps-mode", "FROM BUSYBOX\nCOPY a.txt /tmp/\n", A),
+    case("run-overwrites-dir-with-file", "FROM BUSYBOX\nRUN rm -r /tmp && echo f > /tmp\n", &[]),
     case("workdir-quoted", "FROM scratch\nENV D=/data\nWORKDIR \"$D/x y\"\n", &[]),
 ];
 
