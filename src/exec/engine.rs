@@ -383,8 +383,9 @@ impl<'a> Engine<'a> {
 
 /// The version of what steps do, in every step key: results recorded by an executor that did
 /// a step differently are not reused (3: WORKDIR directories, and those `COPY --chown` makes,
-/// as BuildKit makes them).
-const STEPS_VERSION: &[u8] = b"3";
+/// as BuildKit makes them; 4: config steps, COPY forms and RUN mount points as the
+/// differential suite found BuildKit makes them, and verified layer diff_ids).
+const STEPS_VERSION: &[u8] = b"4";
 
 /// A step's cache key: its plan key, its parents' keys, and whatever else its result depends on.
 pub(super) fn step_key(node: &Node, parents: &[State], extra: &[String]) -> String {
