@@ -360,7 +360,15 @@ impl<'a> Engine<'a> {
         }
         let image = ImageRef::parse(reference).map_err(|e| input(node, "build::invalid-reference", format!("`{reference}`: {e}")))?;
         let registry = self.registry.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
-        let pulled = pull::pull(registry, &image, &node.exec_platform).map_err(|e| BuildError::Tool(e.to_string()))?;
+        let pulled = pull::pull(registry, &image, &node.exec_platform).map_err(|e| match e {
+            crate::oci::RegistryError::NotFound { .. } => match input(node, "build::base-not-found", format!("`{reference}` does not exist")) {
+                BuildError::Input(d) => BuildError::Input(d.with_help(format!(
+                    "{e}; check the tag and the repository, and when the name comes from a variable, set it (--var NAME=VALUE, --set TARGET.args.NAME=VALUE)"
+                ))),
+                other => other,
+            },
+            other => BuildError::Tool(other.to_string()),
+        })?;
         let diff_ids: Vec<Digest> =
             pulled.config["rootfs"]["diff_ids"].as_array().into_iter().flatten().filter_map(|d| Digest::parse(d.as_str()?).ok()).collect();
         if diff_ids.len() != pulled.layers.len() {

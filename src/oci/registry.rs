@@ -20,6 +20,10 @@ pub enum RegistryError {
     Client(String),
     #[error("{reference}: {message}")]
     Resolve { reference: String, message: String },
+    /// The registry answered that the tag, digest or repository does not exist (404): the
+    /// reference is wrong, not the machine.
+    #[error("{reference}: the registry has no such tag or repository (manifest unknown)")]
+    NotFound { reference: String },
 }
 
 /// A registry client with the user's credentials.

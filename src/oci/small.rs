@@ -22,10 +22,11 @@ const ACCEPTED: &[&str] = &[
     "application/vnd.docker.distribution.manifest.v2+json",
 ];
 
-/// Why a request failed: worth another attempt, or final.
+/// Why a request failed: worth another attempt, final, or a reference that does not exist.
 enum Fetch {
     Retry(String),
     Final(String),
+    Missing,
 }
 
 impl Registry {
@@ -50,6 +51,7 @@ impl Registry {
                     return Ok((bytes, digest));
                 }
                 Err(Fetch::Final(e)) => return Err(failed(e)),
+                Err(Fetch::Missing) => return Err(RegistryError::NotFound { reference: image.to_string() }),
                 Err(Fetch::Retry(e)) => last = e,
             }
         }
@@ -98,9 +100,7 @@ impl Registry {
             let status = response.status();
             match status {
                 s if s.is_success() => {}
-                StatusCode::NOT_FOUND => {
-                    return Err(Fetch::Final("manifest unknown: the registry has no such tag or repository (404)".into()));
-                }
+                StatusCode::NOT_FOUND => return Err(Fetch::Missing),
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                     return Err(Fetch::Final(format!("the registry refused access ({status}); check the credentials in docker's config")));
                 }

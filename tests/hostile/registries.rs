@@ -140,3 +140,22 @@ fn dest_dash_writes_the_archive_to_standard_output() {
     assert!(names.iter().any(|n| n == "index.json"), "an OCI layout tar on stdout: {names:?}");
     assert!(!scene.ctx().join("-").exists(), "no file named `-`");
 }
+
+#[test]
+fn a_base_image_that_does_not_exist_points_at_its_from_line() {
+    let Some(registry) = registry("a missing base image", REGISTRY_TOOLS) else { return };
+    let upstream: u16 = registry.host().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
+    let proxy = Proxy::start(upstream, Faults::default());
+    let mut scene = Scene::new();
+    scene.dockerfile(&format!("FROM 127.0.0.1:{}/nope:1\n", proxy.port));
+    let run = scene.build(&["-o", "type=local,dest=out"]);
+    assert_eq!(run.code(), 1, "a wrong reference is the input's fault:\n{}", run.stderr());
+    assert!(
+        run.stderr().contains("build::base-not-found") && run.stderr().contains("Dockerfile:1:6"),
+        "at the reference: {}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("check the tag and the repository"), "it says how to fix it: {}", run.stderr());
+    let manifest_gets = proxy.requests().iter().filter(|r| r.contains("/manifests/")).count();
+    assert_eq!(manifest_gets, 1, "a 404 is not retried: {:?}", proxy.requests());
+}
