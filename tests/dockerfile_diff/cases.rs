@@ -105,11 +105,28 @@ pub const CASES: &[Case] = &[
     case("copy-chown-name", "FROM BUSYBOX\nCOPY --chown=app a.txt /home/app/\n", A),
     case("copy-into-tmp-keeps-mode", "FROM BUSYBOX\nCOPY a.txt /tmp/\n", A),
     case("run-overwrites-dir-with-file", "FROM BUSYBOX\nRUN rm -r /tmp && echo f > /tmp\n", &[]),
+    case("copy-glob-hidden", "FROM scratch\nCOPY * /d/\n", &[("a.txt", "a"), (".hidden", "h"), ("b.txt", "b")]),
+    case("copy-glob-in-dir", "FROM scratch\nCOPY src/*.go /d/\n", TREE),
+    case("copy-chmod-dir-source", "FROM scratch\nCOPY --chmod=755 src /app\n", TREE),
+    case("copy-whole-context-into-workdir", "FROM scratch\nWORKDIR /w\nCOPY . .\n", AB),
+    case("env-same-name-twice", "FROM scratch\nENV A=1 A=2 B=$A\n", &[]),
+    case("label-continuation", "FROM scratch\nLABEL a=1 \\\n      b=2\n", &[]),
+    case("arg-without-default", "FROM scratch\nARG X\nENV Y=${X:-dflt} Z=x${X}y\n", &[]),
+    case("expose-duplicates", "FROM scratch\nEXPOSE 80/tcp 80 443\n", &[]),
+    case("volume-from-env", "FROM scratch\nENV V=/vol\nVOLUME $V /other\n", &[]),
+    case("run-whiteout-across-layers", "FROM BUSYBOX\nRUN echo x > /f && mkdir /d && echo y > /d/g\nRUN rm /f\n", &[]),
+    case("run-opaque-dir", "FROM BUSYBOX\nRUN mkdir /d && echo y > /d/g\nRUN rm -r /d && mkdir /d && echo z > /d/h\n", &[]),
+    case("user-then-copy-chown-names", "FROM BUSYBOX\nUSER app\nCOPY --chown=app:app a.txt /home/app/a\n", A),
+    case("run-chmod-setuid", "FROM BUSYBOX\nRUN echo x > /s && chmod 4755 /s\n", &[]),
+    case("workdir-existing-file-dir", "FROM BUSYBOX\nWORKDIR /tmp\nRUN echo x > f\n", &[]),
     case("workdir-quoted", "FROM scratch\nENV D=/data\nWORKDIR \"$D/x y\"\n", &[]),
 ];
 
 /// Cases where mpbake still builds something else than BuildKit, with why; issue 13 closes them.
 pub const DIFFERING: &[(&str, &str)] = &[];
+
+/// Cases both engines refuse (a refusal is compared too: both must refuse).
+pub const REFUSED: &[&str] = &[];
 
 /// Writes one context entry under `root`.
 pub fn write(root: &Path, path: &str, contents: &str) {
