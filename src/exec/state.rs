@@ -133,7 +133,8 @@ impl State {
         let runtime = &mut self.config["config"];
         match op {
             OpKind::Env(pairs) => {
-                let values: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.clone(), word(v))).collect();
+                // the names are words too: `ENV $K=v` sets the variable K names
+                let values: Vec<(String, String)> = pairs.iter().map(|(k, v)| (word(k), word(v))).collect();
                 if !runtime["Env"].is_array() {
                     runtime["Env"] = json!([]);
                 }

@@ -179,7 +179,7 @@ impl Builder<'_> {
                     continue;
                 }
                 OpKind::Env(pairs) => {
-                    let expanded: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.clone(), words(v, &scope))).collect();
+                    let expanded: Vec<(String, String)> = pairs.iter().map(|(k, v)| (words(k, &scope), words(v, &scope))).collect();
                     built.env.extend(expanded.iter().cloned());
                     scope.extend(expanded.iter().cloned());
                     // an ENV after an ARG of the same name is what later steps see

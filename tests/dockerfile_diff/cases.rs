@@ -119,11 +119,24 @@ pub const CASES: &[Case] = &[
     case("user-then-copy-chown-names", "FROM BUSYBOX\nUSER app\nCOPY --chown=app:app a.txt /home/app/a\n", A),
     case("run-chmod-setuid", "FROM BUSYBOX\nRUN echo x > /s && chmod 4755 /s\n", &[]),
     case("workdir-existing-file-dir", "FROM BUSYBOX\nWORKDIR /tmp\nRUN echo x > f\n", &[]),
+    case("copy-from-image", "FROM scratch\nCOPY --from=BUSYBOX /etc/passwd /p\n", &[]),
+    case("onbuild-of-a-stage", "FROM scratch AS a\nONBUILD ENV X=1\nFROM a\nENV Y=2\n", &[]),
+    case("env-key-expanded", "FROM scratch\nENV K=A\nENV $K=v\n", &[]),
+    case("expose-range-from-env", "FROM scratch\nENV P=8000-8001\nEXPOSE $P/udp\n", &[]),
+    case("user-names-pair", "FROM scratch\nUSER app:app\n", &[]),
+    case("cmd-not-json-is-shell", "FROM scratch\nCMD [not json]\n", &[]),
+    case("entrypoint-shell-form", "FROM scratch\nENTRYPOINT echo hi\n", &[]),
+    case("arg-global-redeclared", "ARG V=1\nFROM scratch\nARG V\nENV X=$V\n", &[]),
+    case("arg-global-not-redeclared", "ARG V=1\nFROM scratch\nENV X=$V\n", &[]),
+    case("chown-copy-into-user-workdir", "FROM BUSYBOX\nUSER app\nWORKDIR /home/app/x\nCOPY --chown=app a.txt .\n", A),
     case("workdir-quoted", "FROM scratch\nENV D=/data\nWORKDIR \"$D/x y\"\n", &[]),
 ];
 
 /// Cases where mpbake still builds something else than BuildKit, with why; issue 13 closes them.
-pub const DIFFERING: &[(&str, &str)] = &[];
+pub const DIFFERING: &[(&str, &str)] = &[(
+    "onbuild-of-a-stage",
+    "ONBUILD triggers are recorded but not run: BuildKit runs a base's triggers in the stage built FROM it, and clears OnBuild",
+)];
 
 /// Cases both engines refuse (a refusal is compared too: both must refuse).
 pub const REFUSED: &[&str] = &[];
