@@ -32,8 +32,12 @@ fn inside(path: &str) -> &str {
 pub(super) fn regular(file: File) -> io::Result<File> {
     match Stat::of(&rustix::fs::fstat(&file)?).kind {
         Kind::File => Ok(file),
-        other => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {other:?})"))),
+        other => Err(not_regular(other)),
     }
+}
+
+fn not_regular(kind: Kind) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {kind:?})"))
 }
 
 impl Root {
@@ -86,25 +90,24 @@ impl Root {
         Ok(Dir::from_fd(rustix::fs::openat(handle.as_fd(), ".", flags, rustix::fs::Mode::empty())?))
     }
 
-    /// The regular file at `path`, for reading, symlinks followed inside the root. Looked at
-    /// before it is opened: opening a fifo waits for a writer, and opening a device node an
-    /// image planted would reach the host's hardware.
+    /// The regular file at `path`, for reading, symlinks followed inside the root.
     pub fn open_file(&self, path: &str) -> io::Result<File> {
-        match self.stat(path)?.map(|s| s.kind) {
-            Some(Kind::File) => regular(self.inner.open_subpath(inside(path), OpenFlags::O_RDONLY).map_err(from_pathrs)?),
-            Some(other) => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {other:?})"))),
-            None => Err(io::Error::new(io::ErrorKind::NotFound, format!("{path}: no such file"))),
-        }
+        self.open_regular(path, self.stat(path)?, OpenFlags::O_RDONLY)
     }
 
     /// The regular file at `path`, for reading, its last component not followed (a walk saw a
     /// file there; a symlink now is refused).
     pub fn open_nofollow(&self, path: &str) -> io::Result<File> {
-        match self.lstat(path)?.map(|s| s.kind) {
-            Some(Kind::File) => {
-                regular(self.inner.open_subpath(inside(path), OpenFlags::O_RDONLY | OpenFlags::O_NOFOLLOW).map_err(from_pathrs)?)
-            }
-            Some(other) => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file (a {other:?})"))),
+        self.open_regular(path, self.lstat(path)?, OpenFlags::O_RDONLY | OpenFlags::O_NOFOLLOW)
+    }
+
+    /// Opens `path` with `flags` if what `found` there is a regular file. Looked at before it is
+    /// opened: opening a fifo waits for a writer, and opening a device node an image planted
+    /// would reach the host's hardware.
+    fn open_regular(&self, path: &str, found: Option<Stat>, flags: OpenFlags) -> io::Result<File> {
+        match found.map(|s| s.kind) {
+            Some(Kind::File) => regular(self.inner.open_subpath(inside(path), flags).map_err(from_pathrs)?),
+            Some(other) => Err(not_regular(other)),
             None => Err(io::Error::new(io::ErrorKind::NotFound, format!("{path}: no such file"))),
         }
     }

@@ -117,15 +117,9 @@ impl State {
 
     /// Applies a config-only instruction, its words expanded in this image's scope.
     pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
-        // looked up only when a word has a `$`: the ARGs in scope win (the planner leaves out
-        // one an ENV declared after it replaced), then the image's Env
-        let env = self.config["config"]["Env"].as_array().filter(|_| op_expands(op)).cloned().unwrap_or_default();
-        let lookup = |name: &str| -> Option<String> {
-            let in_args = args.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
-            in_args.or_else(|| {
-                env.iter().rev().filter_map(|e| e.as_str()?.split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
-            })
-        };
+        // made only when a word has a `$` (a long run of ENVs would otherwise copy Env each step)
+        let scope = if op_expands(op) { self.scope(args) } else { Vec::new() };
+        let lookup = crate::plan::stage::lookup(&scope);
         let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
         if !self.config["config"].is_object() {
             self.config["config"] = json!({});

@@ -77,15 +77,7 @@ fn env_secrets_are_private_and_a_killed_builds_are_removed() {
     scene.dockerfile(&format!("FROM {image}\nRUN --mount=type=secret,id=token sleep 673\n"));
     let bake = "target \"default\" {\n  platforms = [\"linux/amd64\"]\n  secret = [\"id=token,env=HOSTILE_TOKEN\"]\n}\n";
     scene.canary("ctx/docker-bake.hcl", bake.as_bytes());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpbake"))
-        .args(["build", "-o", "type=local,dest=out"])
-        .current_dir(scene.ctx())
-        .env("MPBAKE_CACHE_DIR", scene.cache())
-        .env("HOSTILE_TOKEN", &scene.secret)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting mpbake: {e}"));
+    let mut child = scene.spawn_build(&[("HOSTILE_TOKEN", scene.secret.as_str())]);
     let prefix = format!("mpbake-secrets-{}.", child.id());
     let started = Instant::now();
     let dir = loop {

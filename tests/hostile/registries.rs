@@ -9,6 +9,12 @@ use super::images::{Entry, Image};
 use super::scene::Scene;
 use super::{REGISTRY_TOOLS, registry};
 
+/// A fault proxy in front of `registry`.
+fn proxied(registry: &super::harness::registry::Registry, faults: Faults) -> Proxy {
+    let port = registry.host().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
+    Proxy::start(port, faults)
+}
+
 /// A bake file whose target `default` is pushed as `tag`.
 fn bake_with_tag(scene: &mut Scene, dockerfile: &str, tag: &str) {
     scene.dockerfile(dockerfile);
@@ -19,8 +25,7 @@ fn bake_with_tag(scene: &mut Scene, dockerfile: &str, tag: &str) {
 #[test]
 fn a_manifest_answer_without_location_is_no_panic() {
     let Some(registry) = registry("a manifest PUT answered without Location", REGISTRY_TOOLS) else { return };
-    let upstream: u16 = registry.host().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
-    let proxy = Proxy::start(upstream, Faults { no_manifest_location: true, ..Faults::default() });
+    let proxy = proxied(&registry, Faults { no_manifest_location: true, ..Faults::default() });
     let mut scene = Scene::new();
     bake_with_tag(&mut scene, "FROM scratch\nCOPY canary.txt /c\n", &format!("127.0.0.1:{}/pushed:1", proxy.port));
     let run = scene.build(&["--push", "-o", "layout"]);
@@ -48,9 +53,8 @@ fn an_oversized_config_is_refused() {
 #[test]
 fn a_trickling_download_fails_after_the_stall_timeout() {
     let Some(registry) = registry("a trickling registry", REGISTRY_TOOLS) else { return };
-    let upstream: u16 = registry.host().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
     let image = Image::of(vec![vec![Entry::file("kept.txt", b"kept\n")]]).push(&registry.host(), "slow");
-    let proxy = Proxy::start(upstream, Faults { drip_blobs: Some(Duration::from_millis(400)), ..Faults::default() });
+    let proxy = proxied(&registry, Faults { drip_blobs: Some(Duration::from_millis(400)), ..Faults::default() });
     let through_proxy = image.replace(&registry.host(), &format!("127.0.0.1:{}", proxy.port));
     let mut scene = Scene::new();
     scene.dockerfile(&format!("FROM {through_proxy}\n"));
@@ -144,8 +148,7 @@ fn dest_dash_writes_the_archive_to_standard_output() {
 #[test]
 fn a_base_image_that_does_not_exist_points_at_its_from_line() {
     let Some(registry) = registry("a missing base image", REGISTRY_TOOLS) else { return };
-    let upstream: u16 = registry.host().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_default();
-    let proxy = Proxy::start(upstream, Faults::default());
+    let proxy = proxied(&registry, Faults::default());
     let mut scene = Scene::new();
     scene.dockerfile(&format!("FROM 127.0.0.1:{}/nope:1\n", proxy.port));
     let run = scene.build(&["-o", "type=local,dest=out"]);

@@ -2,7 +2,7 @@
 //! no user namespace, and no container, mount or scratch directory left behind.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::images::{Image, busybox_layer};
@@ -36,19 +36,6 @@ fn wait_for(what: &str, check: impl Fn() -> bool) {
     }
 }
 
-/// `mpbake build` in the scene, started in the background.
-fn spawn_build(scene: &Scene) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_mpbake"))
-        .args(["build", "-o", "type=local,dest=out", "--progress", "plain"])
-        .current_dir(scene.ctx())
-        .env("MPBAKE_CACHE_DIR", scene.cache())
-        .env("TMPDIR", scene.path().join("tmp"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting mpbake: {e}"))
-}
-
 #[test]
 fn a_run_cannot_make_a_user_namespace() {
     let Some(registry) = registry("a RUN making a user namespace", RUN_TOOLS) else { return };
@@ -71,7 +58,7 @@ fn a_signal_during_a_run_stops_and_cleans_up() {
     let image = Image::of(vec![busybox_layer()]).push(&registry.host(), "busybox");
     let mut scene = Scene::new();
     scene.dockerfile(&format!("FROM {image}\nRUN sleep 671\n"));
-    let child = spawn_build(&scene);
+    let child = scene.spawn_build(&[]);
     wait_for("the RUN to start", || !processes(&["sleep", "671"]).is_empty());
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let output = child.wait_with_output().unwrap_or_else(|e| panic!("waiting for mpbake: {e}"));
@@ -92,7 +79,7 @@ fn what_a_killed_build_leaves_is_cleaned_by_the_next() {
     let image = Image::of(vec![busybox_layer()]).push(&registry.host(), "busybox");
     let mut scene = Scene::new();
     scene.dockerfile(&format!("FROM {image}\nRUN sleep 672\n"));
-    let mut child = spawn_build(&scene);
+    let mut child = scene.spawn_build(&[]);
     wait_for("the RUN to start", || !processes(&["sleep", "672"]).is_empty());
     let _ = Command::new("kill").args(["-KILL", &child.id().to_string()]).status();
     let _ = child.wait();

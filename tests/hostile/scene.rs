@@ -106,6 +106,21 @@ impl Scene {
         common::run_in_env(&self.ctx(), &all, &[("MPBAKE_CACHE_DIR", cache.as_str()), ("TMPDIR", tmp.as_str())])
     }
 
+    /// `mpbake build -o type=local,dest=out` started in the background, as `build` runs it,
+    /// with `env` besides; its stderr piped.
+    pub fn spawn_build(&self, env: &[(&str, &str)]) -> std::process::Child {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mpbake"));
+        command
+            .args(["build", "-o", "type=local,dest=out", "--progress", "plain"])
+            .current_dir(self.ctx())
+            .env("MPBAKE_CACHE_DIR", self.cache())
+            .env("TMPDIR", self.path().join("tmp"))
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        command.spawn().unwrap_or_else(|e| panic!("starting mpbake: {e}"))
+    }
+
     /// What changed on the host: canaries gone, no longer plain files or with other bytes, watched trees changed.
     pub fn changes(&self) -> Vec<String> {
         let mut out = Vec::new();
