@@ -279,6 +279,8 @@ impl<'a> Engine<'a> {
                 && self.plan.nodes[p].stage != node.stage
             {
                 base.cmd_set = false;
+                // its base stage's triggers ran as its first steps (the planner put them there)
+                base.clear_onbuild();
             }
             self.execute(node, parents)
         }))
@@ -384,6 +386,13 @@ impl<'a> Engine<'a> {
             .zip(diff_ids)
             .map(|(descriptor, diff_id)| LayerRef { diff_id, descriptor: Some(descriptor), origin: Some(image.clone()) })
             .collect();
+        if let Some(triggers) = pulled.config["config"]["OnBuild"].as_array().filter(|t| !t.is_empty()) {
+            let listed: Vec<&str> = triggers.iter().filter_map(|t| t.as_str()).collect();
+            self.progress.line(&format!(
+                "mpbake: warning: {reference} has ONBUILD triggers, which mpbake does not run for registry images (BuildKit does): {}",
+                listed.join("; ")
+            ));
+        }
         let key = step_key(node, &[], &[pulled.manifest.to_string()]);
         Ok(State { config: pulled.config, layers, key, cmd_set: false, workdirs: Vec::new(), env_index: None })
     }

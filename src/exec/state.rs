@@ -115,6 +115,13 @@ impl State {
         self.layers.push(layer);
     }
 
+    /// Forgets the base's ONBUILD triggers, as a stage built on it does.
+    pub fn clear_onbuild(&mut self) {
+        if let Some(runtime) = self.config["config"].as_object_mut() {
+            runtime.remove("OnBuild");
+        }
+    }
+
     /// Applies a config-only instruction, its words expanded in this image's scope.
     pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
         // made only when a word has a `$` (a long run of ENVs would otherwise copy Env each step)
@@ -175,7 +182,7 @@ impl State {
             }
             OpKind::Stopsignal(signal) => runtime["StopSignal"] = json!(word(signal)),
             OpKind::Shell(shell) => runtime["Shell"] = json!(shell),
-            OpKind::Onbuild(text) => {
+            OpKind::Onbuild { text, .. } => {
                 let mut triggers = runtime["OnBuild"].as_array().cloned().unwrap_or_default();
                 triggers.push(json!(text));
                 runtime["OnBuild"] = json!(triggers);

@@ -138,7 +138,8 @@ pub enum OpKind {
     /// `HEALTHCHECK NONE` (no command) or a command with its options.
     Healthcheck(Option<Command>, HealthOptions),
     Shell(Vec<String>),
-    Onbuild(String),
+    /// `ONBUILD`: the trigger as written (what the config's `OnBuild` holds) and parsed.
+    Onbuild { text: String, trigger: Box<OpKind> },
 }
 
 impl OpKind {
@@ -160,7 +161,7 @@ impl OpKind {
             OpKind::Stopsignal(_) => "STOPSIGNAL",
             OpKind::Healthcheck(..) => "HEALTHCHECK",
             OpKind::Shell(_) => "SHELL",
-            OpKind::Onbuild(_) => "ONBUILD",
+            OpKind::Onbuild { .. } => "ONBUILD",
         }
     }
 }

@@ -7,7 +7,7 @@ use super::action::Action;
 use super::graph::{Graph, StepDef};
 use super::model::{Class, Plan, TargetPlan};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{BaseImage, Dockerfile, FileSelection, Platform, Spec, Target};
+use crate::ir::{BaseImage, Dockerfile, FileSelection, Op, Platform, Spec, Target};
 
 /// What planning needs besides the spec: each Dockerfile target's parsed Dockerfile and the
 /// platform of the machine that will build.
@@ -26,6 +26,8 @@ pub(super) struct Built {
     /// The ARGs in scope where the stage ends: a stage built FROM it starts with them, as in
     /// BuildKit.
     pub args: Vec<(String, String)>,
+    /// The stage's ONBUILD triggers: a stage built FROM it runs them first, as in BuildKit.
+    pub onbuild: Vec<Op>,
 }
 
 pub(super) struct Builder<'a> {
@@ -108,7 +110,7 @@ impl Builder<'_> {
                 let stage = format!("{}/image", target.name);
                 let reference: String = from.into();
                 let node = self.base(&stage, &reference, platform, &target.name, platform, Some(target.span));
-                Built { node, exec: platform.clone(), env: Vec::new(), args: Vec::new() }
+                Built { node, exec: platform.clone(), env: Vec::new(), args: Vec::new(), onbuild: Vec::new() }
             }
         };
         let mut files: Vec<&FileSelection> = image.map(|i| i.files.iter().collect()).unwrap_or_default();

@@ -12,7 +12,7 @@ use super::graph::StepDef;
 use super::model::Class;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::frontend::dockerfile::expand::expand;
-use crate::ir::{Command, Dockerfile, OpKind, Platform, Stage, Target};
+use crate::ir::{Command, Dockerfile, Op, OpKind, Platform, Stage, Target};
 
 /// The automatic platform ARGs for a build on `build` targeting `target`.
 pub fn platform_args(build: &Platform, target: &Platform) -> Vec<(String, String)> {
@@ -148,6 +148,7 @@ impl Builder<'_> {
                 exec: exec.clone(),
                 env: Vec::new(),
                 args: Vec::new(),
+                onbuild: Vec::new(),
             },
             (Source::Context(c), span) => {
                 self.diags.push(
@@ -161,7 +162,8 @@ impl Builder<'_> {
         let mut scope: Vec<(String, String)> = built.args.iter().chain(&built.env).cloned().collect();
         let mut arg_scope: Vec<(String, String)> = std::mem::take(&mut built.args);
         let mut args_now: Args = Arc::new(arg_scope.clone());
-        for op in &stage.ops {
+        let triggers = std::mem::take(&mut built.onbuild);
+        for op in triggers.iter().chain(&stage.ops) {
             let words = |text: &str, scope: &[(String, String)]| expand(text, &lookup(scope), '\\').unwrap_or_else(|_| text.to_string());
             let (display, class, mut inputs, mut parents, action) = match &op.kind {
                 OpKind::Arg(decls) => {
@@ -283,6 +285,12 @@ impl Builder<'_> {
         }
         built.exec = exec;
         built.args = arg_scope;
+        built.onbuild = (stage.ops.iter())
+            .filter_map(|op| match &op.kind {
+                OpKind::Onbuild { text, trigger } => Some(Op { kind: (**trigger).clone(), span: op.span, text: text.clone() }),
+                _ => None,
+            })
+            .collect();
         Some(built)
     }
 

@@ -130,16 +130,21 @@ pub const CASES: &[Case] = &[
     case("arg-global-not-redeclared", "ARG V=1\nFROM scratch\nENV X=$V\n", &[]),
     case("chown-copy-into-user-workdir", "FROM BUSYBOX\nUSER app\nWORKDIR /home/app/x\nCOPY --chown=app a.txt .\n", A),
     case("workdir-quoted", "FROM scratch\nENV D=/data\nWORKDIR \"$D/x y\"\n", &[]),
+    case(
+        "onbuild-run-and-copy",
+        "FROM BUSYBOX AS base\nONBUILD RUN echo built > /triggered\nONBUILD COPY a.txt /a\nFROM base\nRUN cat /triggered /a > /both\n",
+        A,
+    ),
+    case("onbuild-chain", "FROM scratch AS a\nONBUILD ENV A=1\nFROM a AS b\nONBUILD ENV B=$A\nENV C=1\nFROM b\n", &[]),
+    case("onbuild-arg-trigger", "FROM scratch AS a\nONBUILD ARG V=x\nONBUILD ENV W=$V\nFROM a\nENV Z=$V\n", &[]),
+    case("onbuild-not-nested", "FROM scratch\nONBUILD ONBUILD ENV X=1\n", &[]),
 ];
 
 /// Cases where mpbake still builds something else than BuildKit, with why; issue 13 closes them.
-pub const DIFFERING: &[(&str, &str)] = &[(
-    "onbuild-of-a-stage",
-    "ONBUILD triggers are recorded but not run: BuildKit runs a base's triggers in the stage built FROM it, and clears OnBuild",
-)];
+pub const DIFFERING: &[(&str, &str)] = &[];
 
 /// Cases both engines refuse (a refusal is compared too: both must refuse).
-pub const REFUSED: &[&str] = &[];
+pub const REFUSED: &[&str] = &["onbuild-not-nested"];
 
 /// Writes one context entry under `root`.
 pub fn write(root: &Path, path: &str, contents: &str) {

@@ -204,7 +204,18 @@ impl Lower<'_> {
             Instruction::Shell(s) => OpKind::Shell(s.arguments.iter().map(|a| a.value.to_string()).collect()),
             Instruction::Onbuild(o) => {
                 let start = instruction_start(&o.instruction).unwrap_or(span.start as usize);
-                OpKind::Onbuild(self.text.get(start..span.end as usize).unwrap_or("").to_string())
+                let text = self.text.get(start..span.end as usize).unwrap_or("").to_string();
+                let trigger = match &*o.instruction {
+                    Instruction::Onbuild(_) | Instruction::Maintainer(_) | Instruction::From(_) => {
+                        return Err(Diagnostic::error(
+                            "dockerfile::onbuild-trigger",
+                            format!("{} isn't allowed as an ONBUILD trigger", text.split_whitespace().next().unwrap_or("").to_uppercase()),
+                        )
+                        .with_label(span, "here"));
+                    }
+                    inner => self.op(inner, span)?,
+                };
+                OpKind::Onbuild { text, trigger: Box::new(trigger) }
             }
             Instruction::Maintainer(m) => OpKind::Label(vec![("maintainer".into(), m.name.value.to_string())]),
             _ => unsupported(span)?,
