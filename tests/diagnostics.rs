@@ -31,7 +31,7 @@ case!(unknown_variable, "docker-bake.hcl", "variable \"TAG\" { default = \"1\" }
 case!(unknown_function, "docker-bake.hcl", "target \"default\" {\n  tags = [lowr(\"A\")]\n}\n");
 case!(platforms_must_be_a_list, "docker-bake.hcl", "target \"default\" {\n  platforms = \"linux/amd64\"\n}\n");
 case!(invalid_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm65\"]\n}\n");
-case!(duplicate_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/arm64\", \"linux/arm64/v8\"]\n}\n");
+case!(duplicate_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/arm64\", \"linux/arm64/v8\"]\n}\n", "--strict");
 case!(invalid_tag, "docker-bake.hcl", "target \"default\" {\n  tags = [\"Registry.example/App:1\"]\n}\n");
 case!(
     variable_cycle,

@@ -96,7 +96,7 @@ struct PrintTarget<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ssh: Vec<Json>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    platforms: &'a [crate::ir::Platform],
+    platforms: &'a [String],
     #[serde(skip_serializing_if = "Json::is_null")]
     output: Json,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,7 +153,7 @@ fn target_json<'a>(t: &'a Target, source_date_epoch: Option<&'a str>, cache_only
         target: t.target.as_deref(),
         secret: t.secret.iter().map(secret_json).collect(),
         ssh: t.ssh.iter().map(ssh_json).collect(),
-        platforms: &t.platforms,
+        platforms: &t.platforms_written,
         output,
         pull: t.pull,
         no_cache: t.no_cache,

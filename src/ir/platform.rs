@@ -43,6 +43,11 @@ impl Platform {
     pub fn parse(text: &str) -> Result<Platform, PlatformError> {
         let trimmed = text.trim();
         let parts: Vec<&str> = trimmed.split('/').collect();
+        if let [one] = parts.as_slice()
+            && !one.is_empty()
+        {
+            return Platform::parse_one(one, text);
+        }
         if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
             return Err(PlatformError(format!(
                 "`{text}` is not a platform: expected OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm/v7"
@@ -61,6 +66,23 @@ impl Platform {
             return Err(PlatformError(format!("unknown architecture `{}` in `{text}` (known: {})", parts[1], KNOWN_ARCH.join(", "))));
         }
         Ok(Platform { os, arch, variant, os_version })
+    }
+
+    /// One word, as containerd reads it: an OS on the host's architecture (`linux`), else an
+    /// architecture on the host's OS (`arm64`).
+    fn parse_one(word: &str, text: &str) -> Result<Platform, PlatformError> {
+        let host = Platform::host();
+        let os = word.to_ascii_lowercase();
+        if KNOWN_OS.contains(&os.as_str()) {
+            return Platform::parse(&format!("{os}/{}", host.arch));
+        }
+        let (arch, _) = normalize_arch(&os, None);
+        if KNOWN_ARCH.contains(&arch.as_str()) {
+            return Platform::parse(&format!("{}/{word}", host.os));
+        }
+        Err(PlatformError(format!(
+            "`{text}` is not a platform: expected OS/ARCH or OS/ARCH/VARIANT (e.g. linux/amd64, linux/arm/v7), or an architecture"
+        )))
     }
 
     /// `TARGETARCH`-style architecture with the variant, as uname prints it (`x86_64`, `aarch64`, `armv7l`).
@@ -222,8 +244,16 @@ mod tests {
     }
 
     #[test]
+    fn one_word_is_an_os_or_an_architecture_as_containerd_reads_it() {
+        let host = Platform::host();
+        assert_eq!(Platform::parse("linux").unwrap(), Platform::parse(&format!("linux/{}", host.arch)).unwrap());
+        assert_eq!(norm("arm64"), format!("{}/arm64", host.os));
+        assert_eq!(norm("armhf"), format!("{}/arm/v7", host.os));
+    }
+
+    #[test]
     fn rejects_malformed() {
-        assert!(Platform::parse("linux").is_err());
+        assert!(Platform::parse("linx").is_err());
         assert!(Platform::parse("linux/").is_err());
         assert!(Platform::parse("linux/amd64/v3/x").is_err());
         assert!(Platform::parse("linux/amd65").is_err());

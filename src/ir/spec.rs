@@ -48,7 +48,10 @@ pub struct Target {
     pub labels: BTreeMap<String, String>,
     pub annotations: Vec<String>,
     pub tags: Vec<String>,
+    /// The platforms to build, normalized and without duplicates.
     pub platforms: Vec<Platform>,
+    /// The platforms as the spec wrote them (`local`, `arm64`, `linux/arm`), which `print` shows.
+    pub platforms_written: Vec<String>,
     pub attest: Vec<Composable>,
     pub cache_from: Vec<Composable>,
     pub cache_to: Vec<Composable>,

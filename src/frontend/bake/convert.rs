@@ -33,10 +33,15 @@ pub fn boolean(name: &str, field: &Field) -> Result<Option<bool>, Diagnostic> {
 pub fn string_list(name: &str, field: &Field) -> Result<Vec<String>, Diagnostic> {
     match &field.value {
         Value::Null => Ok(Vec::new()),
+        // empty strings are dropped, as bake drops them: `tags = [cond ? "repo:x" : ""]`
         Value::List(items) => items
             .iter()
             .filter(|v| !v.is_null())
-            .map(|v| v.to_template_string().ok_or_else(|| wrong(name, "a list of strings", field)))
+            .filter_map(|v| match v.to_template_string() {
+                Some(s) if s.is_empty() => None,
+                Some(s) => Some(Ok(s)),
+                None => Some(Err(wrong(name, "a list of strings", field))),
+            })
             .collect(),
         _ => Err(wrong(name, "a list of strings", field).with_help(format!("write a list: {name} = [\"...\"]"))),
     }
@@ -66,19 +71,24 @@ pub fn composable(name: &str, field: &Field) -> Result<Vec<Composable>, Diagnost
         Value::String(_) | Value::Object(_) => vec![field.value.clone()],
         _ => return Err(wrong(name, "a list of strings or objects", field)),
     };
-    items
-        .iter()
-        .filter(|v| !v.is_null())
-        .map(|item| match item {
-            Value::String(s) => Ok(composable_from_csv(name, s)),
-            Value::Object(map) => map
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| v.to_template_string().map(|s| (k.clone(), s)).ok_or_else(|| wrong(name, "objects of strings", field)))
-                .collect(),
-            _ => Err(wrong(name, "a list of strings or objects", field)),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for item in items.iter().filter(|v| !v.is_null() && !matches!(v, Value::String(s) if s.is_empty())) {
+        match item {
+            // cache refs without `=`: each CSV field is a registry ref (`"ref1,ref2"`)
+            Value::String(s) if !s.contains('=') && matches!(name, "cache-from" | "cache-to") => {
+                out.extend(csv::split(s).iter().map(|field| composable_from_csv(name, field)));
+            }
+            Value::String(s) => out.push(composable_from_csv(name, s)),
+            Value::Object(map) => out.push(
+                map.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| v.to_template_string().map(|s| (k.clone(), s)).ok_or_else(|| wrong(name, "objects of strings", field)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => return Err(wrong(name, "a list of strings or objects", field)),
+        }
+    }
+    Ok(out)
 }
 
 /// Reads one CSV entry the way bake does for this attribute: `k=v,...`, or the short forms

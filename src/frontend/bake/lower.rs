@@ -18,6 +18,9 @@ pub fn lower(ctx: &Context, raw: &RawTarget, host: &Platform, diags: &mut Diagno
     for (name, field) in &raw.fields {
         report(set_field(&mut t, name, field));
     }
+    if let Some(f) = raw.fields.get("platforms") {
+        t.platforms = platforms(&t.platforms_written, f, host, diags);
+    }
     let platforms_span = raw.fields.get("platforms").map_or(raw.span, |f| f.value_span);
     let mut sub = Diagnostics::default();
     t.image = image::lower(ctx, raw, &t.platforms, platforms_span, host, &mut sub);
@@ -45,7 +48,7 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
         "no-cache" => t.no_cache = convert::boolean(name, f)?,
         "no-cache-filter" => t.no_cache_filter = convert::string_list(name, f)?,
         "output" => t.output = convert::composable(name, f)?,
-        "platforms" => t.platforms = platforms(f)?,
+        "platforms" => t.platforms_written = unique(convert::string_list(name, f)?),
         "pull" => t.pull = convert::boolean(name, f)?,
         "secret" => t.secret = convert::composable(name, f)?,
         "shm-size" => t.shm_size = convert::string(name, f)?,
@@ -58,29 +61,42 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-fn platforms(f: &Field) -> Result<Vec<Platform>, Diagnostic> {
-    let mut out: Vec<Platform> = Vec::new();
-    for text in convert::string_list("platforms", f)? {
-        let p = Platform::parse(&text).map_err(|e| {
-            Diagnostic::error("spec::invalid-platform", format!("invalid platform `{text}`"))
-                .with_label(f.value_span, e.0)
-                .with_help("platforms are OS/ARCH[/VARIANT]: linux/amd64, linux/arm64, linux/arm/v7")
-        })?;
-        if out.contains(&p) {
-            return Err(Diagnostic::error(
-                "spec::duplicate-platform",
-                format!("platform `{p}` is listed twice (`{text}` normalizes to it)"),
-            )
-            .with_label(f.value_span, "in this list")
-            .with_help("remove the duplicate: linux/arm64/v8 is linux/arm64, linux/arm is linux/arm/v7"));
+/// Exact duplicates dropped, first kept, as bake does.
+fn unique(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
         }
-        out.push(p);
     }
-    Ok(out)
+    out
+}
+
+/// The written platforms normalized (`local` is the host); two spellings of one platform are
+/// built once, with a warning, as buildx dedupes them.
+fn platforms(written: &[String], f: &Field, host: &Platform, diags: &mut Diagnostics) -> Vec<Platform> {
+    let mut out: Vec<Platform> = Vec::new();
+    for text in written {
+        let parsed = if text == "local" { Ok(host.clone()) } else { Platform::parse(text) };
+        match parsed {
+            Err(e) => diags.push(
+                Diagnostic::error("spec::invalid-platform", format!("invalid platform `{text}`"))
+                    .with_label(f.value_span, e.0)
+                    .with_help("platforms are OS/ARCH[/VARIANT] (linux/amd64, linux/arm64, linux/arm/v7), an architecture, or `local`"),
+            ),
+            Ok(p) if out.contains(&p) => diags.push(
+                Diagnostic::warning("spec::duplicate-platform", format!("platform `{p}` is listed twice (`{text}` normalizes to it)"))
+                    .with_label(f.value_span, "in this list")
+                    .with_help("it is built once (linux/arm64/v8 is linux/arm64; linux/arm is linux/arm/v7)"),
+            ),
+            Ok(p) => out.push(p),
+        }
+    }
+    out
 }
 
 fn tags(f: &Field) -> Result<Vec<String>, Diagnostic> {
-    let tags = convert::string_list("tags", f)?;
+    let tags = unique(convert::string_list("tags", f)?);
     for tag in &tags {
         ImageRef::parse(tag).map_err(|e| {
             Diagnostic::error("spec::invalid-tag", format!("invalid tag `{tag}`"))
