@@ -304,3 +304,54 @@ target "c" {}"#;
     assert_eq!(names, ["b", "c"]);
     assert_eq!(out["group"]["all"]["targets"], json!(["b", "c"]));
 }
+
+#[test]
+fn only_what_is_asked_for_is_resolved_and_checked() {
+    let spec = r#"
+group "default" { targets = ["nope"] }
+target "app" { contexts = { base = "target:base" } }
+target "base" { contexts = { deeper = "target:deeper" } }
+target "deeper" { args = { A = "1" } }
+target "broken" {
+  inherits = ["missing"]
+}
+target "odd" {
+  platforms = ["linux/arm65", "local", "arm64"]
+  tags = ["Bad Tag", ""]
+  args = { T = target.deeper.target }
+}
+"#;
+    let ws = Workspace::with(&[("docker-bake.hcl", spec)]);
+    // the default group's unknown member and the broken target do not stop `app`; links are followed to any depth
+    let out = ws.run(&["print", "app"], &[]).json();
+    assert_eq!(out["target"]["deeper"]["output"], json!([{"type": "cacheonly"}]), "{out}");
+    assert_eq!(out["target"]["base"]["output"], json!([{"type": "cacheonly"}]));
+    assert!(out["target"].get("broken").is_none());
+    // what bake refuses only when building is printed as written, with warnings; an unset attribute is null
+    let run = ws.run(&["print", "odd"], &[]);
+    let out = run.json();
+    assert_eq!(out["target"]["odd"]["platforms"], json!(["linux/arm65", "local", "arm64"]));
+    assert_eq!(out["target"]["odd"]["tags"], json!(["Bad Tag"]));
+    assert!(out["target"]["odd"]["args"].get("T").is_none(), "{out}");
+    assert!(run.stderr().contains("invalid tag `Bad Tag`") && run.stderr().contains("linux/arm65"), "{}", run.stderr());
+    assert_eq!(ws.run(&["print", "--strict", "odd"], &[]).code(), 1);
+    assert_eq!(ws.run(&["check", "odd"], &[]).code(), 1, "check refuses what build would");
+    // asked for, the broken ones fail
+    let run = ws.run(&["print", "broken"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("inherits unknown target `missing`"), "{}", run.stderr());
+    let run = ws.run(&["print"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("unknown target `nope`"), "{}", run.stderr());
+}
+
+#[test]
+fn targets_linking_each_other_in_a_loop_are_refused() {
+    let ws = Workspace::with(&[(
+        "docker-bake.hcl",
+        "target \"a\" {\n  contexts = { x = \"target:b\" }\n}\ntarget \"b\" {\n  contexts = { y = \"target:a\" }\n}\n",
+    )]);
+    let run = ws.run(&["print", "a"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("a → b → a") && run.stderr().contains("docker-bake.hcl:5:14"), "{}", run.stderr());
+}

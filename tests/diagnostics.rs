@@ -30,9 +30,9 @@ case!(kdl_syntax_error, "mpbake.kdl", "target \"app\" {\n    platforms linux/amd
 case!(unknown_variable, "docker-bake.hcl", "variable \"TAG\" { default = \"1\" }\ntarget \"default\" {\n  tags = [\"app:${TAGS}\"]\n}\n");
 case!(unknown_function, "docker-bake.hcl", "target \"default\" {\n  tags = [lowr(\"A\")]\n}\n");
 case!(platforms_must_be_a_list, "docker-bake.hcl", "target \"default\" {\n  platforms = \"linux/amd64\"\n}\n");
-case!(invalid_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm65\"]\n}\n");
+case!(invalid_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm65\"]\n}\n", "--strict");
 case!(duplicate_platform, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/arm64\", \"linux/arm64/v8\"]\n}\n", "--strict");
-case!(invalid_tag, "docker-bake.hcl", "target \"default\" {\n  tags = [\"Registry.example/App:1\"]\n}\n");
+case!(invalid_tag, "docker-bake.hcl", "target \"default\" {\n  tags = [\"Registry.example/App:1\"]\n}\n", "--strict");
 case!(
     variable_cycle,
     "docker-bake.hcl",

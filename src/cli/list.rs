@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{ListFormat, ListWhat, SpecArgs, load, report};
 
 pub fn run(args: &SpecArgs, what: ListWhat, format: ListFormat) -> anyhow::Result<ExitCode> {
-    let loaded = load::load(args, &[])?;
+    let loaded = load::load(args, None)?;
     if report(&loaded.diags, &loaded.sources) {
         return Ok(ExitCode::from(1));
     }

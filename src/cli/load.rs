@@ -22,12 +22,14 @@ pub struct Loaded {
     pub command_line: FileId,
 }
 
-/// Loads and evaluates; `names` are command-line target names, kept for diagnostics on them.
-/// I/O failures are errors (exit 2); problems in the input are diagnostics.
-pub fn load(args: &SpecArgs, names: &[String]) -> anyhow::Result<Loaded> {
+/// Loads and evaluates what `names` asks for (bake's `default` when empty; `None`: every
+/// target); names are kept for diagnostics on them. I/O failures are errors (exit 2);
+/// problems in the input are diagnostics.
+pub fn load(args: &SpecArgs, names: Option<&[String]>) -> anyhow::Result<Loaded> {
+    let names_or_none: &[String] = names.unwrap_or_default();
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
-    let command_line_text: String = args.sets.iter().chain(names).map(|s| format!("{s}\n")).collect();
+    let command_line_text: String = args.sets.iter().chain(names_or_none).map(|s| format!("{s}\n")).collect();
     let command_line = sources.add("<command line>", command_line_text);
     let files = spec_files(args, &mut diags)?;
     let mut bodies = Vec::new();
@@ -55,7 +57,7 @@ pub fn load(args: &SpecArgs, names: &[String]) -> anyhow::Result<Loaded> {
         cmd_context: "cwd://".into(),
         local_platform: host.to_string(),
     };
-    let spec = bake::evaluate(&bodies, &Options { inputs, sets, host: Some(host) }, &mut diags);
+    let spec = bake::evaluate(&bodies, &Options { inputs, sets, host: Some(host), wanted: names.map(<[String]>::to_vec) }, &mut diags);
     if args.strict {
         diags.make_strict();
     }

@@ -17,7 +17,7 @@ pub struct Planned {
 }
 
 pub fn planned(args: &SpecArgs, names: &[String], build_platform: Option<&str>) -> anyhow::Result<Planned> {
-    let mut loaded = load::load(args, names)?;
+    let mut loaded = load::load(args, Some(names))?;
     let build_platform = match build_platform.map(Platform::parse) {
         None => Platform::host(),
         Some(Ok(p)) => p,

@@ -6,7 +6,11 @@ use super::{SpecArgs, load, report, select};
 use crate::emit::bake_json;
 
 pub fn run(args: &SpecArgs, names: &[String]) -> anyhow::Result<ExitCode> {
-    let mut loaded = load::load(args, names)?;
+    let mut loaded = load::load(args, Some(names))?;
+    if !args.strict {
+        // bake prints these and refuses them only when building: a warning here, not another result
+        loaded.diags.downgrade(&["spec::invalid-tag", "spec::invalid-platform"]);
+    }
     if loaded.diags.has_errors() {
         // names can't be resolved against a spec that did not load; say only what is wrong in it
         report(&loaded.diags, &loaded.sources);

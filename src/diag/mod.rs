@@ -96,6 +96,13 @@ impl Diagnostics {
     }
 
     /// Turns every warning into an error (`--strict`).
+    /// Makes the errors of these codes warnings.
+    pub fn downgrade(&mut self, codes: &[&str]) {
+        for d in self.items.iter_mut().filter(|d| codes.contains(&d.code)) {
+            d.severity = Severity::Warning;
+        }
+    }
+
     pub fn make_strict(&mut self) {
         for d in &mut self.items {
             d.severity = Severity::Error;

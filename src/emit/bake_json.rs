@@ -17,13 +17,20 @@ pub fn render(spec: &Spec, targets: &[String], groups: &BTreeMap<String, Group>,
     let host_entitlement = NETWORK_HOST.to_string();
     let mut out: BTreeMap<&str, PrintTarget> = BTreeMap::new();
     for name in targets {
+        if let Some(target) = spec.targets.get(name) {
+            out.insert(name, target_json(target, source_date_epoch, false, &host_entitlement));
+        }
+    }
+    // what they link as `target:` contexts, to any depth, cache-only
+    let mut links: Vec<&str> = targets.iter().map(String::as_str).collect();
+    while let Some(name) = links.pop() {
         let Some(target) = spec.targets.get(name) else { continue };
-        out.insert(name, target_json(target, source_date_epoch, false, &host_entitlement));
         for link in target.contexts.values().filter_map(|v| v.strip_prefix("target:")) {
-            if !targets.iter().any(|t| t == link)
+            if !out.contains_key(link)
                 && let Some(linked) = spec.targets.get(link)
             {
                 out.insert(link, target_json(linked, source_date_epoch, true, &host_entitlement));
+                links.push(link);
             }
         }
     }

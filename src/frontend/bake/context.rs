@@ -183,7 +183,11 @@ impl<'d> Context<'d> {
             return Ok(Value::from(target));
         }
         let Some(expr) = blocks.iter().rev().find_map(|b| b.body.attr(attr)).map(|a| &a.expr) else {
-            return Err(Diagnostic::error("spec::unknown-attribute", format!("target `{target}` does not set `{attr}`"))
+            // an attribute bake knows but the target does not set is null, as in bake
+            if super::schema::spec(attr).is_some() {
+                return Ok(Value::Null);
+            }
+            return Err(Diagnostic::error("spec::unknown-attribute", format!("`{attr}` is not a target attribute"))
                 .with_label(span, "referenced here")
                 .with_label(blocks[0].name_span(), "target defined here"));
         };

@@ -72,8 +72,44 @@ pub fn evaluate(
 }
 
 /// Checks that every member names a target or group, and that groups do not contain themselves.
-pub fn check(groups: &IndexMap<String, (Group, Vec<Span>)>, targets: &[&str], diags: &mut Diagnostics) {
-    for (group, spans) in groups.values() {
+/// The targets and groups `wanted` reaches (globs match names; a group its members, to any
+/// depth), or `None` when a name matches nothing: then everything is checked, so the unknown
+/// name is reported with every name to suggest.
+pub fn select(wanted: &[String], groups: &IndexMap<String, (Group, Vec<Span>)>, targets: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    let default = ["default".to_string()];
+    let wanted = if wanted.is_empty() { &default[..] } else { wanted };
+    let (mut out_targets, mut out_groups) = (Vec::new(), Vec::new());
+    let mut queue: Vec<String> = Vec::new();
+    for name in wanted {
+        if name.contains(['*', '?', '[']) {
+            let glob = glob::Pattern::new(name).ok()?;
+            let matched: Vec<&String> = groups.keys().chain(targets).filter(|n| glob.matches(n)).collect();
+            if matched.is_empty() {
+                return None;
+            }
+            queue.extend(matched.into_iter().cloned());
+        } else if groups.contains_key(name) || targets.contains(name) {
+            queue.push(name.clone());
+        } else {
+            return None;
+        }
+    }
+    while let Some(name) = queue.pop() {
+        if let Some((group, _)) = groups.get(&name) {
+            if !out_groups.contains(&name) {
+                queue.extend(group.targets.iter().cloned());
+                out_groups.push(name);
+            }
+        } else if targets.contains(&name) && !out_targets.contains(&name) {
+            out_targets.push(name);
+        }
+    }
+    Some((out_targets, out_groups))
+}
+
+/// Checks group members (of the `only` groups when given) and cycles.
+pub fn check(groups: &IndexMap<String, (Group, Vec<Span>)>, only: Option<&[String]>, targets: &[&str], diags: &mut Diagnostics) {
+    for (group, spans) in groups.values().filter(|(g, _)| only.is_none_or(|o| o.contains(&g.name))) {
         for (member, span) in group.targets.iter().zip(spans) {
             if !targets.contains(&member.as_str()) && !groups.contains_key(member) {
                 let candidates = targets.iter().copied().chain(groups.keys().map(String::as_str));

@@ -28,6 +28,67 @@ pub fn resolve_all(targets: &IndexMap<String, RawTarget>, finish: &mut Finish, d
     targets.keys().filter_map(|n| done.swap_remove(n).map(|t| (n.clone(), Rc::unwrap_or_clone(t)))).collect()
 }
 
+/// Resolves the named targets and every target they link as a `target:` context, to any depth
+/// (bake resolves only what a command asks for, so nothing else can fail it).
+pub fn resolve_linked(
+    targets: &IndexMap<String, RawTarget>,
+    names: &[String],
+    finish: &mut Finish,
+    diags: &mut Diagnostics,
+) -> IndexMap<String, RawTarget> {
+    let mut done = IndexMap::new();
+    let mut queue: Vec<String> = names.to_vec();
+    let mut out: IndexMap<String, RawTarget> = IndexMap::new();
+    while let Some(name) = queue.pop() {
+        if out.contains_key(&name) {
+            continue;
+        }
+        let Some(target) = resolve(&name, targets, &mut done, &mut Vec::new(), finish, diags) else { continue };
+        if let Some(Value::Object(contexts)) = target.fields.get("contexts").map(|f| &f.value) {
+            let links = contexts.values().filter_map(|v| v.as_str()?.strip_prefix("target:"));
+            queue.extend(links.filter(|l| targets.contains_key(*l)).map(str::to_string));
+        }
+        out.insert(name, Rc::unwrap_or_clone(target));
+    }
+    out
+}
+
+/// Targets linking each other through `target:` contexts in a loop are an error, as in bake.
+pub fn check_link_cycles(resolved: &IndexMap<String, RawTarget>, diags: &mut Diagnostics) {
+    let links = |name: &str| -> Vec<String> {
+        match resolved.get(name).and_then(|t| t.fields.get("contexts")).map(|f| &f.value) {
+            Some(Value::Object(c)) => c.values().filter_map(|v| v.as_str()?.strip_prefix("target:").map(str::to_string)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut finished: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for start in resolved.keys() {
+        // iterative depth-first search: the path, and each node's links still to visit
+        let mut path: Vec<(String, Vec<String>)> = vec![(start.clone(), links(start))];
+        while let Some((name, pending)) = path.last_mut() {
+            let Some(next) = pending.pop() else {
+                finished.insert(name.clone());
+                path.pop();
+                continue;
+            };
+            if let Some(at) = path.iter().position(|(n, _)| *n == next) {
+                let chain: Vec<&str> = path[at..].iter().map(|(n, _)| n.as_str()).chain([next.as_str()]).collect();
+                let (last, _) = &path[path.len() - 1];
+                let mut d = Diagnostic::error("spec::link-cycle", format!("targets link each other in a loop: {}", chain.join(" → ")));
+                if let Some(f) = resolved.get(last).and_then(|t| t.fields.get("contexts")) {
+                    d = d.with_label(f.value_span, format!("`{last}` links `{next}` here"));
+                }
+                diags.push(d.with_help("a `target:` context must not lead back to the target"));
+                return;
+            }
+            if !finished.contains(&next) && resolved.contains_key(&next) {
+                let more = links(&next);
+                path.push((next, more));
+            }
+        }
+    }
+}
+
 fn resolve(
     name: &str,
     targets: &IndexMap<String, RawTarget>,

@@ -18,6 +18,9 @@ pub fn lower(ctx: &Context, raw: &RawTarget, host: &Platform, diags: &mut Diagno
     for (name, field) in &raw.fields {
         report(set_field(&mut t, name, field));
     }
+    if let Some(f) = raw.fields.get("tags") {
+        check_tags(&t.tags, f, diags);
+    }
     if let Some(f) = raw.fields.get("platforms") {
         t.platforms = platforms(&t.platforms_written, f, host, diags);
     }
@@ -53,7 +56,7 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
         "secret" => t.secret = convert::composable(name, f)?,
         "shm-size" => t.shm_size = convert::string(name, f)?,
         "ssh" => t.ssh = convert::composable(name, f)?,
-        "tags" => t.tags = tags(f)?,
+        "tags" => t.tags = unique(convert::string_list(name, f)?),
         "target" => t.target = convert::string(name, f)?,
         "ulimits" => t.ulimits = convert::string_list(name, f)?,
         _ => {}
@@ -95,14 +98,15 @@ fn platforms(written: &[String], f: &Field, host: &Platform, diags: &mut Diagnos
     out
 }
 
-fn tags(f: &Field) -> Result<Vec<String>, Diagnostic> {
-    let tags = unique(convert::string_list("tags", f)?);
-    for tag in &tags {
-        ImageRef::parse(tag).map_err(|e| {
-            Diagnostic::error("spec::invalid-tag", format!("invalid tag `{tag}`"))
-                .with_label(f.value_span, e)
-                .with_help("a tag is [REGISTRY/]REPOSITORY[:TAG], lowercase repository, e.g. registry.example/app:1.0")
-        })?;
+/// Tags are checked; an invalid one is still printed, as bake prints it.
+fn check_tags(tags: &[String], f: &Field, diags: &mut Diagnostics) {
+    for tag in tags {
+        if let Err(e) = ImageRef::parse(tag) {
+            diags.push(
+                Diagnostic::error("spec::invalid-tag", format!("invalid tag `{tag}`"))
+                    .with_label(f.value_span, e)
+                    .with_help("a tag is [REGISTRY/]REPOSITORY[:TAG], lowercase repository, e.g. registry.example/app:1.0"),
+            );
+        }
     }
-    Ok(tags)
 }

@@ -30,6 +30,9 @@ pub struct Options {
     pub sets: Vec<SetOverride>,
     /// The machine's platform: the default for targets that declare none.
     pub host: Option<Platform>,
+    /// The names a command asks for (`default` when empty): only they, what their groups list
+    /// and the targets they link are resolved and checked, as bake does. `None`: everything.
+    pub wanted: Option<Vec<String>>,
 }
 
 /// Evaluates the files' bodies (in order; later definitions win) into a Spec. Problems are
@@ -53,12 +56,17 @@ pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> 
     let names: Vec<String> = evaluated.targets.keys().cloned().collect();
     overrides::check_patterns(&options.sets, names.iter(), diags);
     let mut finish = |t: &mut targets::RawTarget, d: &mut Diagnostics| overrides::apply(t, &names, &options.sets, &options.inputs.env, d);
-    let resolved = inherit::resolve_all(&evaluated.targets, &mut finish, diags);
+    let groups = groups::evaluate(&ctx, &evaluated.matrix_groups, diags);
+    let selected = options.wanted.as_ref().and_then(|wanted| groups::select(wanted, &groups, &names));
+    let resolved = match &selected {
+        Some((targets, _)) => inherit::resolve_linked(&evaluated.targets, targets, &mut finish, diags),
+        None => inherit::resolve_all(&evaluated.targets, &mut finish, diags),
+    };
+    inherit::check_link_cycles(&resolved, diags);
     let host = options.host.clone().unwrap_or_else(Platform::host);
     let targets = resolved.iter().map(|(n, raw)| (n.clone(), lower::lower(&ctx, raw, &host, diags))).collect();
-    let groups = groups::evaluate(&ctx, &evaluated.matrix_groups, diags);
     let target_names: Vec<&str> = names.iter().map(String::as_str).collect();
-    groups::check(&groups, &target_names, diags);
+    groups::check(&groups, selected.as_ref().map(|(_, g)| g.as_slice()), &target_names, diags);
     diags.dedup();
     Spec { groups: groups.into_iter().map(|(n, (g, _))| (n, g)).collect(), targets, variables }
 }
