@@ -83,10 +83,10 @@ fn located(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
 
 /// A group (which wins over a target of the same name) expands to its members, recursively.
 fn expand(spec: &Spec, name: &str, sel: &mut Selection, path: &mut Vec<String>) {
-    if path.iter().any(|p| p == name) {
-        return; // group cycles are diagnosed by the front end
-    }
-    if let Some(group) = spec.groups.get(name) {
+    let expanding = path.iter().any(|p| p == name);
+    // a member naming a group being expanded means the target of that name, as in bake (loops
+    // without such a target are diagnosed by the front end)
+    if let Some(group) = spec.groups.get(name).filter(|_| !expanding) {
         sel.groups.insert(name.to_string(), group.clone());
         path.push(name.to_string());
         for member in &group.targets {

@@ -99,7 +99,7 @@ struct PrintTarget<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    secret: Vec<Json>,
+    secret: Vec<IndexMap<&'static str, &'a String>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ssh: Vec<Json>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -220,14 +220,15 @@ fn attest_json(entry: &Composable) -> Json {
     Json::Object(o)
 }
 
-fn secret_json(entry: &Composable) -> Json {
+/// A secret in bake's field order (id, src, env), which a JSON value would sort.
+fn secret_json(entry: &Composable) -> IndexMap<&'static str, &String> {
     let mut o: IndexMap<&str, &String> = IndexMap::new();
     for key in ["id", "src", "env"] {
         if let Some(v) = entry.get(key).filter(|v| !v.is_empty()) {
             o.insert(key, v);
         }
     }
-    json!(o)
+    o
 }
 
 fn ssh_json(entry: &Composable) -> Json {

@@ -29,7 +29,7 @@ def record(buildx, case_dir):
         shutil.copytree(case_dir, work, symlinks=True)
         for name in ("buildx.json", "buildx.err"):
             (work / name).unlink(missing_ok=True)
-        env = {"PATH": "/usr/bin:/bin", "HOME": tmp, "DOCKER_CONFIG": tmp + "/docker"}
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/home/bake", "DOCKER_CONFIG": tmp + "/docker"}
         env.update(case.get("env", {}))
         run = subprocess.run([buildx, "bake", "--print", *argv(case)], cwd=work, env=env, capture_output=True, text=True, timeout=60)
     for name in ("buildx.json", "buildx.err"):

@@ -95,13 +95,17 @@ pub fn select(wanted: &[String], groups: &IndexMap<String, (Group, Vec<Span>)>, 
         }
     }
     while let Some(name) = queue.pop() {
-        if let Some((group, _)) = groups.get(&name) {
-            if !out_groups.contains(&name) {
+        match groups.get(&name) {
+            Some((group, _)) if !out_groups.contains(&name) => {
                 queue.extend(group.targets.iter().cloned());
                 out_groups.push(name);
             }
-        } else if targets.contains(&name) && !out_targets.contains(&name) {
-            out_targets.push(name);
+            // a group seen already: its name may also be a target's (bake then takes the target)
+            _ => {
+                if targets.contains(&name) && !out_targets.contains(&name) {
+                    out_targets.push(name);
+                }
+            }
         }
     }
     Some((out_targets, out_groups))
@@ -124,8 +128,8 @@ pub fn check(groups: &IndexMap<String, (Group, Vec<Span>)>, only: Option<&[Strin
     }
     let edges: BTreeMap<&str, Vec<&str>> =
         groups.iter().map(|(n, (g, _))| (n.as_str(), g.targets.iter().map(String::as_str).collect())).collect();
-    for (name, (group, _)) in groups {
-        if let Some(cycle) = find_cycle(name, &edges, &mut vec![name.as_str()]) {
+    for (name, (group, _)) in groups.iter().filter(|(n, _)| only.is_none_or(|o| o.contains(n))) {
+        if let Some(cycle) = find_cycle(name, &edges, targets, &mut vec![name.as_str()]) {
             diags.push(
                 Diagnostic::error("spec::group-cycle", format!("group cycle: {}", cycle.join(" → ")))
                     .with_label(group.span, "this group contains itself")
@@ -136,15 +140,20 @@ pub fn check(groups: &IndexMap<String, (Group, Vec<Span>)>, only: Option<&[Strin
     }
 }
 
-fn find_cycle<'a>(start: &str, edges: &BTreeMap<&'a str, Vec<&'a str>>, path: &mut Vec<&'a str>) -> Option<Vec<String>> {
+/// A group path back to `start`; a member naming a group being expanded means the target of
+/// that name when there is one, as in bake (`group "foo" { targets = ["foo"] }`).
+fn find_cycle<'a>(start: &str, edges: &BTreeMap<&'a str, Vec<&'a str>>, targets: &[&str], path: &mut Vec<&'a str>) -> Option<Vec<String>> {
     let current = *path.last()?;
     for &next in edges.get(current).into_iter().flatten() {
+        if path.contains(&next) && targets.contains(&next) {
+            continue;
+        }
         if next == start {
             return Some(path.iter().chain([&next]).map(|s| s.to_string()).collect());
         }
         if edges.contains_key(next) && !path.contains(&next) {
             path.push(next);
-            if let Some(c) = find_cycle(start, edges, path) {
+            if let Some(c) = find_cycle(start, edges, targets, path) {
                 return Some(c);
             }
             path.pop();

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::targets::{Field, RawTarget};
 use super::types::parse_bool;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::ir::Composable;
 use crate::frontend::value::Value;
 use crate::source::Span;
 
@@ -178,10 +179,14 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, S
             let v = value.unwrap_or_default();
             let on = parse_bool(&v)
                 .ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.push=true"))?;
-            if on {
-                let entry = if set.key == "push" { "type=image,push=true" } else { "type=docker" };
-                push_unique(&mut field.value, Value::from(entry));
+            let mut outputs = outputs_of(&field.value);
+            match set.key.as_str() {
+                "push" => push_override(&mut outputs, on),
+                _ => load_override(&mut outputs, on),
             }
+            field.value = Value::List(
+                outputs.into_iter().map(|o| Value::Object(o.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect(),
+            );
         }
         key if LIST_KEYS.contains(&key) => {
             let v = value.unwrap_or_default();
@@ -197,6 +202,69 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, S
         _ => field.value = Value::String(value.unwrap_or_default()),
     }
     Ok(())
+}
+
+/// The `output` entries so far, parsed as bake parses them.
+fn outputs_of(value: &Value) -> Vec<Composable> {
+    let items = match value {
+        Value::List(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    (items.iter())
+        .filter_map(|item| match item {
+            Value::String(s) if !s.is_empty() => Some(super::convert::composable_from_csv("output", s)),
+            Value::Object(map) => Some(map.iter().filter_map(|(k, v)| Some((k.clone(), v.to_template_string()?))).collect()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn kind(output: &Composable) -> &str {
+    output.get("type").map_or("", String::as_str)
+}
+
+/// `push=true`: image outputs push, and one is added when only docker outputs exist (or none);
+/// `push=false`: registry outputs are dropped, image outputs stop pushing. As bake's
+/// setPushOverride, which drops by swapping in the last entry.
+fn push_override(outputs: &mut Vec<Composable>, push: bool) {
+    if !push {
+        let mut i = 0;
+        while i < outputs.len() {
+            match kind(&outputs[i]) {
+                "registry" => {
+                    outputs.swap_remove(i);
+                    continue;
+                }
+                "image" => {
+                    outputs[i].insert("push".into(), "false".into());
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        return;
+    }
+    let only_docker = outputs.iter().all(|o| kind(o) == "docker");
+    for output in outputs.iter_mut().filter(|o| kind(o) == "image") {
+        output.insert("push".into(), "true".into());
+    }
+    if only_docker {
+        outputs.push(Composable::from([("type".into(), "image".into()), ("push".into(), "true".into())]));
+    }
+}
+
+/// `load=true` adds a docker output unless one without `dest` exists, or an output other than
+/// image, registry or oci does (bake's setLoadOverride).
+fn load_override(outputs: &mut Vec<Composable>, load: bool) {
+    let keeps = |o: &Composable| match kind(o) {
+        "docker" => o.get("dest").is_none_or(|d| d.is_empty()),
+        "image" | "registry" | "oci" => false,
+        _ => true,
+    };
+    if load && !outputs.iter().any(keeps) {
+        outputs.push(Composable::from([("type".into(), "docker".into())]));
+    }
 }
 
 fn push_unique(list: &mut Value, item: Value) {

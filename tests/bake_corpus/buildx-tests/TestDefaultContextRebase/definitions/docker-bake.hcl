@@ -1,0 +1,6 @@
+
+target "app" {
+  dockerfile-inline = <<EOT
+FROM scratch
+EOT
+}

@@ -1,0 +1,11 @@
+
+                variable "FOO" {
+                    type = bool
+                    default = "true"
+                }
+
+                target "default" {
+                    args = {
+                        foo = and(FOO, true)
+                    }
+                }

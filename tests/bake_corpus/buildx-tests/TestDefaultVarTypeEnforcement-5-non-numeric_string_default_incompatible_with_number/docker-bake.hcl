@@ -1,0 +1,11 @@
+
+                variable "FOO" {
+                    type = number
+                    default = "oops"
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

@@ -1,0 +1,11 @@
+
+                variable "FOO" {
+                    type = list(number)
+                    default = ["oops"]
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

@@ -1,0 +1,9 @@
+
+                BAR = "hello"
+                variable "FOO" {
+                    type = string
+                    default = BAR
+                }
+
+                target "default" {
+                }

@@ -1,0 +1,9 @@
+
+                BAR = "99"
+                variable "FOO" {
+                    type = number
+                    default = BAR
+                }
+
+                target "default" {
+                }

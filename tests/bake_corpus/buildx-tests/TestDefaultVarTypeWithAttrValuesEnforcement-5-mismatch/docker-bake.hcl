@@ -1,0 +1,9 @@
+
+                BAR = 99
+                variable "FOO" {
+                    type = bool
+                    default = BAR
+                }
+
+                target "default" {
+                }

@@ -1,0 +1,13 @@
+
+target "app" {
+  context = "."
+  contexts = {
+    shared = "../shared"
+  }
+}
+
+target "implicit" {
+  dockerfile-inline = <<EOT
+FROM scratch
+EOT
+}

@@ -1,0 +1,8 @@
+
+target "app" {
+  tags = ["app:latest"]
+}
+
+target "other" {
+  context = "."
+}

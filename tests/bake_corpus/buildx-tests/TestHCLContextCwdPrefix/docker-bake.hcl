@@ -1,0 +1,4 @@
+target "app" {
+				context = "cwd://foo"
+				dockerfile = "test"
+			}

@@ -1,0 +1,3 @@
+target "app" {
+				entitlements = ["security.insecure", "network.host"]
+			}

@@ -1,0 +1,7 @@
+
+		target "default" {
+			matrix = {
+				1 = 2
+			}
+		}
+		

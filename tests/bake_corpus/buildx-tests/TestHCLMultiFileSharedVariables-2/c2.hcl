@@ -1,0 +1,7 @@
+
+		target "app" {
+			args = {
+				v2 = "${FOO}-post"
+			}
+		}
+		

@@ -1,0 +1,6 @@
+
+		group "foo" {
+			name = "bar"
+			targets = ["x", "y"]
+		}
+		

@@ -1,0 +1,7 @@
+
+		target "foo" {
+			name = "bar"
+			matrix = {}
+			dockerfile = "x"
+		}
+		

@@ -1,0 +1,5 @@
+
+		target "foo" {
+			context = "y"
+		}
+		

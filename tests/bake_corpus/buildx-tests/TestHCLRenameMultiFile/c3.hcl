@@ -1,0 +1,5 @@
+
+		target "bar" {
+			target = "z"
+		}
+		

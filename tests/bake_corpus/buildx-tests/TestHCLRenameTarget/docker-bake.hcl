@@ -1,0 +1,6 @@
+
+		target "abc" {
+			name = "xyz"
+			dockerfile = "foo"
+		}
+		

@@ -1,0 +1,11 @@
+
+		target "def" {
+			dockerfile = target.abc.dockerfile
+		}
+
+		target "abc" {
+			name = "xyz"
+			matrix = {}
+			dockerfile = "foo"
+		}
+		

@@ -1,0 +1,11 @@
+
+	            variable "FOO" {
+	                type = tuple([string])
+	                default = null
+	            }
+	
+	            target "default" {
+	                args = {
+	                    foo = equal(FOO, null)
+	                }
+	            }

@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = object({val: string})
+                }
+
+                target "default" {
+                    args = {
+                        foo = equal(FOO, null)
+                    }
+                }

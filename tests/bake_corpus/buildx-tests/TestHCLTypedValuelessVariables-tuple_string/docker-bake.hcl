@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = tuple([string])
+                }
+
+                target "default" {
+                    args = {
+                        foo = equal(FOO, null)
+                    }
+                }

@@ -1,0 +1,10 @@
+
+                    variable "FOO" {
+                        type = any
+                    }
+
+                    target "default" {
+                        args = {
+                            foo = FOO
+                        }
+                    }

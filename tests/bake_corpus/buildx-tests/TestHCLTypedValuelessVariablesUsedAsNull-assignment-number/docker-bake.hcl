@@ -1,0 +1,10 @@
+
+                    variable "FOO" {
+                        type = number
+                    }
+
+                    target "default" {
+                        args = {
+                            foo = FOO
+                        }
+                    }

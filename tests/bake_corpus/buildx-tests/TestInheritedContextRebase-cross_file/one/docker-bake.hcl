@@ -1,0 +1,4 @@
+
+target "base" {
+  context = "basectx"
+}

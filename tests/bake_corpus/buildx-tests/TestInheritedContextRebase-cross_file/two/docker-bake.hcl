@@ -1,0 +1,5 @@
+
+target "app" {
+  inherits = ["base"]
+  tags = ["app:latest"]
+}

@@ -1,0 +1,9 @@
+
+target "base" {
+  context = "basectx"
+}
+
+target "app" {
+  inherits = ["base"]
+  tags = ["app:latest"]
+}

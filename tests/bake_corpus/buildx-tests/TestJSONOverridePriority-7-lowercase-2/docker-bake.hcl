@@ -1,0 +1,11 @@
+
+            variable "foo" {
+                type = number
+                default = 101
+            }
+            
+            target "default" {
+                args = {
+                    bar = foo
+                }
+            }

@@ -1,0 +1,5 @@
+target "foo" {
+		  		output = [ "type=local,dest=out" ]
+			}
+			target "bar" {
+			}

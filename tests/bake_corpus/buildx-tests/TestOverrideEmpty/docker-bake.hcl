@@ -1,0 +1,4 @@
+
+target "app" {
+  output = ["./bin"]
+}

@@ -1,0 +1,7 @@
+
+target "app" {
+  context = "."
+  contexts = {
+    shared = "../shared"
+  }
+}

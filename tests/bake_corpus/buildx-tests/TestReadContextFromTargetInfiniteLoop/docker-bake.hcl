@@ -1,0 +1,14 @@
+
+		target "mid" {
+			output = ["foo"]
+			contexts = {
+				parent: "target:app"
+			}
+		}
+		target "app" {
+			contexts = {
+				foo: "baz"
+				bar: "target:mid"
+			}
+		}
+		

@@ -1,0 +1,10 @@
+
+group "foo" {
+  targets = ["foo"]
+}
+target "foo" {
+  dockerfile = "bar"
+}
+target "image" {
+  output = ["type=docker"]
+}

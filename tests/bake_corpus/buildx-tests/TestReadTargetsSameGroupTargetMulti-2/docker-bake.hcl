@@ -1,0 +1,10 @@
+
+group "foo" {
+  targets = ["foo", "image"]
+}
+target "foo" {
+  dockerfile = "bar"
+}
+target "image" {
+  output = ["type=docker"]
+}

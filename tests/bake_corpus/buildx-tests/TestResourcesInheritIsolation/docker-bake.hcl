@@ -1,0 +1,14 @@
+target "base" {
+		resources = {
+			memory = "1g"
+		}
+	}
+	target "child1" {
+		inherits = ["base"]
+		resources = {
+			memory = "2g"
+		}
+	}
+	target "child2" {
+		inherits = ["base"]
+	}

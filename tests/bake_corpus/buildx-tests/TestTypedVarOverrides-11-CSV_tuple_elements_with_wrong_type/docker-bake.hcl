@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = tuple([number,string])
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

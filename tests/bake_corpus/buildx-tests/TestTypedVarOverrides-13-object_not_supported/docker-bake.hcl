@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = object({message: string})
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = set(set(number))
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

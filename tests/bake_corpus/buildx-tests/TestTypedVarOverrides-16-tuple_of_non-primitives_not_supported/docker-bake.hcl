@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = tuple([list(number)])
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

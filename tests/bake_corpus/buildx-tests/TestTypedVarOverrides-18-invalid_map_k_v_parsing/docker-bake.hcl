@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = map(string)
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

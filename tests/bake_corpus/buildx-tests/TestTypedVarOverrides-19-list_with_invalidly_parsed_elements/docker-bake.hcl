@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = list(number)
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

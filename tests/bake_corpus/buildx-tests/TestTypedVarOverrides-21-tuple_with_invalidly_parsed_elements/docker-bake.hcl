@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = tuple([number])
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

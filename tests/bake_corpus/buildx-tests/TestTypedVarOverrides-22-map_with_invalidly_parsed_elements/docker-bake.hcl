@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = map(number)
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = string
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = bool
+                }
+
+                target "default" {
+                    args = {
+                        foo = FOO
+                    }
+                }

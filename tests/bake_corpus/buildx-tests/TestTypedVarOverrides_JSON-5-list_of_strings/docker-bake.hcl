@@ -1,0 +1,10 @@
+
+                variable "FOO" {
+                    type = list(string)
+                }
+
+                target "default" {
+                    args = {
+                        foo = join("-", FOO)
+                    }
+                }

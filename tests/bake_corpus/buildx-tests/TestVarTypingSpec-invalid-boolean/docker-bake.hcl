@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = boolean
+        }
+        target "default" {
+        }

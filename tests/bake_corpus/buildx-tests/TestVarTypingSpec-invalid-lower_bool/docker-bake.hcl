@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = lower("bool")
+        }
+        target "default" {
+        }

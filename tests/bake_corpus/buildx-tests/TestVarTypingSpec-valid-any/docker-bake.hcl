@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = any
+        }
+        target "default" {
+        }

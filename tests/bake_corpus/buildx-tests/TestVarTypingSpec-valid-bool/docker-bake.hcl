@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = bool
+        }
+        target "default" {
+        }

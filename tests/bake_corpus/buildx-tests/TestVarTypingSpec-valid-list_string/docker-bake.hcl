@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = list(string)
+        }
+        target "default" {
+        }

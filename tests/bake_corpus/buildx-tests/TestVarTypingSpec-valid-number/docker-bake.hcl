@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = number
+        }
+        target "default" {
+        }

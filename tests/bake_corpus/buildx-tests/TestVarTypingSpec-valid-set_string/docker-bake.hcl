@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = set(string)
+        }
+        target "default" {
+        }

@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = string
+        }
+        target "default" {
+        }

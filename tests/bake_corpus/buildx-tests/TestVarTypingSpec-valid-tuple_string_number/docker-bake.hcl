@@ -1,0 +1,6 @@
+
+        variable "FOO" {
+          type = tuple([string, number])
+        }
+        target "default" {
+        }

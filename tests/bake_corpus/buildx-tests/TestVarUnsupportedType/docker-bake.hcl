@@ -1,0 +1,5 @@
+
+		variable "FOO" {
+			default = []
+		}
+		target "default" {}

@@ -1,0 +1,7 @@
+
+variable "FOO" {
+  default = ""
+}
+target "app" {
+  output = [FOO]
+}

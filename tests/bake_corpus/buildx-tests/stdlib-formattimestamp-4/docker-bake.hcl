@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = formattimestamp("YYYY-MM-DD'T'hh:mm:ssZ", 1690328596)
+  }
+}

@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = formattimestamp("YYYY-MM-DD", 1.2)
+  }
+}

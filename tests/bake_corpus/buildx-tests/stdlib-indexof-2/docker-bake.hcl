@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(indexof(["one", 2, 3, "four"], "four"))
+  }
+}

@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = sanitize("foo/bar...")
+  }
+}

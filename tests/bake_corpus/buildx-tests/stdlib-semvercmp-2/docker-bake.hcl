@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(semvercmp("2.1.0", "< 2.0.0"))
+  }
+}

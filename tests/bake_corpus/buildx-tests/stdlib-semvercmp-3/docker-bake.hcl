@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(semvercmp("3.22", ">= 3.20"))
+  }
+}

@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(semvercmp("not-a-version", ">= 1.0.0"))
+  }
+}

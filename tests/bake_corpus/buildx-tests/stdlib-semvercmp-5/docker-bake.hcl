@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(semvercmp("1.2.3", "not-a-constraint"))
+  }
+}

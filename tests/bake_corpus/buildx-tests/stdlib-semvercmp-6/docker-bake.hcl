@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(semvercmp("", ">= 1.0.0"))
+  }
+}

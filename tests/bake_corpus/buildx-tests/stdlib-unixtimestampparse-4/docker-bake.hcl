@@ -1,0 +1,5 @@
+target "default" {
+  args = {
+    out = jsonencode(unixtimestampparse(1.2))
+  }
+}
