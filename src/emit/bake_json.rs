@@ -119,6 +119,8 @@ struct PrintTarget<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ulimits: Vec<&'a String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<&'a crate::ir::Resources>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     call: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     entitlements: Vec<&'a String>,
@@ -168,6 +170,7 @@ fn target_json<'a>(t: &'a Target, source_date_epoch: Option<&'a str>, cache_only
         no_cache_filter: non_empty(&t.no_cache_filter),
         shm_size: t.shm_size.as_deref(),
         ulimits: non_empty(&t.ulimits),
+        resources: t.resources.as_ref().filter(|r| **r != crate::ir::Resources::default()),
         call: t.call.as_deref(),
         entitlements,
         extra_hosts: escaped_map(&t.extra_hosts),

@@ -67,6 +67,8 @@ pub struct Target {
     pub pull: Option<bool>,
     pub shm_size: Option<String>,
     pub ulimits: Vec<String>,
+    /// Resource limits for RUN (`memory`, `cpu-shares`, …), as bake's `resources`.
+    pub resources: Option<Resources>,
     /// mpbake-only: inline image, per-arch files, per-platform overrides.
     pub image: Option<InlineImage>,
     #[serde(skip)]
@@ -193,5 +195,47 @@ impl Target {
             args.extend(o.args.clone());
         }
         args
+    }
+}
+
+/// bake's `resources`: RUN's memory and CPU limits, printed in bake's field order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Resources {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_swap: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_shares: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_period: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpuset_cpus: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpuset_mems: Option<String>,
+}
+
+impl Resources {
+    /// Sets one field by bake's key; `Err` names what is wrong.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let number = || value.trim().parse::<i64>().map_err(|_| format!("`resources.{key}` takes an integer, got `{value}`"));
+        match key {
+            "memory" => self.memory = Some(value.to_string()),
+            "memory-swap" => self.memory_swap = Some(value.to_string()),
+            "cpu-shares" => self.cpu_shares = Some(number()?),
+            "cpu-period" => self.cpu_period = Some(number()?),
+            "cpu-quota" => self.cpu_quota = Some(number()?),
+            "cpuset-cpus" => self.cpuset_cpus = Some(value.to_string()),
+            "cpuset-mems" => self.cpuset_mems = Some(value.to_string()),
+            _ => {
+                return Err(format!(
+                    "unknown resources key `{key}` (known: memory, memory-swap, cpu-shares, cpu-period, cpu-quota, cpuset-cpus, cpuset-mems)"
+                ));
+            }
+        }
+        Ok(())
     }
 }

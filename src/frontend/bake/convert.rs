@@ -63,6 +63,21 @@ pub fn string_map(name: &str, field: &Field) -> Result<BTreeMap<String, String>,
     }
 }
 
+/// `resources = { memory = "2g", cpu-shares = 512 }`.
+pub fn resources(field: &Field) -> Result<Option<crate::ir::Resources>, Diagnostic> {
+    let map = match &field.value {
+        Value::Null => return Ok(None),
+        Value::Object(map) => map,
+        _ => return Err(wrong("resources", "an object", field).with_help("write resources = { memory = \"2g\", cpu-shares = 512 }")),
+    };
+    let mut out = crate::ir::Resources::default();
+    for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+        let text = v.to_template_string().ok_or_else(|| wrong("resources", "an object of strings and numbers", field))?;
+        out.set(k, &text).map_err(|e| Diagnostic::error("spec::type", e).with_label(field.value_span, "in this object"))?;
+    }
+    Ok(Some(out))
+}
+
 /// A list of entries, each a `k=v,...` CSV string or an object.
 pub fn composable(name: &str, field: &Field) -> Result<Vec<Composable>, Diagnostic> {
     let items = match &field.value {
@@ -113,7 +128,33 @@ pub fn composable_from_csv(name: &str, text: &str) -> Composable {
             return Composable::from([("type".to_string(), kind.to_string()), (key.to_string(), text.trim().to_string())]);
         }
     }
-    csv::key_values(text).into_iter().map(|(k, v)| if k.is_empty() { ("type".to_string(), v) } else { (k, v) }).collect()
+    let entry: Composable =
+        csv::key_values(text).into_iter().map(|(k, v)| if k.is_empty() { ("type".to_string(), v) } else { (k, v) }).collect();
+    if name == "secret" { secret(entry) } else { entry }
+}
+
+/// A secret as bake's Secret holds it: keys lowercased, `source` is `src`, and `type=env`
+/// makes a bare `src` the variable's name.
+pub fn secret(entry: Composable) -> Composable {
+    let mut out = Composable::new();
+    let mut kind = None;
+    for (k, v) in entry {
+        match k.to_ascii_lowercase().as_str() {
+            "type" => kind = Some(v),
+            "source" | "src" => {
+                out.insert("src".into(), v);
+            }
+            other => {
+                out.insert(other.to_string(), v);
+            }
+        }
+    }
+    if kind.as_deref() == Some("env") && out.get("env").is_none_or(String::is_empty) {
+        if let Some(src) = out.remove("src") {
+            out.insert("env".into(), src);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
         "output" => t.output = convert::composable(name, f)?,
         "platforms" => t.platforms_written = unique(convert::string_list(name, f)?),
         "pull" => t.pull = convert::boolean(name, f)?,
+        "resources" => t.resources = convert::resources(f)?,
         "secret" => t.secret = convert::composable(name, f)?,
         "shm-size" => t.shm_size = convert::string(name, f)?,
         "ssh" => t.ssh = convert::composable(name, f)?,

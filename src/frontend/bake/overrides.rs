@@ -31,6 +31,8 @@ const KEYS: &[(&str, &str)] = &[
     ("platform", "platforms"),
     ("pull", "pull"),
     ("push", "output"),
+    ("resources", "resources"),
+    ("secret", "secret"),
     ("secrets", "secret"),
     ("shm-size", "shm-size"),
     ("ssh", "ssh"),
@@ -52,7 +54,7 @@ const LIST_KEYS: &[&str] = &[
     "tags",
     "ulimits",
 ];
-const MAP_KEYS: &[&str] = &["args", "contexts", "extra-hosts", "labels"];
+const MAP_KEYS: &[&str] = &["args", "contexts", "extra-hosts", "labels", "resources", "secret"];
 
 /// One parsed `--set`, with the span of its text in the command-line pseudo-file.
 #[derive(Debug, Clone)]
@@ -139,16 +141,62 @@ pub fn check_patterns<'a>(sets: &[SetOverride], names: impl Iterator<Item = &'a 
 /// across several `--set` of the same key, as in bake.
 pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride], env: &BTreeMap<String, String>, diags: &mut Diagnostics) {
     let mut seen: Vec<&str> = Vec::new();
-    for set in sets {
-        if !matching(&set.pattern, all_names.iter()).contains(&target.name) {
-            continue;
-        }
+    let selecting = sets.iter().filter(|set| matching(&set.pattern, all_names.iter()).contains(&target.name));
+    // `secret.ID=` changes a declared secret's source once every other override is applied
+    let (by_id, others): (Vec<&SetOverride>, Vec<&SetOverride>) = selecting.partition(|set| set.key == "secret");
+    for set in others {
         let first = !seen.contains(&set.key.as_str());
         if let Err(d) = apply_one(target, set, env, first) {
             diags.push(d);
         }
         seen.push(&set.key);
     }
+    for set in by_id {
+        if let Err(d) = change_secret(target, set) {
+            diags.push(d);
+        }
+    }
+}
+
+/// `--set T.secret.ID=env=VAR` (or `src=PATH`): the declared secret ID reads from there.
+fn change_secret(target: &mut RawTarget, set: &SetOverride) -> Result<(), Diagnostic> {
+    let (Some(id), Some(value)) = (&set.subkey, &set.value) else {
+        return Err(bad(set.span, "`secret` is changed by id".into(), "e.g. --set app.secret.TOKEN=env=CI_TOKEN"));
+    };
+    let next = super::convert::composable_from_csv("secret", value);
+    if next.get("id").is_some_and(|n| n != id) {
+        return Err(bad(set.span, format!("secret override id `{}` does not match declared secret `{id}`", next["id"]), "leave id= out"));
+    }
+    let field = target.fields.get_mut("secret");
+    let mut secrets = field.as_ref().map(|f| secrets_of(&f.value)).unwrap_or_default();
+    let Some(declared) = secrets.iter_mut().find(|s| s.get("id") == Some(id)) else {
+        return Err(bad(set.span, format!("secret `{id}` must be declared before it can be overridden"), "declare it in the target's `secret`"));
+    };
+    for key in ["src", "env"] {
+        match next.get(key) {
+            Some(v) => declared.insert(key.into(), v.clone()),
+            None => declared.remove(key),
+        };
+    }
+    if let Some(field) = field {
+        field.value = Value::List(secrets.into_iter().map(|o| Value::Object(o.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect());
+    }
+    Ok(())
+}
+
+fn secrets_of(value: &Value) -> Vec<Composable> {
+    let items = match value {
+        Value::List(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    (items.iter())
+        .filter_map(|item| match item {
+            Value::String(s) if !s.is_empty() => Some(super::convert::composable_from_csv("secret", s)),
+            Value::Object(map) => Some(map.iter().filter_map(|(k, v)| Some((k.clone(), v.to_template_string()?))).collect()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, String>, first: bool) -> Result<(), Diagnostic> {
@@ -162,6 +210,19 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, S
         "args" | "contexts" | "extra-hosts" | "labels" => {
             let Some(sub) = &set.subkey else { return Ok(()) };
             let Some(v) = value.or_else(|| env.get(sub).cloned()) else { return Ok(()) };
+            if !matches!(field.value, Value::Object(_)) {
+                field.value = Value::Object(BTreeMap::new());
+            }
+            if let Value::Object(map) = &mut field.value {
+                map.insert(sub.clone(), Value::String(v));
+            }
+        }
+        "resources" => {
+            let (Some(sub), Some(v)) = (&set.subkey, value) else {
+                return Err(bad(set.span, "`resources` is set by key".into(), "e.g. --set app.resources.memory=512m"));
+            };
+            let mut check = crate::ir::Resources::default();
+            check.set(sub, &v).map_err(|e| bad(set.span, e, "e.g. --set app.resources.cpu-shares=512"))?;
             if !matches!(field.value, Value::Object(_)) {
                 field.value = Value::Object(BTreeMap::new());
             }
