@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use super::definitions::{Definitions, VariableDef};
+use crate::frontend::syntax::Block;
 use super::types::VarType;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::frontend::eval::{EvalResult, Evaluator, Resolver};
@@ -41,7 +42,7 @@ impl<'d> Context<'d> {
     }
 
     /// Evaluates with cycle detection: `key` names the thing; a repeat on the stack is a cycle.
-    fn guarded(&self, key: String, span: Span, compute: impl FnOnce() -> EvalResult) -> EvalResult {
+    fn guarded<T>(&self, key: String, span: Span, compute: impl FnOnce() -> Result<T, Diagnostic>) -> Result<T, Diagnostic> {
         let start = self.stack.borrow().iter().position(|(k, _)| *k == key);
         if let Some(start) = start {
             let stack = self.stack.borrow();
@@ -166,34 +167,60 @@ impl<'d> Context<'d> {
         Ok(())
     }
 
-    /// The value of `target.NAME.ATTR`: the attribute as written in the target's last block
-    /// that sets it (bake does not apply inherits to these references).
+    /// The value of `target.NAME.ATTR`: the attribute as written in the last block making the
+    /// target NAME that sets it (a matrix block's with its combination's values; bake does not
+    /// apply inherits to these references); null for an attribute bake knows but none sets.
     fn target_attribute(&self, target: &str, attr: &str, span: Span) -> EvalResult {
         let key = (target.to_string(), attr.to_string());
         if let Some(done) = self.target_attrs.borrow().get(&key) {
             return done.clone();
         }
-        let Some(blocks) = self.defs.targets.get(target) else {
+        if attr == "name" && self.defs.targets.contains_key(target) {
+            return Ok(Value::from(target));
+        }
+        let blocks = self.blocks_making(target, span)?;
+        if blocks.is_empty() {
             let help = did_you_mean(target, self.defs.targets.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
             return Err(Diagnostic::error("spec::unknown-target", format!("unknown target `{target}`"))
                 .with_label(span, "referenced here")
                 .with_help_opt(help));
-        };
+        }
         if attr == "name" {
             return Ok(Value::from(target));
         }
-        let Some(expr) = blocks.iter().rev().find_map(|b| b.body.attr(attr)).map(|a| &a.expr) else {
+        let Some((expr, locals)) = blocks.iter().rev().find_map(|(b, locals)| Some((&b.body.attr(attr)?.expr, locals))) else {
             // an attribute bake knows but the target does not set is null, as in bake
             if super::schema::spec(attr).is_some() {
                 return Ok(Value::Null);
             }
             return Err(Diagnostic::error("spec::unknown-attribute", format!("`{attr}` is not a target attribute"))
                 .with_label(span, "referenced here")
-                .with_label(blocks[0].name_span(), "target defined here"));
+                .with_label(blocks[0].0.name_span(), "target defined here"));
         };
-        let result = self.guarded(format!("target.{target}.{attr}"), span, || Evaluator::new(self).eval(expr));
+        let result = self.guarded(format!("target.{target}.{attr}"), span, || {
+            Evaluator::new(self).with_locals(locals.clone(), |ev| ev.eval(expr))
+        });
         self.target_attrs.borrow_mut().insert(key, result.clone());
         result
+    }
+
+    /// The blocks that make target `name`, in order, each with its matrix values: blocks
+    /// labelled so without a matrix, and matrix blocks whose `name` gives it.
+    fn blocks_making(&self, name: &str, span: Span) -> Result<Vec<(&'d Block, Vec<(String, Value)>)>, Diagnostic> {
+        let mut out = Vec::new();
+        for (label, blocks) in &self.defs.targets {
+            for block in blocks {
+                if block.body.attr("matrix").is_none() {
+                    if label == name {
+                        out.push((block, Vec::new()));
+                    }
+                    continue;
+                }
+                let made = self.guarded(format!("the names of target {label}"), span, || super::targets::block_names(self, label, block))?;
+                out.extend(made.into_iter().filter(|(n, _)| n == name).map(|(_, locals)| (block, locals)));
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -9,7 +9,8 @@ use crate::source::Span;
 pub const MAX_COMBINATIONS: usize = 10_000;
 
 /// Every combination of matrix values, each as (variable, value) locals, in a stable order:
-/// keys sorted, the first key varying slowest.
+/// keys sorted, the first key varying fastest, as bake's product (each key's values outside the
+/// combinations so far).
 pub fn combinations(matrix: Value, span: Span) -> Result<Vec<Vec<(String, Value)>>, Diagnostic> {
     let bad = |why: &str| {
         Diagnostic::error("spec::matrix", format!("invalid matrix: {why}"))
@@ -30,8 +31,8 @@ pub fn combinations(matrix: Value, span: Span) -> Result<Vec<Vec<(String, Value)
                     return Err(bad(&format!("`{key}` must be a list of values")));
                 };
                 let mut next = Vec::with_capacity(combos.len() * values.len());
-                for combo in &combos {
-                    for v in &values {
+                for v in &values {
+                    for combo in &combos {
                         let mut c = combo.clone();
                         c.push((key.clone(), v.clone()));
                         next.push(c);
@@ -70,7 +71,7 @@ mod tests {
         let m = Value::from_json(&serde_json::json!({"tgt": ["a", "b"], "ver": ["1", "2"]}));
         let combos = combinations(m, Span::default()).unwrap_or_default();
         let names: Vec<String> = combos.iter().map(|c| c.iter().map(|(_, v)| v.to_string()).collect::<Vec<_>>().join("-")).collect();
-        assert_eq!(names, [r#""a"-"1""#, r#""a"-"2""#, r#""b"-"1""#, r#""b"-"2""#]);
+        assert_eq!(names, [r#""a"-"1""#, r#""b"-"1""#, r#""a"-"2""#, r#""b"-"2""#]);
         assert_eq!(name_hint("app", &combos[0]), "app-${tgt}-${ver}");
     }
 

@@ -45,69 +45,79 @@ pub struct Evaluated {
 
 pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
     let mut out = Evaluated::default();
-    for (name, blocks) in &ctx.defs.targets {
-        let matrix = blocks.iter().rev().find_map(|b| b.body.attr("matrix"));
-        let name_attr = blocks.iter().rev().find_map(|b| b.body.attr("name"));
-        if let (None, Some(attr)) = (matrix, name_attr) {
-            diags.push(
-                Diagnostic::error("spec::matrix", "`name` is only for matrix targets")
-                    .with_label(attr.name_span, "no `matrix` in this target")
-                    .with_help("remove `name`, or add a `matrix` whose values the name uses"),
-            );
-        }
-        let Some(matrix) = matrix else {
-            check_name(name, blocks[0].name_span(), diags);
-            out.targets.insert(name.clone(), evaluate_target(ctx, name, blocks, &[], diags));
-            continue;
-        };
-        let combos = match Evaluator::new(ctx).eval(&matrix.expr).and_then(|v| super::matrix::combinations(v, matrix.expr.span)) {
-            Ok(c) => c,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        let mut members = Vec::new();
-        for locals in combos {
-            let generated = match name_attr {
-                Some(attr) => Evaluator::new(ctx).with_locals(locals.clone(), |ev| ev.eval(&attr.expr)).and_then(|v| {
-                    v.to_template_string().ok_or_else(|| {
-                        Diagnostic::error("spec::type", "a matrix target's `name` must be a string")
-                            .with_label(attr.expr.span, "not a string")
-                    })
-                }),
-                None => Ok(name.clone()),
-            };
-            let generated = match generated {
-                Ok(n) => n,
+    // as bake: each block makes its own targets (one per matrix combination, named by `name`);
+    // blocks making the same name merge in order; a label whose blocks make other names than
+    // itself becomes a group of them
+    let mut renamed: IndexMap<String, (Vec<String>, Span)> = IndexMap::new();
+    for (label, blocks) in &ctx.defs.targets {
+        for block in blocks {
+            let names = match block_names(ctx, label, block) {
+                Ok(names) => names,
                 Err(d) => {
                     diags.push(d);
                     continue;
                 }
             };
-            let span = name_attr.map_or(blocks[0].name_span(), |a| a.expr.span);
-            check_name(&generated, span, diags);
-            if out.targets.contains_key(&generated) || members.contains(&generated) {
-                diags.push(
-                    Diagnostic::error("spec::duplicate-name", format!("matrix produces the target name `{generated}` twice"))
-                        .with_label(span, "this name template")
-                        .with_help(format!(
-                            "give the target a name template that uses every matrix variable, e.g. name = \"{}\"",
-                            super::matrix::name_hint(name, &locals)
-                        )),
-                );
-                continue;
+            for (name, locals) in names {
+                let span = block.body.attr("name").map_or(block.name_span(), |a| a.expr.span);
+                check_name(&name, span, diags);
+                let target = evaluate_block(ctx, &name, block, &locals, diags);
+                match out.targets.get_mut(&name) {
+                    Some(existing) => super::inherit::merge_into(existing, &target),
+                    None => {
+                        out.targets.insert(name.clone(), target);
+                    }
+                }
+                let (members, _) = renamed.entry(label.clone()).or_insert_with(|| (Vec::new(), block.name_span()));
+                if !members.contains(&name) {
+                    members.push(name);
+                }
             }
-            let mut target = evaluate_target(ctx, &generated, blocks, &locals, diags);
-            target.span = blocks[0].name_span();
-            out.targets.insert(generated.clone(), target);
-            members.push(generated);
         }
-        if members.len() != 1 || members[0] != *name {
-            out.matrix_groups.insert(name.clone(), (members, blocks[0].name_span()));
+    }
+    for (label, (members, span)) in renamed {
+        if members.len() != 1 || members[0] != label {
+            out.matrix_groups.insert(label, (members, span));
         }
     }
     out
+}
+
+/// The targets one block makes: its label, or with a `matrix` one name per combination (the
+/// `name` template evaluated with the combination's values), each with those values.
+pub(super) fn block_names(ctx: &Context, label: &str, block: &Block) -> Result<Vec<(String, Vec<(String, Value)>)>, Diagnostic> {
+    let name_attr = block.body.attr("name");
+    let Some(matrix) = block.body.attr("matrix") else {
+        if let Some(attr) = name_attr {
+            return Err(Diagnostic::error("spec::matrix", "`name` is only for matrix targets")
+                .with_label(attr.name_span, "no `matrix` in this target")
+                .with_help("remove `name`, or add a `matrix` whose values the name uses"));
+        }
+        return Ok(vec![(label.to_string(), Vec::new())]);
+    };
+    let combos = Evaluator::new(ctx).eval(&matrix.expr).and_then(|v| super::matrix::combinations(v, matrix.expr.span))?;
+    let mut out: Vec<(String, Vec<(String, Value)>)> = Vec::with_capacity(combos.len());
+    for locals in combos {
+        let name = match name_attr {
+            Some(attr) => Evaluator::new(ctx).with_locals(locals.clone(), |ev| ev.eval(&attr.expr)).and_then(|v| {
+                v.to_template_string().ok_or_else(|| {
+                    Diagnostic::error("spec::type", "a matrix target's `name` must be a string").with_label(attr.expr.span, "not a string")
+                })
+            })?,
+            None => label.to_string(),
+        };
+        if out.iter().any(|(n, _)| *n == name) {
+            let span = name_attr.map_or(block.name_span(), |a| a.expr.span);
+            return Err(Diagnostic::error("spec::duplicate-name", format!("matrix produces the target name `{name}` twice"))
+                .with_label(span, "this name template")
+                .with_help(format!(
+                    "give the target a name template that uses every matrix variable, e.g. name = \"{}\"",
+                    super::matrix::name_hint(label, &locals)
+                )));
+        }
+        out.push((name, locals));
+    }
+    Ok(out)
 }
 
 pub(super) fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
@@ -118,17 +128,6 @@ pub(super) fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
                 .with_help("names may contain only letters, digits, `-` and `_`"),
         );
     }
-}
-
-/// Evaluates every block of one target and merges them in order, as bake merges a target
-/// defined twice (maps by key, some lists appended, the rest last-wins).
-fn evaluate_target(ctx: &Context, name: &str, blocks: &[Block], locals: &[(String, Value)], diags: &mut Diagnostics) -> RawTarget {
-    let mut own = blocks.iter().map(|block| evaluate_block(ctx, name, block, locals, diags));
-    let mut merged = own.next().unwrap_or_default();
-    for later in own {
-        super::inherit::merge_into(&mut merged, &later);
-    }
-    merged
 }
 
 fn evaluate_block(ctx: &Context, name: &str, block: &Block, locals: &[(String, Value)], diags: &mut Diagnostics) -> RawTarget {
