@@ -64,13 +64,20 @@ pub fn select(spec: &Spec, names: &[String], command_line: FileId, skip_bytes: u
             expanded_names.push(m);
         }
     }
-    let default = sel.groups.entry("default".into()).or_insert_with(|| Group { name: "default".into(), ..Group::default() });
-    for n in expanded_names.into_iter().filter(|n| n != "default" || !spec.groups.contains_key("default")) {
+    // bake's print lists the requested names in `default`, but skips `default` once that group
+    // exists, even when it was made by this loop for a name before it
+    for n in expanded_names {
+        if n == "default" && sel.groups.contains_key("default") {
+            continue;
+        }
+        let default = sel.groups.entry("default".into()).or_insert_with(|| Group { name: "default".into(), ..Group::default() });
         if !default.targets.contains(&n) {
             default.targets.push(n);
         }
     }
-    default.targets.sort();
+    if let Some(default) = sel.groups.get_mut("default") {
+        default.targets.sort();
+    }
     sel
 }
 

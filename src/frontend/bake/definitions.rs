@@ -10,7 +10,8 @@ use crate::source::Span;
 #[derive(Debug, Clone)]
 pub struct VariableDef {
     pub name: String,
-    /// A top-level attribute: not overridable from the environment or `--var`.
+    /// A top-level attribute with no variable block of its name: not overridable from the
+    /// environment or `--var` (beside a block, the attribute is only the value).
     pub is_attribute: bool,
     pub span: Span,
     pub default: Option<Expr>,
@@ -62,6 +63,13 @@ impl Definitions {
                 diags.push(reserved(&attr.name, attr.name_span));
                 continue;
             }
+            // beside a variable block, the attribute is the value (untyped) and the
+            // environment still overrides it, as in bake
+            if let Some(existing) = self.variables.get_mut(&attr.name).filter(|v| !v.is_attribute) {
+                existing.default = Some(attr.expr.clone());
+                existing.type_expr = None;
+                continue;
+            }
             self.variables.insert(
                 attr.name.clone(),
                 VariableDef {
@@ -109,6 +117,7 @@ impl Definitions {
                         Some(existing) if existing.is_attribute => {
                             existing.description = def.description;
                             existing.validations = def.validations;
+                            existing.is_attribute = false;
                         }
                         _ => {
                             self.variables.insert(name, def);

@@ -26,11 +26,18 @@ pub fn evaluate(
     for (name, blocks) in &ctx.defs.groups {
         let Some(block) = blocks.last() else { continue };
         super::targets::check_name(name, block.name_span(), diags);
+        for attr in blocks.iter().flat_map(|b| &b.body.attrs).filter(|a| matches!(a.name.as_str(), "name" | "matrix")) {
+            diags.push(
+                Diagnostic::error("spec::invalid-name", format!("`{}` is not supported for groups", attr.name))
+                    .with_label(attr.name_span, "only targets take it")
+                    .with_help("list the targets in `targets`; a matrix target's label is already a group of its targets"),
+            );
+        }
         let (group, spans) = out
             .entry(name.clone())
             .or_insert_with(|| (Group { name: name.clone(), description: None, targets: Vec::new(), span: block.name_span() }, Vec::new()));
         {
-            for attr in &block.body.attrs {
+            for attr in block.body.attrs.iter().filter(|a| !matches!(a.name.as_str(), "name" | "matrix")) {
                 let value = match Evaluator::new(ctx).eval(&attr.expr) {
                     Ok(v) => v,
                     Err(d) => {

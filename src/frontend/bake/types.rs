@@ -83,7 +83,7 @@ impl VarType {
         match self {
             VarType::String => Ok(Value::String(text.to_string())),
             VarType::Any => Err("a variable of type `any` can only be overridden with NAME_JSON".into()),
-            VarType::Number => text.trim().parse::<f64>().map(Value::Number).map_err(|_| format!("{text:?} is not a number")),
+            VarType::Number => parse_number(text).map(Value::Number).ok_or_else(|| format!("{text:?} is not a number")),
             VarType::Bool => parse_bool(text).map(Value::Bool).ok_or_else(|| format!("{text:?} is not a bool (true/false/1/0)")),
             _ if text.is_empty() => Err(format!("an empty value is not a {}", self.name())),
             VarType::List(inner) | VarType::Set(inner) if inner.is_primitive() => {
@@ -197,4 +197,14 @@ mod tests {
         assert!(map.parse_text("a:x").is_err());
         assert!(VarType::Any.parse_text("x").is_err());
     }
+}
+
+/// A decimal number as go-cty parses one (`-1.5e3`): no NaN or infinity, no spaces.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let mantissa = digits.split(['e', 'E']).next().unwrap_or("");
+    let plain = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let well_formed = plain(whole) && plain(fraction) && !(whole.is_empty() && fraction.is_empty());
+    well_formed.then(|| text.parse::<f64>().ok()).flatten().filter(|n| n.is_finite())
 }
