@@ -5,7 +5,7 @@ use super::convert;
 use super::image;
 use super::targets::{Field, RawTarget};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{ImageRef, Platform, Target};
+use crate::ir::{Composable, ImageRef, Platform, Target};
 
 /// Lowers one target; errors are pushed and the target is still returned as far as it lowered.
 pub fn lower(ctx: &Context, raw: &RawTarget, host: &Platform, diags: &mut Diagnostics) -> Target {
@@ -35,7 +35,7 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
     match name {
         "annotations" => t.annotations = convert::string_list(name, f)?,
         "args" => t.args = convert::string_map(name, f)?,
-        "attest" => t.attest = convert::composable(name, f)?,
+        "attest" => t.attest = one_per_type(convert::composable(name, f)?),
         "cache-from" => t.cache_from = convert::composable(name, f)?,
         "cache-to" => t.cache_to = convert::composable(name, f)?,
         "call" => t.call = convert::string(name, f)?,
@@ -63,6 +63,18 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
         _ => {}
     }
     Ok(())
+}
+
+/// One attestation per type: the last written, at the place of the first (bake's Attests).
+fn one_per_type(attests: Vec<Composable>) -> Vec<Composable> {
+    let mut out: Vec<Composable> = Vec::with_capacity(attests.len());
+    for attest in attests {
+        match out.iter_mut().find(|a| a.get("type") == attest.get("type")) {
+            Some(slot) => *slot = attest,
+            None => out.push(attest),
+        }
+    }
+    out
 }
 
 /// Exact duplicates dropped, first kept, as bake does.

@@ -144,9 +144,11 @@ pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride],
     let selecting = sets.iter().filter(|set| matching(&set.pattern, all_names.iter()).contains(&target.name));
     // `secret.ID=` changes a declared secret's source once every other override is applied
     let (by_id, others): (Vec<&SetOverride>, Vec<&SetOverride>) = selecting.partition(|set| set.key == "secret");
-    for set in others {
-        let first = !seen.contains(&set.key.as_str());
-        if let Err(d) = apply_one(target, set, env, first) {
+    for set in &others {
+        // values of one list key accumulate; the last `--set` of the key says append or replace
+        let last_appends = others.iter().rev().find(|o| o.key == set.key).is_some_and(|o| o.append);
+        let replace = !seen.contains(&set.key.as_str()) && !last_appends;
+        if let Err(d) = apply_one(target, set, env, replace) {
             diags.push(d);
         }
         seen.push(&set.key);
@@ -199,7 +201,7 @@ fn secrets_of(value: &Value) -> Vec<Composable> {
         .collect()
 }
 
-fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, String>, first: bool) -> Result<(), Diagnostic> {
+fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, String>, replace: bool) -> Result<(), Diagnostic> {
     let field_name = KEYS.iter().find(|(k, _)| *k == set.key).map_or(set.key.as_str(), |(_, f)| f);
     let field =
         target.fields.entry(field_name.to_string()).or_insert(Field { value: Value::Null, name_span: set.span, value_span: set.span });
@@ -253,7 +255,7 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, S
             let v = value.unwrap_or_default();
             let items = vec![Value::from(v)];
             let always_append = matches!(key, "attest" | "annotations" | "entitlements");
-            if first && !set.append && !always_append {
+            if replace && !always_append {
                 field.value = Value::List(Vec::new());
             }
             for item in items {
