@@ -14,11 +14,10 @@ use crate::ir::{Composable, Group, Spec, Target};
 /// The targets to print (targets linked as `target:NAME` contexts are added, cache-only) and
 /// the groups to print, rendered as bake prints them. `source_date_epoch` is injected into args.
 pub fn render(spec: &Spec, targets: &[String], groups: &BTreeMap<String, Group>, source_date_epoch: Option<&str>) -> String {
-    let host_entitlement = NETWORK_HOST.to_string();
     let mut out: BTreeMap<&str, PrintTarget> = BTreeMap::new();
     for name in targets {
         if let Some(target) = spec.targets.get(name) {
-            out.insert(name, target_json(target, source_date_epoch, false, &host_entitlement));
+            out.insert(name, target_json(target, source_date_epoch, false));
         }
     }
     // what they link as `target:` contexts, to any depth, cache-only
@@ -29,7 +28,7 @@ pub fn render(spec: &Spec, targets: &[String], groups: &BTreeMap<String, Group>,
             if !out.contains_key(link)
                 && let Some(linked) = spec.targets.get(link)
             {
-                out.insert(link, target_json(linked, source_date_epoch, true, &host_entitlement));
+                out.insert(link, target_json(linked, source_date_epoch, true));
                 links.push(link);
             }
         }
@@ -130,17 +129,12 @@ struct PrintTarget<'a> {
     mpbake: Option<&'a crate::ir::InlineImage>,
 }
 
-const NETWORK_HOST: &str = "network.host";
-
-fn target_json<'a>(t: &'a Target, source_date_epoch: Option<&'a str>, cache_only: bool, host_entitlement: &'a String) -> PrintTarget<'a> {
+fn target_json<'a>(t: &'a Target, source_date_epoch: Option<&'a str>, cache_only: bool) -> PrintTarget<'a> {
     let mut args = escaped_map(&t.args);
     if let Some(epoch) = source_date_epoch {
         args.entry("SOURCE_DATE_EPOCH").or_insert(Cow::Borrowed(epoch));
     }
-    let mut entitlements = non_empty(&t.entitlements);
-    if t.network.as_deref() == Some("host") && !entitlements.iter().any(|e| *e == NETWORK_HOST) {
-        entitlements.push(host_entitlement);
-    }
+    let entitlements = non_empty(&t.entitlements);
     let output = match (cache_only, t.output.is_empty()) {
         (true, _) => json!([{"type": "cacheonly"}]),
         (false, true) => Json::Null,

@@ -7,6 +7,7 @@ mod definitions;
 mod groups;
 mod image;
 mod inherit;
+mod links;
 mod lower;
 mod matrix;
 mod overrides;
@@ -64,7 +65,8 @@ pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> 
     };
     inherit::check_link_cycles(&resolved, diags);
     let host = options.host.clone().unwrap_or_else(Platform::host);
-    let targets = resolved.iter().map(|(n, raw)| (n.clone(), lower::lower(&ctx, raw, &host, diags))).collect();
+    let mut targets = resolved.iter().map(|(n, raw)| (n.clone(), lower::lower(&ctx, raw, &host, diags))).collect();
+    links::finish(&mut targets, &names, diags);
     let target_names: Vec<&str> = names.iter().map(String::as_str).collect();
     groups::check(&groups, selected.as_ref().map(|(_, g)| g.as_slice()), &target_names, diags);
     diags.dedup();
