@@ -264,7 +264,9 @@ target "default" {
   contexts = { base = "target:base" }
 }
 target "base" {}"#;
-    let out = print_hcl(spec, &[], &[("SOURCE_DATE_EPOCH", "1700000000")]);
+    let ws = Workspace::with(&[("docker-bake.hcl", spec), ("npmrc", "token\n")]);
+    let agent = ("SSH_AUTH_SOCK", "/dev/null");
+    let out = ws.run(&["print"], &[("SOURCE_DATE_EPOCH", "1700000000"), agent]).json();
     let t = &out["target"]["default"];
     assert_eq!(t["context"], "src");
     assert_eq!(t["dockerfile"], "Dockerfile");
@@ -276,6 +278,12 @@ target "base" {}"#;
     assert_eq!(t["entitlements"], json!(["network.host"]));
     assert_eq!(out["target"]["base"]["output"], json!([{"type": "cacheonly"}]), "linked targets are printed cache-only");
     assert_eq!(out["group"]["default"]["targets"], json!(["default"]));
+    // as bake, a secret file and an agent for ssh forwarding must exist
+    let run = ws.run(&["print"], &[]);
+    assert!(run.code() == 1 && run.stderr().contains("SSH_AUTH_SOCK is not set"), "{}", run.stderr());
+    std::fs::remove_file(ws.path().join("npmrc")).unwrap_or_default();
+    let run = ws.run(&["print"], &[agent]);
+    assert!(run.code() == 1 && run.stderr().contains("secret `npm` reads `./npmrc`, which does not exist"), "{}", run.stderr());
 }
 
 #[test]

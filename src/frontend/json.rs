@@ -62,7 +62,8 @@ impl Lower {
         }
     }
 
-    /// `"kind": { "label": { body } }` (labelled) or `"kind": { body }` / `[{ body }]` (unlabelled).
+    /// `"kind": { "label": { body } }` (labelled; or a list of such objects) or `"kind": { body }`
+    /// / `[{ body }]` (unlabelled).
     fn blocks(&self, kind: &str, kind_span: Span, value: &Json, labelled: bool) -> Result<Vec<Block>, Diagnostic> {
         let not_object = |span: Span| {
             Diagnostic::error("spec::syntax", format!("`{kind}` must be an object of blocks"))
@@ -78,6 +79,14 @@ impl Lower {
                 .into_iter()
                 .map(|b| Ok(Block { kind: kind.into(), kind_span, labels: Vec::new(), body: self.body(kind, b)?, span: kind_span }))
                 .collect();
+        }
+        // HCL's JSON form also takes a list of such objects: "target": [{ "a": {...} }, ...]
+        if let Json::Array(list) = value {
+            let mut out = Vec::new();
+            for element in &list.elements {
+                out.extend(self.blocks(kind, kind_span, element, labelled)?);
+            }
+            return Ok(out);
         }
         let Json::Object(obj) = value else { return Err(not_object(kind_span)) };
         let mut out = Vec::new();

@@ -41,6 +41,11 @@ impl<'d> Context<'d> {
         Context { defs, inputs, variables: RefCell::default(), target_attrs: RefCell::default(), stack: RefCell::default() }
     }
 
+    /// An environment variable as the spec's evaluation sees it.
+    pub fn env(&self, name: &str) -> Option<&str> {
+        self.inputs.env.get(name).map(String::as_str)
+    }
+
     /// Evaluates with cycle detection: `key` names the thing; a repeat on the stack is a cycle.
     fn guarded<T>(&self, key: String, span: Span, compute: impl FnOnce() -> Result<T, Diagnostic>) -> Result<T, Diagnostic> {
         let start = self.stack.borrow().iter().position(|(k, _)| *k == key);

@@ -18,6 +18,12 @@ pub fn lower(ctx: &Context, raw: &RawTarget, host: &Platform, diags: &mut Diagno
     for (name, field) in &raw.fields {
         report(set_field(&mut t, name, field));
     }
+    if let Some(f) = raw.fields.get("secret") {
+        check_secret_files(&t.secret, f, diags);
+    }
+    if let Some(f) = raw.fields.get("ssh") {
+        check_ssh_sources(&t.ssh, f, ctx.env("SSH_AUTH_SOCK"), diags);
+    }
     if let Some(f) = raw.fields.get("tags") {
         check_tags(&t.tags, f, diags);
     }
@@ -109,6 +115,44 @@ fn platforms(written: &[String], f: &Field, host: &Platform, diags: &mut Diagnos
         }
     }
     out
+}
+
+/// A secret read from a file needs the file, as bake checks before printing or building.
+fn check_secret_files(secrets: &[Composable], f: &Field, diags: &mut Diagnostics) {
+    for secret in secrets {
+        if let Some(src) = secret.get("src").filter(|s| !s.is_empty() && !std::path::Path::new(s).exists()) {
+            let id = secret.get("id").map_or("", String::as_str);
+            diags.push(
+                Diagnostic::error("spec::missing-file", format!("secret `{id}` reads `{src}`, which does not exist"))
+                    .with_label(f.value_span, "in these secrets")
+                    .with_help("paths are relative to the working directory; create the file, or use env=VAR"),
+            );
+        }
+    }
+}
+
+/// An ssh entry needs its key paths, or without paths a running agent (SSH_AUTH_SOCK), as bake
+/// checks.
+fn check_ssh_sources(entries: &[Composable], f: &Field, agent: Option<&str>, diags: &mut Diagnostics) {
+    for entry in entries {
+        let id = entry.get("id").map_or("default", String::as_str);
+        let paths: Vec<&str> = entry.get("paths").map(|p| p.split(',').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+        let problem = match (paths.iter().find(|p| !std::path::Path::new(p).exists()), paths.is_empty(), agent) {
+            (Some(missing), _, _) => Some(format!("ssh `{id}` reads `{missing}`, which does not exist")),
+            (None, true, None | Some("")) => Some(format!("ssh `{id}` forwards the SSH agent, but SSH_AUTH_SOCK is not set")),
+            (None, true, Some(sock)) if !std::path::Path::new(sock).exists() => {
+                Some(format!("ssh `{id}` forwards the SSH agent at `{sock}` (SSH_AUTH_SOCK), which does not exist"))
+            }
+            _ => None,
+        };
+        if let Some(message) = problem {
+            diags.push(
+                Diagnostic::error("spec::missing-file", message)
+                    .with_label(f.value_span, "in these ssh entries")
+                    .with_help("start an agent (eval $(ssh-agent)) or name key files: ssh = [\"default=/path/to/key\"]"),
+            );
+        }
+    }
 }
 
 /// Tags are checked; an invalid one is still printed, as bake prints it.
