@@ -2,7 +2,8 @@
 //! own bake tests, and real bake files from public repositories with the environment, targets
 //! and `--set`s their projects use) printed by mpbake and compared, byte for byte, with what
 //! `buildx bake --print` printed (recorded by tests/bake_corpus/record.py; the commit is in
-//! tests/bake_corpus/RECORDED). A case buildx refuses, mpbake must refuse (exit 1).
+//! tests/bake_corpus/RECORDED). A case buildx refuses, mpbake must refuse (exit 1). A case's
+//! `masks` (regexes) blank out what changes between runs, such as `timestamp()`.
 
 mod common;
 
@@ -16,6 +17,8 @@ struct Case {
     dir: PathBuf,
     args: Vec<String>,
     env: Vec<(String, String)>,
+    /// Patterns of what differs between runs (`timestamp()`), replaced in both outputs.
+    masks: Vec<regex::Regex>,
 }
 
 fn cases() -> Vec<Case> {
@@ -35,8 +38,9 @@ fn cases() -> Vec<Case> {
             let env = (case["env"].as_object().into_iter().flatten())
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
                 .collect();
+            let masks = strings("masks").iter().map(|m| regex::Regex::new(m).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))).collect();
             let name = format!("{}/{}", set.file_name().to_string_lossy(), dir.file_name().unwrap_or_default().to_string_lossy());
-            out.push(Case { name, dir, args, env });
+            out.push(Case { name, dir, args, env, masks });
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -54,8 +58,11 @@ fn difference(case: &Case) -> Option<String> {
         (None, 1) => None,
         (None, code) => Some(format!("buildx refuses it ({}), mpbake exits {code}", refusal(&case.dir))),
         (Some(_), code) if code != 0 => Some(format!("buildx prints it, mpbake exits {code}: {}", first_lines(&run.stderr(), 6))),
-        (Some(expected), _) if expected == run.stdout() => None,
-        (Some(expected), _) => Some(first_difference(&expected, &run.stdout())),
+        (Some(expected), _) => {
+            let masked = |text: &str| case.masks.iter().fold(text.to_string(), |t, m| m.replace_all(&t, "<masked>").into_owned());
+            let (expected, got) = (masked(&expected), masked(&run.stdout()));
+            (expected != got).then(|| first_difference(&expected, &got))
+        }
     }
 }
 

@@ -150,6 +150,7 @@ pub fn merge_into(base: &mut RawTarget, child: &RawTarget) {
         let rule = spec(name).map_or(Merge::Replace, |s| s.merge);
         match (rule, base.fields.get_mut(name)) {
             (Merge::Keys, Some(existing)) => merge_keys(existing, field),
+            (Merge::Append, Some(existing)) if name == "cache-from" => merge_cache(existing, field),
             (Merge::Append, Some(existing)) => append(existing, field),
             _ => {
                 base.fields.insert(name.clone(), field.clone());
@@ -172,6 +173,20 @@ fn merge_keys(existing: &mut Field, child: &Field) {
         }
         _ => *existing = child.clone(),
     }
+}
+
+/// bake's CacheOptions.Merge: both lists parsed, appended, and deduplicated as removeDupes
+/// does at every merge (its swaps make the order depend on each step).
+fn merge_cache(existing: &mut Field, child: &Field) {
+    let (Ok(mut base), Ok(new)) = (super::convert::composable("cache-from", existing), super::convert::composable("cache-from", child)) else {
+        return append(existing, child);
+    };
+    base.extend(new);
+    let merged = super::lower::remove_dupes(base);
+    existing.value = Value::List(
+        merged.into_iter().map(|e| Value::Object(e.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect(),
+    );
+    existing.name_span = child.name_span;
 }
 
 fn append(existing: &mut Field, child: &Field) {

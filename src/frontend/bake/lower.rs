@@ -41,9 +41,9 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
     match name {
         "annotations" => t.annotations = convert::string_list(name, f)?,
         "args" => t.args = convert::string_map(name, f)?,
-        "attest" => t.attest = one_per_type(convert::composable(name, f)?),
-        "cache-from" => t.cache_from = convert::composable(name, f)?,
-        "cache-to" => t.cache_to = convert::composable(name, f)?,
+        "attest" => t.attest = one_per_key("type", convert::composable(name, f)?),
+        "cache-from" => t.cache_from = remove_dupes(convert::composable(name, f)?),
+        "cache-to" => t.cache_to = remove_dupes(convert::composable(name, f)?),
         "call" => t.call = convert::string(name, f)?,
         "context" => t.context = convert::string(name, f)?,
         "contexts" => t.contexts = convert::string_map(name, f)?,
@@ -56,13 +56,13 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
         "network" => t.network = convert::string(name, f)?,
         "no-cache" => t.no_cache = convert::boolean(name, f)?,
         "no-cache-filter" => t.no_cache_filter = convert::string_list(name, f)?,
-        "output" => t.output = convert::composable(name, f)?,
+        "output" => t.output = remove_dupes(convert::composable(name, f)?),
         "platforms" => t.platforms_written = unique(convert::string_list(name, f)?),
         "pull" => t.pull = convert::boolean(name, f)?,
         "resources" => t.resources = convert::resources(f)?,
-        "secret" => t.secret = convert::composable(name, f)?,
+        "secret" => t.secret = one_per_key("id", convert::composable(name, f)?),
         "shm-size" => t.shm_size = convert::string(name, f)?,
-        "ssh" => t.ssh = convert::composable(name, f)?,
+        "ssh" => t.ssh = one_per_key("id", convert::composable(name, f)?),
         "tags" => t.tags = unique(convert::string_list(name, f)?),
         "target" => t.target = convert::string(name, f)?,
         "ulimits" => t.ulimits = convert::string_list(name, f)?,
@@ -71,16 +71,28 @@ fn set_field(t: &mut Target, name: &str, f: &Field) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// One attestation per type: the last written, at the place of the first (bake's Attests).
-fn one_per_type(attests: Vec<Composable>) -> Vec<Composable> {
-    let mut out: Vec<Composable> = Vec::with_capacity(attests.len());
-    for attest in attests {
-        match out.iter_mut().find(|a| a.get("type") == attest.get("type")) {
-            Some(slot) => *slot = attest,
-            None => out.push(attest),
+/// One entry per `key` (attestations by type, secrets and ssh by id): the last written, at
+/// the place of the first, as bake normalizes them.
+fn one_per_key(key: &str, entries: Vec<Composable>) -> Vec<Composable> {
+    let mut out: Vec<Composable> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match out.iter_mut().find(|e| e.get(key) == entry.get(key)) {
+            Some(slot) => *slot = entry,
+            None => out.push(entry),
         }
     }
     out
+}
+
+/// Equal entries (cache, outputs) removed as bake's removeDupes does: walking back from the
+/// end, a later duplicate of an entry is replaced by the last entry, which is dropped.
+pub(super) fn remove_dupes(mut entries: Vec<Composable>) -> Vec<Composable> {
+    for i in (0..entries.len().saturating_sub(1)).rev() {
+        if let Some(j) = (i + 1..entries.len()).find(|&j| entries[j] == entries[i]) {
+            entries.swap_remove(j);
+        }
+    }
+    entries
 }
 
 /// Exact duplicates dropped, first kept, as bake does.

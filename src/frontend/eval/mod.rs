@@ -151,6 +151,9 @@ impl<'r> Evaluator<'r> {
     }
 
     fn call(&mut self, name: &str, args: &[Expr], expand_final: bool, span: Span) -> EvalResult {
+        if let Some(result) = self.try_forms(name, args, span) {
+            return result;
+        }
         let mut values = args.iter().map(|a| self.eval(a)).collect::<Result<Vec<_>, _>>()?;
         let mut arg_spans: Vec<Span> = args.iter().map(|a| a.span).collect();
         if expand_final {
@@ -171,7 +174,7 @@ impl<'r> Evaluator<'r> {
             if let Some(result) = self.resolver.call_function(name, values, span) {
                 return result;
             }
-            let mut names: Vec<String> = stdlib::names().map(String::from).collect();
+            let mut names: Vec<String> = stdlib::names().chain(["can", "try"]).map(String::from).collect();
             names.extend(self.resolver.function_names());
             let help = did_you_mean(name, names.iter().map(String::as_str)).map_or_else(
                 || "define it with a `function` block, or see docs/spec.md for the standard library".to_string(),
@@ -195,6 +198,31 @@ impl<'r> Evaluator<'r> {
             let at = e.arg.and_then(|i| arg_spans.get(i).copied()).unwrap_or(span);
             Diagnostic::error("spec::function-error", format!("`{name}`: {}", e.message)).with_label(at, e.message)
         })
+    }
+
+    /// `can(expr)` and `try(a, b, …)` (HCL's tryfunc): their arguments are evaluated here, so
+    /// an error in one is a result, not a failure.
+    fn try_forms(&mut self, name: &str, args: &[Expr], span: Span) -> Option<EvalResult> {
+        match (name, args) {
+            ("can", [expr]) => Some(Ok(Value::Bool(self.eval(expr).is_ok()))),
+            ("can", _) => Some(Err(Diagnostic::error("spec::arity", format!("`can` takes 1 argument, got {}", args.len()))
+                .with_label(span, "wrong number of arguments"))),
+            ("try", []) => Some(Err(Diagnostic::error("spec::arity", "`try` takes at least 1 argument, got 0")
+                .with_label(span, "wrong number of arguments"))),
+            ("try", _) => {
+                let mut last = None;
+                for expr in args {
+                    match self.eval(expr) {
+                        Ok(v) => return Some(Ok(v)),
+                        Err(d) => last = Some(d),
+                    }
+                }
+                let why = last.map(|d| d.message).unwrap_or_default();
+                Some(Err(Diagnostic::error("spec::function-error", format!("`try`: no expression succeeded (the last: {why})"))
+                    .with_label(span, "every argument failed")))
+            }
+            _ => None,
+        }
     }
 
     fn for_expr(&mut self, f: &ForExpr, span: Span) -> EvalResult {
