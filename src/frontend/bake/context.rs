@@ -211,7 +211,7 @@ impl<'d> Context<'d> {
 
     /// The blocks that make target `name`, in order, each with its matrix values: blocks
     /// labelled so without a matrix, and matrix blocks whose `name` gives it.
-    fn blocks_making(&self, name: &str, span: Span) -> Result<Vec<(&'d Block, Vec<(String, Value)>)>, Diagnostic> {
+    fn blocks_making(&self, name: &str, span: Span) -> Result<Vec<(&'d Block, super::targets::Locals)>, Diagnostic> {
         let mut out = Vec::new();
         for (label, blocks) in &self.defs.targets {
             for block in blocks {

@@ -149,10 +149,11 @@ pub fn secret(entry: Composable) -> Composable {
             }
         }
     }
-    if kind.as_deref() == Some("env") && out.get("env").is_none_or(String::is_empty) {
-        if let Some(src) = out.remove("src") {
-            out.insert("env".into(), src);
-        }
+    if kind.as_deref() == Some("env")
+        && out.get("env").is_none_or(String::is_empty)
+        && let Some(src) = out.remove("src")
+    {
+        out.insert("env".into(), src);
     }
     out
 }

@@ -85,7 +85,10 @@ pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> Evaluated {
 
 /// The targets one block makes: its label, or with a `matrix` one name per combination (the
 /// `name` template evaluated with the combination's values), each with those values.
-pub(super) fn block_names(ctx: &Context, label: &str, block: &Block) -> Result<Vec<(String, Vec<(String, Value)>)>, Diagnostic> {
+/// A matrix combination's values, as locals of the block's expressions.
+pub(super) type Locals = Vec<(String, Value)>;
+
+pub(super) fn block_names(ctx: &Context, label: &str, block: &Block) -> Result<Vec<(String, Locals)>, Diagnostic> {
     let name_attr = block.body.attr("name");
     let Some(matrix) = block.body.attr("matrix") else {
         if let Some(attr) = name_attr {
@@ -96,7 +99,7 @@ pub(super) fn block_names(ctx: &Context, label: &str, block: &Block) -> Result<V
         return Ok(vec![(label.to_string(), Vec::new())]);
     };
     let combos = Evaluator::new(ctx).eval(&matrix.expr).and_then(|v| super::matrix::combinations(v, matrix.expr.span))?;
-    let mut out: Vec<(String, Vec<(String, Value)>)> = Vec::with_capacity(combos.len());
+    let mut out: Vec<(String, Locals)> = Vec::with_capacity(combos.len());
     for locals in combos {
         let name = match name_attr {
             Some(attr) => Evaluator::new(ctx).with_locals(locals.clone(), |ev| ev.eval(&attr.expr)).and_then(|v| {
