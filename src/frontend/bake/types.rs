@@ -179,6 +179,16 @@ pub fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A decimal number as go-cty parses one (`-1.5e3`): no NaN or infinity, no spaces.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let mantissa = digits.split(['e', 'E']).next().unwrap_or("");
+    let plain = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let well_formed = plain(whole) && plain(fraction) && !(whole.is_empty() && fraction.is_empty());
+    well_formed.then(|| text.parse::<f64>().ok()).flatten().filter(|n| n.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,14 +207,4 @@ mod tests {
         assert!(map.parse_text("a:x").is_err());
         assert!(VarType::Any.parse_text("x").is_err());
     }
-}
-
-/// A decimal number as go-cty parses one (`-1.5e3`): no NaN or infinity, no spaces.
-pub fn parse_number(text: &str) -> Option<f64> {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let mantissa = digits.split(['e', 'E']).next().unwrap_or("");
-    let plain = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let well_formed = plain(whole) && plain(fraction) && !(whole.is_empty() && fraction.is_empty());
-    well_formed.then(|| text.parse::<f64>().ok()).flatten().filter(|n| n.is_finite())
 }
