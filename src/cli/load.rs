@@ -33,7 +33,13 @@ pub fn load(args: &SpecArgs, names: Option<&[String]>) -> anyhow::Result<Loaded>
     let command_line = sources.add("<command line>", command_line_text);
     let files = spec_files(args, &mut diags)?;
     let mut bodies = Vec::new();
+    let mut file_dirs = BTreeMap::new();
     for (name, text) in files {
+        if name != "<stdin>" {
+            // Go's filepath.Dir
+            let dir = Path::new(&name).parent().map(|d| d.to_string_lossy().into_owned()).filter(|d| !d.is_empty());
+            file_dirs.insert(FileId(sources.len() as u32), dir.unwrap_or_else(|| ".".into()));
+        }
         let id = sources.add(name, text);
         match frontend::parse(&sources, id) {
             Ok(body) => bodies.push(body),
@@ -56,6 +62,7 @@ pub fn load(args: &SpecArgs, names: Option<&[String]>) -> anyhow::Result<Loaded>
         vars: parse_vars(&args.vars, &mut diags),
         cmd_context: "cwd://".into(),
         local_platform: host.to_string(),
+        file_dirs,
     };
     let spec = bake::evaluate(&bodies, &Options { inputs, sets, host: Some(host), wanted: names.map(<[String]>::to_vec) }, &mut diags);
     if args.strict {

@@ -188,24 +188,7 @@ fn clean_context(context: &str) -> String {
     if context.contains("://") || context.starts_with("git@") || context.is_empty() {
         return if context.is_empty() { ".".into() } else { context.into() };
     }
-    let absolute = context.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in context.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            ".." if absolute => {}
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    match (absolute, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
+    crate::frontend::stdlib::bake::clean(context)
 }
 
 fn attest_json(entry: &Composable) -> Json {

@@ -22,6 +22,8 @@ pub struct Inputs {
     pub cmd_context: String,
     /// `BAKE_LOCAL_PLATFORM`.
     pub local_platform: String,
+    /// The directory of each spec file read from disk, for BUILDX_BAKE_FILE_RELATIVE_PATHS.
+    pub file_dirs: BTreeMap<crate::source::FileId, String>,
 }
 
 const MAX_CALL_DEPTH: usize = 256;
@@ -39,6 +41,11 @@ pub struct Context<'d> {
 impl<'d> Context<'d> {
     pub fn new(defs: &'d Definitions, inputs: &'d Inputs) -> Context<'d> {
         Context { defs, inputs, variables: RefCell::default(), target_attrs: RefCell::default(), stack: RefCell::default() }
+    }
+
+    /// The directory of the spec file a span is in (None for stdin and the command line).
+    pub fn file_dir(&self, span: Span) -> Option<&str> {
+        self.inputs.file_dirs.get(&span.file).map(String::as_str)
     }
 
     /// An environment variable as the spec's evaluation sees it.

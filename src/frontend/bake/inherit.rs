@@ -159,6 +159,7 @@ pub fn merge_into(base: &mut RawTarget, child: &RawTarget) {
     }
     base.blocks.extend(child.blocks.iter().cloned());
     base.inherits.extend(child.inherits.iter().cloned());
+    base.defined_in = child.defined_in;
 }
 
 fn merge_keys(existing: &mut Field, child: &Field) {

@@ -30,6 +30,9 @@ pub fn lower(ctx: &Context, raw: &RawTarget, host: &Platform, diags: &mut Diagno
     if let Some(f) = raw.fields.get("platforms") {
         t.platforms = platforms(&t.platforms_written, f, host, diags);
     }
+    if ctx.env("BUILDX_BAKE_FILE_RELATIVE_PATHS").and_then(super::types::parse_bool) == Some(true) {
+        rebase_paths(ctx, raw, &mut t);
+    }
     let platforms_span = raw.fields.get("platforms").map_or(raw.span, |f| f.value_span);
     let mut sub = Diagnostics::default();
     t.image = image::lower(ctx, raw, &t.platforms, platforms_span, host, &mut sub);
@@ -127,6 +130,54 @@ fn platforms(written: &[String], f: &Field, host: &Platform, diags: &mut Diagnos
         }
     }
     out
+}
+
+/// BUILDX_BAKE_FILE_RELATIVE_PATHS: `context` and `contexts` are relative to the file that
+/// sets them (`context = target.X.context` to X's), and a target without `context` uses its
+/// last block's file's directory, as bake rebases them. Overrides stay as given.
+fn rebase_paths(ctx: &Context, raw: &RawTarget, t: &mut Target) {
+    let base = match raw.fields.get("context") {
+        Some(f) => context_ref(ctx, f.value_span).map_or_else(|| ctx.file_dir(f.value_span), |r| context_base(ctx, r)),
+        None => ctx.file_dir(raw.defined_in),
+    };
+    if let Some(base) = base {
+        t.context = Some(rebase(base, t.context.as_deref().unwrap_or(".")));
+    }
+    if let Some(base) = raw.fields.get("contexts").and_then(|f| ctx.file_dir(f.value_span)) {
+        for value in t.contexts.values_mut() {
+            *value = rebase(base, value);
+        }
+    }
+}
+
+/// The target X when `span` is the expression `target.X.context` in a target block.
+fn context_ref<'c>(ctx: &'c Context, span: crate::source::Span) -> Option<&'c str> {
+    use crate::frontend::syntax::{ExprKind, Traverser};
+    let attr = ctx.defs.targets.values().flatten().filter_map(|b| b.body.attr("context")).find(|a| a.expr.span == span)?;
+    match &attr.expr.kind {
+        ExprKind::Traverse(root, steps) if matches!(&root.kind, ExprKind::Var(v) if v == "target") => match steps.as_slice() {
+            [Traverser::Attr(name, _), Traverser::Attr(field, _)] if field == "context" => Some(name),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The directory target `name`'s context is relative to: its `context`'s file, else its last
+/// block's.
+fn context_base<'c>(ctx: &'c Context, name: &str) -> Option<&'c str> {
+    let blocks = ctx.defs.targets.get(name)?;
+    let setting = blocks.iter().rev().find_map(|b| b.body.attr("context")).map(|a| a.expr.span);
+    ctx.file_dir(setting.unwrap_or(blocks.last()?.name_span()))
+}
+
+/// bake's rebaseContextPath: special and absolute paths stay; others join the base, cleaned.
+fn rebase(base: &str, path: &str) -> String {
+    let special = ["cwd://", "target:", "docker-image:", "oci-layout://"].iter().any(|p| path.starts_with(p)) || path.contains("://");
+    if base.is_empty() || path.is_empty() || special || path.starts_with('/') {
+        return path.to_string();
+    }
+    crate::frontend::stdlib::bake::clean(&format!("{base}/{path}"))
 }
 
 /// A secret read from a file needs the file, as bake checks before printing or building.

@@ -34,6 +34,9 @@ pub struct RawTarget {
     pub fields: IndexMap<String, Field>,
     pub blocks: Vec<ScopedBlock>,
     pub inherits: Vec<(String, Span)>,
+    /// The last block that defines the target (bake's default context base is its file's
+    /// directory, with BUILDX_BAKE_FILE_RELATIVE_PATHS).
+    pub defined_in: Span,
 }
 
 /// All targets, and the groups that matrix targets turn into.
@@ -134,7 +137,7 @@ pub(super) fn check_name(name: &str, span: Span, diags: &mut Diagnostics) {
 }
 
 fn evaluate_block(ctx: &Context, name: &str, block: &Block, locals: &[(String, Value)], diags: &mut Diagnostics) -> RawTarget {
-    let mut target = RawTarget { name: name.to_string(), span: block.name_span(), ..RawTarget::default() };
+    let mut target = RawTarget { name: name.to_string(), span: block.name_span(), defined_in: block.name_span(), ..RawTarget::default() };
     for attr in &block.body.attrs {
         match attr.name.as_str() {
             "matrix" | "name" => continue,

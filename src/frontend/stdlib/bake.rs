@@ -5,7 +5,7 @@ use crate::frontend::value::Value;
 use super::{FnError, FnResult, arg, str_arg};
 
 /// Go's `path.Clean` (slash-separated, purely lexical).
-fn clean(path: &str) -> String {
+pub(crate) fn clean(path: &str) -> String {
     if path.is_empty() {
         return ".".into();
     }

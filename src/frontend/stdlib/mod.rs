@@ -1,7 +1,7 @@
 //! Bake's standard library of functions (go-cty's stdlib plus bake's own); pure functions on values.
 
 mod args;
-mod bake;
+pub(crate) mod bake;
 mod cidr;
 mod collections;
 mod csv;
