@@ -363,3 +363,14 @@ fn targets_linking_each_other_in_a_loop_are_refused() {
     assert_eq!(run.code(), 1);
     assert!(run.stderr().contains("a → b → a") && run.stderr().contains("docker-bake.hcl:5:14"), "{}", run.stderr());
 }
+
+#[test]
+fn a_conditional_beside_a_set_gives_a_set_as_go_cty_unifies() {
+    let spec = r#"
+variable "X" { default = "no" }
+target "default" {
+  tags = X == "yes" ? setsubtract(["b", "a"], ["z"]) : ["c", "a", "b", "a"]
+}"#;
+    let out = print_hcl(spec, &[], &[]);
+    assert_eq!(out["target"]["default"]["tags"], json!(["a", "b", "c"]), "the list branch becomes a set: sorted, no duplicates");
+}

@@ -44,10 +44,11 @@ impl<'r> Evaluator<'r> {
             ExprKind::Traverse(base, ops) => self.traverse(base, ops),
             ExprKind::Call { name, args, expand_final } => self.call(name, args, *expand_final, expr.span),
             ExprKind::Cond(cond, yes, no) => {
-                if ops::truthy(&self.eval(cond)?, cond.span)? {
-                    self.eval(yes)
-                } else {
-                    self.eval(no)
+                let (taken, other) = if ops::truthy(&self.eval(cond)?, cond.span)? { (yes, no) } else { (no, yes) };
+                // cty unifies the branches' types: a list beside a set becomes a set
+                match self.eval(taken)? {
+                    Value::List(items) if returns_set(other) => Ok(Value::List(stdlib::to_set(items))),
+                    value => Ok(value),
                 }
             }
             ExprKind::Unary(op, operand) => ops::unary(*op, self.eval(operand)?, operand.span),
@@ -264,4 +265,11 @@ impl<'r> Evaluator<'r> {
         }
         Ok(if f.key_expr.is_some() { Value::Object(object) } else { Value::List(list) })
     }
+}
+
+/// Whether an expression's value is a set (a call of a function returning one), as far as
+/// that can be told without evaluating it.
+fn returns_set(expr: &Expr) -> bool {
+    const SET_FUNCTIONS: &[&str] = &["setunion", "setintersection", "setsubtract", "setsymmetricdifference", "toset"];
+    matches!(&expr.kind, ExprKind::Call { name, .. } if SET_FUNCTIONS.contains(&name.as_str()))
 }

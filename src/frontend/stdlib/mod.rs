@@ -23,6 +23,7 @@ mod text;
 use crate::frontend::value::Value;
 
 pub(crate) use args::*;
+pub(crate) use sets::to_set;
 
 /// A failed call: the message to show and, when one argument is to blame, its 0-based index.
 #[derive(Debug, Clone, PartialEq)]

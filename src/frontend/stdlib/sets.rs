@@ -17,7 +17,7 @@ fn set_order(a: &Value, b: &Value) -> Ordering {
 }
 
 /// Deduplicates and orders elements as a cty set does.
-fn to_set(items: Vec<Value>) -> Vec<Value> {
+pub(crate) fn to_set(items: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
     for v in items {
         if !out.contains(&v) {
