@@ -374,3 +374,57 @@ target "default" {
     let out = print_hcl(spec, &[], &[]);
     assert_eq!(out["target"]["default"]["tags"], json!(["a", "b", "c"]), "the list branch becomes a set: sorted, no duplicates");
 }
+
+#[test]
+fn every_bake_attribute_is_applied_or_named_in_a_warning() {
+    // every attribute of the bake reference, set
+    let spec = r#"
+target "base" {}
+target "all" {
+  description = "d"
+  context = "."
+  contexts = { base = "target:base" }
+  dockerfile = "Dockerfile"
+  args = { A = "1" }
+  labels = { l = "v" }
+  annotations = ["a=b"]
+  tags = ["registry.example/all:1"]
+  platforms = ["linux/amd64"]
+  target = "final"
+  secret = ["id=s,env=S"]
+  entitlements = ["network.host"]
+  output = ["type=registry"]
+  no-cache = true
+  no-cache-filter = ["final"]
+  pull = true
+  cache-from = ["type=registry,ref=registry.example/cache"]
+  cache-to = ["type=inline"]
+  attest = ["type=sbom"]
+  network = "host"
+  extra-hosts = { h = "10.0.0.1" }
+  shm-size = "128m"
+  ulimits = ["nofile=1024:1024"]
+  resources = { memory = "1g" }
+  ssh = ["default=Dockerfile"]
+  call = "check"
+}
+"#;
+    let ws = Workspace::with(&[("docker-bake.hcl", spec), ("Dockerfile", "FROM scratch AS final\nCOPY Dockerfile /\n")]);
+    let run = ws.run(&["check", "--format", "json", "all"], &[]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stderr()));
+    let mut named: Vec<String> = report
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "build::unhonoured-attribute")
+        .map(|d| d["message"].as_str().unwrap_or_default().split('`').nth(3).unwrap_or_default().to_string())
+        .collect();
+    named.sort();
+    let expected = [
+        "attest", "cache-from", "cache-to", "call", "extra-hosts", "network", "no-cache", "no-cache-filter", "output", "pull",
+        "resources", "shm-size", "ssh", "ulimits",
+    ];
+    assert_eq!(named, expected, "one warning per attribute the build does not apply:\n{report}");
+    assert_eq!(run.code(), 0, "warnings only");
+    assert_eq!(ws.run(&["check", "--strict", "all"], &[]).code(), 1, "--strict makes them errors");
+}

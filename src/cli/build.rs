@@ -107,7 +107,13 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             return Ok(Err(ExitCode::from(1)));
         }
     };
-    let p = planned::planned(args, names, None)?;
+    let mut p = planned::planned(args, names, None)?;
+    if p.plan.is_some() {
+        super::unhonoured::warn(&p.loaded.spec, &p.targets, &mut p.loaded.diags);
+        if args.strict {
+            p.loaded.diags.make_strict();
+        }
+    }
     if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
         return Ok(Err(ExitCode::from(1)));
     }

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::{CheckFormat, SpecArgs, planned};
+use super::{CheckFormat, SpecArgs, planned, unhonoured};
 use crate::diag::{render_human, render_json, render_sarif};
 use crate::lint;
 
@@ -13,6 +13,7 @@ pub fn run(args: &SpecArgs, names: &[String], format: CheckFormat, build_platfor
     if let Some(plan) = &p.plan {
         let ctx = lint::Context { spec: &p.loaded.spec, dockerfiles: &p.dockerfiles, plan };
         p.loaded.diags.extend(lint::run(&ctx));
+        unhonoured::warn(&p.loaded.spec, &p.targets, &mut p.loaded.diags);
         if args.strict {
             p.loaded.diags.make_strict();
         }

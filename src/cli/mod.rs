@@ -13,6 +13,7 @@ mod planned;
 mod print;
 pub(crate) mod release;
 mod select;
+mod unhonoured;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
