@@ -1,0 +1,6 @@
+target "binary-cross" {
+  inherits = ["binary", "_platforms"]
+  platforms = [
+    "linux/arm/v7"
+  ]
+}
