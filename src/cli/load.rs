@@ -86,7 +86,16 @@ fn parse_vars(vars: &[String], diags: &mut Diagnostics) -> BTreeMap<String, Stri
 
 /// The named files, or every default file present in the working directory, with their text.
 fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(String, String)>> {
-    if args.files.is_empty() {
+    // bake's BUILDX_BAKE_FILE: files when no -f is given, split on BUILDX_BAKE_PATH_SEPARATOR (`:`)
+    let from_env: Vec<String> = match (args.files.is_empty(), std::env::var("BUILDX_BAKE_FILE")) {
+        (true, Ok(list)) => {
+            let separator = std::env::var("BUILDX_BAKE_PATH_SEPARATOR").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| ":".into());
+            list.split(separator.as_str()).map(str::trim).filter(|f| !f.is_empty()).map(String::from).collect()
+        }
+        _ => Vec::new(),
+    };
+    let files = if from_env.is_empty() { &args.files } else { &from_env };
+    if files.is_empty() {
         let found: Vec<&str> = DEFAULT_FILES.iter().copied().filter(|f| Path::new(f).is_file()).collect();
         if found.is_empty() {
             diags.push(
@@ -103,7 +112,7 @@ fn spec_files(args: &SpecArgs, diags: &mut Diagnostics) -> anyhow::Result<Vec<(S
             .collect();
     }
     let mut out = Vec::new();
-    for f in &args.files {
+    for f in files {
         if f == "-" {
             let mut text = String::new();
             std::io::Read::take(std::io::stdin(), INPUT_CAP).read_to_string(&mut text).context("reading the spec from stdin")?;

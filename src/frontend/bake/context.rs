@@ -26,6 +26,14 @@ pub struct Inputs {
     pub file_dirs: BTreeMap<crate::source::FileId, String>,
 }
 
+impl Inputs {
+    /// BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP: variables (and `--set T.args.X` without a value)
+    /// do not read the environment.
+    pub fn env_lookup_disabled(&self) -> bool {
+        self.env.get("BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP").and_then(|v| super::types::parse_bool(v)) == Some(true)
+    }
+}
+
 const MAX_CALL_DEPTH: usize = 256;
 
 /// One spec's evaluation state; values are computed on first use and remembered.
@@ -119,7 +127,8 @@ impl<'d> Context<'d> {
     /// take the type of their default, and NAME_JSON is only an alias for NAME.
     fn override_value(&self, def: &VariableDef, declared: Option<&VarType>, default: &Value) -> Result<Option<Value>, Diagnostic> {
         let lookup = |name: &str| -> Option<(&String, String)> {
-            match (self.inputs.vars.get(name), self.inputs.env.get(name)) {
+            let env = if self.inputs.env_lookup_disabled() { None } else { self.inputs.env.get(name) };
+            match (self.inputs.vars.get(name), env) {
                 (Some(v), _) => Some((v, format!("--var {name}"))),
                 (None, Some(v)) => Some((v, format!("environment variable {name}"))),
                 _ => None,

@@ -56,7 +56,8 @@ pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> 
     let evaluated = targets::evaluate(&ctx, diags);
     let names: Vec<String> = evaluated.targets.keys().cloned().collect();
     overrides::check_patterns(&options.sets, names.iter(), diags);
-    let mut finish = |t: &mut targets::RawTarget, d: &mut Diagnostics| overrides::apply(t, &names, &options.sets, &options.inputs.env, d);
+    let set_env = (!options.inputs.env_lookup_disabled()).then_some(&options.inputs.env);
+    let mut finish = |t: &mut targets::RawTarget, d: &mut Diagnostics| overrides::apply(t, &names, &options.sets, set_env, d);
     let groups = groups::evaluate(&ctx, &evaluated.matrix_groups, diags);
     let selected = options.wanted.as_ref().and_then(|wanted| groups::select(wanted, &groups, &names));
     let resolved = match &selected {

@@ -139,7 +139,9 @@ pub fn check_patterns<'a>(sets: &[SetOverride], names: impl Iterator<Item = &'a 
 
 /// Applies the overrides that select this target, in command-line order; list keys accumulate
 /// across several `--set` of the same key, as in bake.
-pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride], env: &BTreeMap<String, String>, diags: &mut Diagnostics) {
+/// `env` is None when BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP is set: `args.X` without a value is
+/// then the empty string, as in bake.
+pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride], env: Option<&BTreeMap<String, String>>, diags: &mut Diagnostics) {
     let mut seen: Vec<&str> = Vec::new();
     let selecting = sets.iter().filter(|set| matching(&set.pattern, all_names.iter()).contains(&target.name));
     // `secret.ID=` changes a declared secret's source once every other override is applied
@@ -201,7 +203,7 @@ fn secrets_of(value: &Value) -> Vec<Composable> {
         .collect()
 }
 
-fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, String>, replace: bool) -> Result<(), Diagnostic> {
+fn apply_one(target: &mut RawTarget, set: &SetOverride, env: Option<&BTreeMap<String, String>>, replace: bool) -> Result<(), Diagnostic> {
     let field_name = KEYS.iter().find(|(k, _)| *k == set.key).map_or(set.key.as_str(), |(_, f)| f);
     let field =
         target.fields.entry(field_name.to_string()).or_insert(Field { value: Value::Null, name_span: set.span, value_span: set.span });
@@ -211,7 +213,11 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: &BTreeMap<String, S
     match set.key.as_str() {
         "args" | "contexts" | "extra-hosts" | "labels" => {
             let Some(sub) = &set.subkey else { return Ok(()) };
-            let Some(v) = value.or_else(|| env.get(sub).cloned()) else { return Ok(()) };
+            let from_env = || match env {
+                Some(env) => env.get(sub).cloned(),
+                None => Some(String::new()),
+            };
+            let Some(v) = value.or_else(from_env) else { return Ok(()) };
             if !matches!(field.value, Value::Object(_)) {
                 field.value = Value::Object(BTreeMap::new());
             }

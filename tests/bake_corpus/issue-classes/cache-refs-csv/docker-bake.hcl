@@ -1,0 +1,4 @@
+target "default" {
+  cache-from = ["ref1,ref2", "type=local,src=dir"]
+  cache-to = ["ref3"]
+}

@@ -1,0 +1,2 @@
+variable "FOO" { default = "abc" }
+target "default" { args = { v = "pre-${FOO}" } }

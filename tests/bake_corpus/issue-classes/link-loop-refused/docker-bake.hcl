@@ -1,0 +1,2 @@
+target "a" { contexts = { x = "target:b" } }
+target "b" { contexts = { y = "target:a" } }

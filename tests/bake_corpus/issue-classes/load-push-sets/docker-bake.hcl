@@ -1,0 +1,1 @@
+target "default" { output = ["type=local,dest=out"] }

@@ -1,0 +1,2 @@
+group "default" { targets = ["nope"] }
+target "app" {}
