@@ -28,8 +28,8 @@ impl Engine<'_> {
     ) -> Result<State, BuildError> {
         let scope = parents[0].scope(args);
         let lookup = crate::plan::stage::lookup(&scope);
-        let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
-        let sources: Vec<String> = op.sources.iter().map(|s| word(s)).collect();
+        let word = |text: &str| expand(text, &lookup, '\\').map_err(|e| input(node, "build::bad-word", format!("`{text}`: {e}")));
+        let sources: Vec<String> = op.sources.iter().map(|s| word(s)).collect::<Result<_, _>>()?;
         if let Some(remote) = sources.iter().find(|s| s.contains("://") || s.starts_with("git@")) {
             return Err(input(
                 node,
@@ -37,7 +37,7 @@ impl Engine<'_> {
                 format!("`{remote}` is remote; mpbake builds offline and does not fetch URLs or git repositories"),
             ));
         }
-        let dest_word = word(&op.dest);
+        let dest_word = word(&op.dest)?;
         let dest = absolute(&parents[0].workdir(), &dest_word);
         let from_stage = matches!(from, CopyFrom::Parent(_));
         // a stage's result is fixed by its key; context files are hashed once staged
@@ -82,7 +82,7 @@ impl Engine<'_> {
             dest_is_dir = kind.is_some_and(|s| s.kind == crate::confine::Kind::Dir);
             base_mount = Some(mounted);
         }
-        let owner = match op.chown.as_deref().map(word) {
+        let owner = match op.chown.as_deref().map(word).transpose()? {
             None => None,
             Some(spec) => {
                 let rootfs = match users::needs_lookup(&spec) {
@@ -101,13 +101,14 @@ impl Engine<'_> {
                 }
             }
         };
-        let chmod = match op.chmod.as_deref().map(word) {
+        let chmod = match op.chmod.as_deref().map(word).transpose()? {
             None => None,
             Some(text) => Some(u32::from_str_radix(&text, 8).ok().filter(|m| *m <= 0o7777).ok_or_else(|| {
                 input(node, "build::chmod", format!("`--chmod={text}` is not an octal mode (mpbake takes octal modes like 0755)"))
             })?),
         };
-        let patterns: Vec<String> = ignore.into_iter().chain(op.exclude.iter().map(|e| word(e))).collect();
+        let excluded: Vec<String> = op.exclude.iter().map(|e| word(e)).collect::<Result<_, _>>()?;
+        let patterns: Vec<String> = ignore.into_iter().chain(excluded).collect();
         let request = Request {
             root: &root,
             sources,
@@ -128,7 +129,11 @@ impl Engine<'_> {
             ),
             other => BuildError::Tool(format!("copying into {dest}: {other}")),
         })?;
-        self.heredocs(node, op, &dest, dest_is_dir, &word, &mut tree)?;
+        let body = |text: &str| {
+            crate::frontend::dockerfile::expand::expand_heredoc(text, &lookup, '\\')
+                .map_err(|e| input(node, "build::bad-word", format!("a here-document: {e}")))
+        };
+        self.heredocs(node, op, &dest, dest_is_dir, &body, &mut tree)?;
         let epoch = self.epoch.max(0) as u64;
         let mut tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
         let mut staged = layer::diff_id(&tar);
@@ -187,7 +192,7 @@ impl Engine<'_> {
         op: &CopyOp,
         dest: &str,
         dest_is_dir: bool,
-        word: &dyn Fn(&str) -> String,
+        word: &dyn Fn(&str) -> Result<String, BuildError>,
         tree: &mut copy::Tree,
     ) -> Result<(), BuildError> {
         for (_, body, expands) in &op.heredocs {
@@ -198,7 +203,7 @@ impl Engine<'_> {
                     "a here-document copied into a directory needs a file name; write the file's path as the destination".into(),
                 ));
             }
-            let contents = if *expands { word(body) } else { body.clone() };
+            let contents = if *expands { word(body)? } else { body.clone() };
             tree.put_bytes(dest, contents.into_bytes());
         }
         Ok(())

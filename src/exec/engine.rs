@@ -339,7 +339,7 @@ impl<'a> Engine<'a> {
                 let base = (!parents.is_empty()).then(|| parents.swap_remove(0));
                 let mut state = base.ok_or_else(|| BuildError::Tool(format!("step {} has no base", node.id)))?;
                 state.key = key;
-                state.apply(op, args);
+                state.apply(op, args).map_err(|e| input(node, "build::bad-word", format!("{}: {e}", op.keyword())))?;
                 state.history(&node.op, self.epoch, true);
                 Ok(state)
             }

@@ -122,12 +122,19 @@ impl State {
         }
     }
 
-    /// Applies a config-only instruction, its words expanded in this image's scope.
-    pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) {
+    /// Applies a config-only instruction, its words expanded in this image's scope; Err is why
+    /// a word cannot be expanded (`${V:?}` with V unset or empty).
+    pub fn apply(&mut self, op: &OpKind, args: &[(String, String)]) -> Result<(), String> {
         // made only when a word has a `$` (a long run of ENVs would otherwise copy Env each step)
         let scope = if op_expands(op) { self.scope(args) } else { Vec::new() };
         let lookup = crate::plan::stage::lookup(&scope);
-        let word = |text: &str| expand(text, &lookup, '\\').unwrap_or_else(|_| text.to_string());
+        let failed = std::cell::RefCell::new(None);
+        let word = |text: &str| {
+            expand(text, &lookup, '\\').unwrap_or_else(|e| {
+                failed.borrow_mut().get_or_insert(e);
+                text.to_string()
+            })
+        };
         if !self.config["config"].is_object() {
             self.config["config"] = json!({});
         }
@@ -190,6 +197,7 @@ impl State {
             OpKind::Cmd(_) | OpKind::Entrypoint(_) | OpKind::Healthcheck(..) => self.apply_command(op),
             OpKind::Arg(_) | OpKind::Run { .. } | OpKind::Copy(_) => {}
         }
+        failed.into_inner().map_or(Ok(()), Err)
     }
 
     /// CMD, ENTRYPOINT and HEALTHCHECK: shell forms go through the image's shell.
@@ -293,18 +301,18 @@ mod tests {
     #[test]
     fn env_expands_against_the_image_env_and_args() {
         let mut s = state();
-        s.apply(
+        assert!(s.apply(
             &OpKind::Env(vec![("PATH".into(), "/opt/bin:$PATH".into()), ("V".into(), "${VERSION}".into())]),
             &[("VERSION".into(), "1.2".into())],
-        );
+        ).is_ok());
         assert_eq!(s.env(), [("PATH".to_string(), format!("/opt/bin:{DEFAULT_PATH}")), ("V".to_string(), "1.2".to_string())]);
     }
 
     #[test]
     fn env_replaces_a_name_where_it_stands_as_buildkit_does() {
         let mut s = state();
-        s.apply(&OpKind::Env(vec![("A".into(), "1".into()), ("B".into(), "2".into())]), &[]);
-        s.apply(&OpKind::Env(vec![("PATH".into(), "/x".into()), ("A".into(), "3".into())]), &[]);
+        assert!(s.apply(&OpKind::Env(vec![("A".into(), "1".into()), ("B".into(), "2".into())]), &[]).is_ok());
+        assert!(s.apply(&OpKind::Env(vec![("PATH".into(), "/x".into()), ("A".into(), "3".into())]), &[]).is_ok());
         let names: Vec<String> = s.env().into_iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(names, ["PATH=/x", "A=3", "B=2"], "PATH stays first, A second (BuildKit's addEnv)");
     }
@@ -312,8 +320,8 @@ mod tests {
     #[test]
     fn workdir_is_relative_to_the_previous_one() {
         let mut s = state();
-        s.apply(&OpKind::Workdir("/src".into()), &[]);
-        s.apply(&OpKind::Workdir("app/../cmd".into()), &[]);
+        assert!(s.apply(&OpKind::Workdir("/src".into()), &[]).is_ok());
+        assert!(s.apply(&OpKind::Workdir("app/../cmd".into()), &[]).is_ok());
         assert_eq!(s.workdir(), "/src/cmd");
     }
 
@@ -321,10 +329,10 @@ mod tests {
     fn entrypoint_clears_an_inherited_cmd_only() {
         let mut s = state();
         s.config["config"]["Cmd"] = json!(["inherited"]);
-        s.apply(&OpKind::Entrypoint(Command::Exec(vec!["/app".into()])), &[]);
+        assert!(s.apply(&OpKind::Entrypoint(Command::Exec(vec!["/app".into()])), &[]).is_ok());
         assert_eq!(s.config["config"]["Cmd"], Json::Null);
-        s.apply(&OpKind::Cmd(Command::Shell("serve".into())), &[]);
-        s.apply(&OpKind::Entrypoint(Command::Exec(vec!["/app2".into()])), &[]);
+        assert!(s.apply(&OpKind::Cmd(Command::Shell("serve".into())), &[]).is_ok());
+        assert!(s.apply(&OpKind::Entrypoint(Command::Exec(vec!["/app2".into()])), &[]).is_ok());
         assert_eq!(s.config["config"]["Cmd"], json!(["/bin/sh", "-c", "serve"]));
     }
 }

@@ -143,6 +143,21 @@ pub enum OpKind {
 }
 
 impl OpKind {
+    /// The words BuildKit expands (its ProcessWord) in this instruction.
+    pub fn expanded_words(&self) -> Vec<&str> {
+        match self {
+            OpKind::Arg(decls) => decls.iter().filter_map(|d| d.default.as_deref()).collect(),
+            OpKind::Env(pairs) | OpKind::Label(pairs) => pairs.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]).collect(),
+            OpKind::Workdir(w) | OpKind::User(w) | OpKind::Stopsignal(w) => vec![w.as_str()],
+            OpKind::Expose(words) | OpKind::Volume(words) => words.iter().map(String::as_str).collect(),
+            OpKind::Copy(c) => {
+                let flags = [&c.from, &c.chown, &c.chmod].into_iter().filter_map(|f| f.as_deref());
+                c.sources.iter().map(String::as_str).chain([c.dest.as_str()]).chain(flags).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The instruction keyword, upper case.
     pub fn keyword(&self) -> &'static str {
         match self {

@@ -164,6 +164,17 @@ impl Builder<'_> {
         let mut args_now: Args = Arc::new(arg_scope.clone());
         let triggers = std::mem::take(&mut built.onbuild);
         for op in triggers.iter().chain(&stage.ops) {
+            // a word that cannot be expanded whatever the variables hold (a quote left open,
+            // `${}`, a bad pattern) is an error here, as BuildKit refuses it
+            let any_value = |_: &str| Some("x".to_string());
+            if let Some(e) = op.kind.expanded_words().into_iter().find_map(|w| expand(w, &any_value, '\\').err()) {
+                self.diags.push(
+                    Diagnostic::error("dockerfile::bad-word", format!("{}: {e}", op.kind.keyword()))
+                        .with_label(op.span, "this instruction")
+                        .with_help("close the quote, or escape the character (\\\" \\' \\$); `${NAME}` needs a name"),
+                );
+                return None;
+            }
             let words = |text: &str, scope: &[(String, String)]| expand(text, &lookup(scope), '\\').unwrap_or_else(|_| text.to_string());
             let (display, class, mut inputs, mut parents, action) = match &op.kind {
                 OpKind::Arg(decls) => {

@@ -138,13 +138,21 @@ pub const CASES: &[Case] = &[
     case("onbuild-chain", "FROM scratch AS a\nONBUILD ENV A=1\nFROM a AS b\nONBUILD ENV B=$A\nENV C=1\nFROM b\n", &[]),
     case("onbuild-arg-trigger", "FROM scratch AS a\nONBUILD ARG V=x\nONBUILD ENV W=$V\nFROM a\nENV Z=$V\n", &[]),
     case("onbuild-not-nested", "FROM scratch\nONBUILD ONBUILD ENV X=1\n", &[]),
+    case("env-double-quote-escapes", "FROM scratch\nENV C=\"tab\\tx\" D=\"q\\\"q\" E='s\\x' F=\"d\\$HOME\" G=a\\\\b\n", &[]),
+    case("env-value-mixes-quotes", "FROM scratch\nENV A=x B=\"$A\"'$A'$A\"'\"\n", &[]),
+    case("arg-default-quoted", "FROM scratch\nARG V=\"two words\"\nARG W='$V'\nENV X=$V Y=$W\n", &[]),
+    case("workdir-escaped-space", "FROM scratch\nWORKDIR /a\\ b/'c d'\n", &[]),
+    case("label-key-and-value-quoting", "FROM scratch\nENV N=name\nLABEL \"$N\"=\"v \\\"1\\\"\" '$N'=raw\n", &[]),
+    case("env-legacy-with-quotes", "FROM scratch\nENV A \"quoted value\" and 'more'\n", &[]),
+    case("expose-and-volume-quoted", "FROM scratch\nENV P=8080\nEXPOSE \"$P\"/tcp\nVOLUME \"/data dir\"\n", &[]),
+    case("user-quoted", "FROM scratch\nENV U=app\nUSER \"$U\":'grp'\n", &[]),
 ];
 
 /// Cases where mpbake still builds something else than BuildKit, with why; issue 13 closes them.
 pub const DIFFERING: &[(&str, &str)] = &[];
 
 /// Cases both engines refuse (a refusal is compared too: both must refuse).
-pub const REFUSED: &[&str] = &["onbuild-not-nested"];
+pub const REFUSED: &[&str] = &["onbuild-not-nested", "expose-and-volume-quoted"];
 
 /// Writes one context entry under `root`.
 pub fn write(root: &Path, path: &str, contents: &str) {

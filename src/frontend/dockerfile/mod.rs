@@ -4,6 +4,7 @@
 pub mod expand;
 mod flags;
 mod health;
+pub mod shell;
 mod words;
 
 use parse_dockerfile::{Command as PdCommand, Instruction, JsonOrStringArray, Source};
@@ -165,8 +166,8 @@ impl Lower<'_> {
                 flags::only(&a.options, &["chown", "chmod", "link", "checksum", "keep-git-dir", "exclude", "unpack"], self)?;
                 OpKind::Copy(self.copy(&a.options, &a.src, &a.dest.value, true))
             }
-            Instruction::Workdir(w) => OpKind::Workdir(words::unquote(&w.arguments.value, self.escape)),
-            Instruction::User(u) => OpKind::User(words::unquote(&u.arguments.value, self.escape)),
+            Instruction::Workdir(w) => OpKind::Workdir(w.arguments.value.trim().to_string()),
+            Instruction::User(u) => OpKind::User(u.arguments.value.trim().to_string()),
             Instruction::Cmd(c) => OpKind::Cmd(command(&c.arguments)),
             Instruction::Entrypoint(e) => OpKind::Entrypoint(command(&e.arguments)),
             Instruction::Expose(e) => {
@@ -182,7 +183,7 @@ impl Lower<'_> {
                 JsonOrStringArray::Json(j) => j.value.iter().map(|s| s.value.to_string()).collect(),
                 JsonOrStringArray::String(s) => s.iter().map(|s| s.value.to_string()).collect(),
             }),
-            Instruction::Stopsignal(s) => OpKind::Stopsignal(words::unquote(&s.arguments.value, self.escape)),
+            Instruction::Stopsignal(s) => OpKind::Stopsignal(s.arguments.value.trim().to_string()),
             Instruction::Healthcheck(h) => {
                 flags::only(&h.options, &["interval", "timeout", "start-period", "start-interval", "retries"], self)?;
                 let given: Vec<(String, String)> = h
@@ -317,7 +318,7 @@ mod tests {
         assert_eq!((copy.chmod.as_deref(), copy.exclude.as_slice(), copy.sources.len()), (Some("755"), &["*.md".to_string()][..], 2));
         let OpKind::Copy(heredoc) = &df.stages[0].ops[2].kind else { panic!("not a copy") };
         assert_eq!(heredoc.heredocs[0].1, "hello\n");
-        assert_eq!(df.stages[0].ops[3].kind, OpKind::Env(vec![("A".into(), "1".into()), ("B".into(), "two words".into())]));
+        assert_eq!(df.stages[0].ops[3].kind, OpKind::Env(vec![("A".into(), "1".into()), ("B".into(), "\"two words\"".into())]));
     }
 
     #[test]

@@ -1,79 +1,41 @@
-//! Splits Dockerfile argument text into words (quotes and escapes removed) and `KEY=VALUE`
-//! pairs, as ENV, LABEL and ARG read them.
+//! Splits Dockerfile argument text into words and `KEY=VALUE` pairs, as BuildKit's parser
+//! does: quotes and escapes only decide where words end and stay in the words, for the
+//! expansion (`shell`) to remove in the same pass as it expands variables.
 
-/// Splits on unquoted whitespace; `"..."` and `'...'` group; the escape character escapes the
-/// next character (inside double quotes too, single quotes are literal). A `$` the quotes or an
-/// escape protect stays protected, as `\$`, for the expansion that follows (which BuildKit does
-/// in the same pass as the quote removal).
+/// Splits on whitespace outside quotes and not escaped; the words keep their quotes and escapes.
 pub fn split(text: &str, escape: char) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
-    let mut in_word = false;
     let mut quote: Option<char> = None;
     let mut chars = text.chars();
-    let literal = |word: &mut String, c: char| match c {
-        '$' => word.push_str("\\$"),
-        c => word.push(c),
-    };
     while let Some(c) = chars.next() {
         match (quote, c) {
-            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
-            (Some('\''), c) => literal(&mut word, c),
-            (_, c) if c == escape => {
-                if let Some(next) = chars.next() {
-                    literal(&mut word, next);
-                }
-                in_word = true;
+            (Some(q), c) if c == q => {
+                quote = None;
+                word.push(c);
+            }
+            // an escape keeps the next character in the word (not inside single quotes)
+            (None | Some('"'), c) if c == escape => {
+                word.push(c);
+                word.extend(chars.next());
             }
             (Some(_), c) => word.push(c),
             (None, '"' | '\'') => {
                 quote = Some(c);
-                in_word = true;
+                word.push(c);
             }
             (None, c) if c.is_whitespace() => {
-                if in_word {
+                if !word.is_empty() {
                     words.push(std::mem::take(&mut word));
-                    in_word = false;
                 }
             }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
+            (None, c) => word.push(c),
         }
     }
-    if in_word {
+    if !word.is_empty() {
         words.push(word);
     }
     words
-}
-
-/// One word with its quotes and escapes removed, whitespace kept (WORKDIR, USER and STOPSIGNAL
-/// take their whole argument as one word, as BuildKit's ProcessWord reads it).
-pub fn unquote(text: &str, escape: char) -> String {
-    // quoting every run of whitespace keeps it inside the one word split gives
-    let mut guarded = String::with_capacity(text.len());
-    let mut quote: Option<char> = None;
-    let mut chars = text.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (None, '"' | '\'') => quote = Some(c),
-            (_, c) if c == escape => {
-                guarded.push(c);
-                if let Some(next) = chars.next() {
-                    guarded.push(next);
-                }
-                continue;
-            }
-            (None, c) if c.is_whitespace() => {
-                guarded.push(escape);
-            }
-            _ => {}
-        }
-        guarded.push(c);
-    }
-    split(&guarded, escape).concat()
 }
 
 /// `KEY=VALUE ...` pairs; the legacy `KEY VALUE WITH SPACES` form when the first word has no `=`.
@@ -99,21 +61,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_with_quotes_and_escapes() {
-        assert_eq!(split(r#"a "b c" 'd $e' f\ g \$h "\$i""#, '\\'), ["a", "b c", "d \\$e", "f g", "\\$h", "\\$i"]);
+    fn splits_where_quotes_and_escapes_say_and_keeps_them() {
+        assert_eq!(split(r#"a "b c" 'd $e' f\ g \$h "\$i""#, '\\'), ["a", r#""b c""#, "'d $e'", r"f\ g", r"\$h", r#""\$i""#]);
         assert_eq!(split("  ", '\\'), Vec::<String>::new());
-    }
-
-    #[test]
-    fn one_word_keeps_its_spaces() {
-        assert_eq!(unquote(r#""$D/x y""#, '\\'), "$D/x y");
-        assert_eq!(unquote("/a b  c", '\\'), "/a b  c");
-        assert_eq!(unquote("'$HOME'/x", '\\'), "\\$HOME/x");
+        assert_eq!(split(r#"A="x \" y" B=1"#, '\\'), [r#"A="x \" y""#, "B=1"]);
     }
 
     #[test]
     fn reads_pairs_in_both_forms() {
-        assert_eq!(pairs(r#"A=1 B="two words""#, '\\'), Ok(vec![("A".into(), "1".into()), ("B".into(), "two words".into())]));
+        assert_eq!(pairs(r#"A=1 B="two words""#, '\\'), Ok(vec![("A".into(), "1".into()), ("B".into(), r#""two words""#.into())]));
         assert_eq!(pairs("PATH /usr/bin:/bin", '\\'), Ok(vec![("PATH".into(), "/usr/bin:/bin".into())]));
         assert!(pairs("A=1 =2", '\\').is_err());
     }
