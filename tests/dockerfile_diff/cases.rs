@@ -145,6 +145,7 @@ pub const CASES: &[Case] = &[
     case("label-key-and-value-quoting", "FROM scratch\nENV N=name\nLABEL \"$N\"=\"v \\\"1\\\"\" '$N'=raw\n", &[]),
     case("env-legacy-with-quotes", "FROM scratch\nENV A \"quoted value\" and 'more'\n", &[]),
     case("expose-and-volume-quoted", "FROM scratch\nENV P=8080\nEXPOSE \"$P\"/tcp\nVOLUME \"/data dir\"\n", &[]),
+    case("env-without-value", "FROM scratch\nENV NAME\n", &[]),
     case("user-quoted", "FROM scratch\nENV U=app\nUSER \"$U\":'grp'\n", &[]),
 ];
 
@@ -152,7 +153,7 @@ pub const CASES: &[Case] = &[
 pub const DIFFERING: &[(&str, &str)] = &[];
 
 /// Cases both engines refuse (a refusal is compared too: both must refuse).
-pub const REFUSED: &[&str] = &["onbuild-not-nested", "expose-and-volume-quoted"];
+pub const REFUSED: &[&str] = &["onbuild-not-nested", "expose-and-volume-quoted", "env-without-value"];
 
 /// Writes one context entry under `root`.
 pub fn write(root: &Path, path: &str, contents: &str) {

@@ -45,6 +45,9 @@ pub fn pairs(text: &str, escape: char) -> Result<Vec<(String, String)>, String> 
         && !first.contains('=')
     {
         let value = text.trim_start()[first.len()..].trim().to_string();
+        if value.is_empty() {
+            return Err(format!("`{first}` has no value: write {first}=VALUE (or `{first} VALUE`)"));
+        }
         return Ok(vec![(first.clone(), value)]);
     }
     words
