@@ -5,6 +5,8 @@
 
 #[path = "dockerfile_diff/cases.rs"]
 mod cases;
+#[path = "dockerfile_diff/current.rs"]
+mod current;
 mod common;
 mod harness;
 #[path = "dockerfile_diff/image.rs"]
@@ -134,4 +136,104 @@ fn dockerfiles_give_the_image_buildkit_gives() {
     assert!(report.is_empty(), "mpbake's images differ from BuildKit's:\n{}", report.join("\n"));
     assert!(wrongly_listed.is_empty(), "these cases now match BuildKit: take them out of DIFFERING: {wrongly_listed:?}");
     assert_eq!(refused, cases::REFUSED, "the cases both engines refuse");
+}
+
+/// An image from an OCI layout tarball (what `buildctl --output type=oci` writes).
+fn oci_tar_image(archive: &Path) -> Image {
+    let bytes = std::fs::read(archive).unwrap_or_else(|e| panic!("{}: {e}", archive.display()));
+    let mut members = std::collections::BTreeMap::new();
+    for mut entry in tar::Archive::new(bytes.as_slice()).entries().into_iter().flatten().flatten() {
+        let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
+        let mut data = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut entry, &mut data);
+        members.insert(name, data);
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, data) in &members {
+        let path = dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+        }
+        if !name.ends_with('/') {
+            std::fs::write(&path, data).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    mpbake_image(dir.path())
+}
+
+/// Builds a case's context with mpbake: its image, or why it was refused.
+fn mpbake_summary(context: &Path, out: &Path, cache: &Path, base: Option<&Image>) -> serde_json::Value {
+    let run = common::run_in_env(context, &["build", "-o", out.to_str().unwrap_or_default()], &[("MPBAKE_CACHE_DIR", cache.to_str().unwrap_or_default())]);
+    match run.code() {
+        0 => current::summary(&mpbake_image(&out.join("default")), base),
+        _ => serde_json::json!({"refused": run.stderr().lines().find(|l| l.contains('×')).unwrap_or_default().trim()}),
+    }
+}
+
+/// BuildKit's result for a case, from a running buildkitd (recording only).
+fn buildkit_summary(buildctl: &str, addr: &str, context: &Path, base: Option<&Image>) -> serde_json::Value {
+    let archive = context.join("../buildkit.tar");
+    let out = std::process::Command::new(buildctl)
+        .args(["--addr", addr, "build", "--frontend", "dockerfile.v0", "--opt", "platform=linux/amd64"])
+        .arg(format!("--local=context={}", context.display()))
+        .arg(format!("--local=dockerfile={}", context.display()))
+        .arg(format!("--output=type=oci,dest={}", archive.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("{buildctl}: {e}"));
+    match out.status.success() {
+        true => current::summary(&oci_tar_image(&archive), base),
+        false => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            serde_json::json!({"refused": stderr.lines().rev().find(|l| l.contains("ERROR") || l.contains("error")).unwrap_or_default().trim()})
+        }
+    }
+}
+
+#[test]
+fn dockerfiles_give_the_image_current_buildkit_gave() {
+    if let Err(reason) = require(&["docker-registry", "skopeo", "runc", "apt-get", "dpkg"]) {
+        println!("SKIP the current-BuildKit fixtures: {reason}");
+        return;
+    }
+    // recording: MPBAKE_RECORD_BUILDKIT=unix:///…/buildkitd.sock MPBAKE_BUILDCTL=/path/to/buildctl
+    let record = std::env::var("MPBAKE_RECORD_BUILDKIT").ok().zip(std::env::var("MPBAKE_BUILDCTL").ok());
+    let registry = Registry::start();
+    let busybox = images::Image::of(vec![busybox_with_applets()]).push(&registry.host(), "busybox");
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let scratch = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // the base every BUSYBOX case is compared against
+    let base_dir = scratch.path().join("base");
+    cases::write(&base_dir, "Dockerfile", &format!("FROM {busybox}\n"));
+    cases::write(&base_dir, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\"]\n}\n");
+    let run = common::run_in_env(&base_dir, &["build", "-o", scratch.path().join("base-out").to_str().unwrap_or_default()], &[("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let base = mpbake_image(&scratch.path().join("base-out/default"));
+    let mut report = Vec::new();
+    for case in current::CASES {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let context = dir.path().join("context");
+        for (path, contents) in case.files {
+            cases::write(&context, path, contents);
+        }
+        cases::write(&context, "Dockerfile", &case.dockerfile.replace("BUSYBOX", &busybox));
+        cases::write(&context, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\"]\n}\n");
+        let on_base = case.dockerfile.contains("FROM BUSYBOX").then_some(&base);
+        let fixture = current::fixture_path(case.name);
+        if let Some((addr, buildctl)) = &record {
+            let recorded = buildkit_summary(buildctl, addr, &context, on_base);
+            let text = serde_json::to_string_pretty(&recorded).unwrap_or_default() + "\n";
+            std::fs::write(&fixture, text).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        }
+        let recorded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display())))
+            .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        let ours = mpbake_summary(&context, &dir.path().join("out"), cache.path(), on_base);
+        let differences = current::differences(&recorded, &ours);
+        let listed = current::DIFFERING.iter().find(|(name, _)| *name == case.name);
+        match (differences.is_empty(), listed) {
+            (true, Some(_)) => report.push(format!("{}: now matches BuildKit: take it out of DIFFERING", case.name)),
+            (false, None) => report.push(format!("{}:\n  {}", case.name, differences.join("\n  "))),
+            _ => {}
+        }
+    }
+    assert!(report.is_empty(), "mpbake's images differ from current BuildKit's (fixtures in tests/dockerfile_diff/buildkit-current):\n{}", report.join("\n"));
 }

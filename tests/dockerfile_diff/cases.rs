@@ -10,7 +10,7 @@ pub struct Case {
     pub files: &'static [(&'static str, &'static str)],
 }
 
-const fn case(name: &'static str, dockerfile: &'static str, files: &'static [(&'static str, &'static str)]) -> Case {
+pub const fn case(name: &'static str, dockerfile: &'static str, files: &'static [(&'static str, &'static str)]) -> Case {
     Case { name, dockerfile, files }
 }
 
