@@ -195,16 +195,21 @@ impl Engine<'_> {
         word: &dyn Fn(&str) -> Result<String, BuildError>,
         tree: &mut copy::Tree,
     ) -> Result<(), BuildError> {
-        for (_, body, expands) in &op.heredocs {
-            if dest_is_dir {
-                return Err(input(
-                    node,
-                    "build::heredoc-dest",
-                    "a here-document copied into a directory needs a file name; write the file's path as the destination".into(),
-                ));
-            }
+        for (name, body, expands) in &op.heredocs {
+            // into a directory, each here-document is a file named by its delimiter
+            let path = match (dest_is_dir, name.is_empty()) {
+                (false, _) => dest.to_string(),
+                (true, false) => format!("{}/{name}", dest.trim_end_matches('/')),
+                (true, true) => {
+                    return Err(input(
+                        node,
+                        "build::heredoc-dest",
+                        "a here-document copied into a directory needs a file name; write the file's path as the destination".into(),
+                    ));
+                }
+            };
             let contents = if *expands { word(body)? } else { body.clone() };
-            tree.put_bytes(dest, contents.into_bytes());
+            tree.put_bytes(&path, contents.into_bytes());
         }
         Ok(())
     }

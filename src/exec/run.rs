@@ -68,12 +68,10 @@ impl Engine<'_> {
         if !env.iter().any(|(n, _)| n == "PATH") {
             env.push(("PATH".into(), DEFAULT_PATH.into()));
         }
-        let args = match (step.command, step.heredocs.first()) {
-            (Command::Shell(text), Some((_, script))) if text.trim_start().starts_with("<<") => {
-                base.shell().into_iter().chain([script.clone()]).collect()
-            }
-            (command, _) => base.argv(command),
-        };
+        let (args, script) = heredoc_command(step, base).map_err(io("writing a here-document script"))?;
+        if let Some((file, destination)) = &script {
+            binds.push(Bind { source: file.to_path_buf(), destination: destination.clone(), readonly: true, tmpfs: false });
+        }
         let process = Process {
             args,
             env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
@@ -113,7 +111,7 @@ impl Engine<'_> {
             Err(RunError::Runtime(message)) => return Err(BuildError::Tool(format!("{}: {message}", node.op))),
         }
         for point in &absent {
-            remove_mount_point(&rootfs.upper, point);
+            remove_mount_point(&rootfs.upper, point, RUNTIME_MOUNTS.contains(&point.as_str()));
         }
         let mut state = base.clone();
         state.key = key;
@@ -264,22 +262,56 @@ fn qemu_name(platform: &Platform) -> &str {
     }
 }
 
-/// Removes a mount point runc created (an empty file or directory, and its created parents, but
-/// never /proc, /dev or /sys, which BuildKit leaves), looked up without following any symlink
-/// the step left among its changes.
-fn remove_mount_point(upper: &Path, point: &str) {
+/// Removes a mount point runc created (an empty file or directory, and its created parents),
+/// looked up without following any symlink the step left among its changes. The runtime's own
+/// /proc, /dev and /sys stay, as BuildKit leaves them, unless a step's mount below one made it
+/// (BuildKit then removes the whole chain it made: `/dev/pipes/NAME` takes /dev along).
+fn remove_mount_point(upper: &Path, point: &str, runtime: bool) {
     let Ok(parts) = crate::confine::components(point.trim_start_matches('/')) else { return };
     let Ok(top) = crate::confine::Dir::open_host(upper) else { return };
     let mut dirs = vec![top];
     for part in &parts[..parts.len().saturating_sub(1)] {
         match dirs.last().map(|d| d.open_dir(part)) {
             Some(Ok(dir)) => dirs.push(dir),
-            _ => return,
+            _ => break,
         }
     }
-    for (depth, (dir, part)) in dirs.iter().zip(&parts).enumerate().rev() {
-        if depth == 0 && KEPT_MOUNT_POINTS.contains(part) || !dir.remove_empty(part).unwrap_or(false) {
+    // the deepest part that exists in the changes (a mount below /dev was made in its tmpfs)
+    let start = if dirs.len() == parts.len() { parts.len() } else { dirs.len() - 1 };
+    for depth in (0..start).rev() {
+        let part = &parts[depth];
+        if runtime && depth == 0 && KEPT_MOUNT_POINTS.contains(part) || !dirs[depth].remove_empty(part).unwrap_or(false) {
             return;
         }
     }
+}
+
+/// A RUN's argv with its here-documents, as BuildKit runs them: `RUN <<EOF` alone runs the
+/// body in the image's shell, or, starting with `#!`, as a script mounted at /dev/pipes/NAME;
+/// any other use goes to the shell whole (`cat <<EOT > f` with its body and terminator).
+/// The script file, when there is one, must outlive the run.
+fn heredoc_command(step: &RunStep, base: &State) -> std::io::Result<(Vec<String>, Option<(tempfile::TempPath, String)>)> {
+    let (Command::Shell(text), [first, ..]) = (step.command, step.heredocs) else {
+        return Ok((base.argv(step.command), None));
+    };
+    let word = text.trim();
+    let alone = step.heredocs.len() == 1
+        && !word.contains(char::is_whitespace)
+        && word.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<");
+    let (name, body) = first;
+    if alone && body.starts_with("#!") {
+        use std::io::Write as _;
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut file = tempfile::Builder::new().prefix(&format!("mpbake-heredoc-{}.", std::process::id())).tempfile()?;
+        file.write_all(body.as_bytes())?;
+        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o755))?;
+        let destination = format!("/dev/pipes/{name}");
+        // closed, or running it fails with "text file busy"; removed when the run is over
+        return Ok((vec![destination.clone()], Some((file.into_temp_path(), destination))));
+    }
+    let script = match alone {
+        true => body.clone(),
+        false => step.heredocs.iter().fold(text.clone(), |full, (name, body)| format!("{full}\n{body}{name}")),
+    };
+    Ok((base.shell().into_iter().chain([script]).collect(), None))
 }

@@ -4,6 +4,7 @@
 pub mod expand;
 mod flags;
 mod health;
+mod heredoc;
 pub mod shell;
 mod words;
 
@@ -15,13 +16,17 @@ use crate::source::{FileId, Span};
 
 /// Parses a Dockerfile into stages; the first error is returned with its span.
 pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
-    let parsed = parse_dockerfile::parse(text).map_err(|e| {
+    // here-documents are read here, as BuildKit reads them; the crate parses the rest
+    let extracted = heredoc::extract(text, escape_directive(text)).map_err(|(offset, message)| {
+        Diagnostic::error("dockerfile::syntax", message).with_label(Span::new(file, offset..offset + 1), "this instruction")
+    })?;
+    let parsed = parse_dockerfile::parse(&extracted.masked).map_err(|e| {
         let offset = offset_of(text, e.line(), e.column());
         Diagnostic::error("dockerfile::syntax", format!("Dockerfile syntax error: {e}"))
             .with_label(Span::new(file, offset..(offset + 1).min(text.len().max(offset))), "here")
     })?;
     let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
-    let lower = Lower { file, text, escape };
+    let lower = Lower { file, text, escape, heredocs: &extracted.by_line };
     let mut out = Dockerfile::default();
     out.skip_checks = skip_checks(parsed.parser_directives.check.as_ref().map(|d| d.value.value));
     let mut starts: Vec<usize> = Vec::with_capacity(parsed.instructions.len());
@@ -64,6 +69,20 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
         }
     }
     Ok(out)
+}
+
+/// The escape character a `# escape=` directive at the top sets (the crate reads it again).
+fn escape_directive(text: &str) -> char {
+    for line in text.lines() {
+        let Some(comment) = line.trim().strip_prefix('#') else { break };
+        if let Some((key, value)) = comment.split_once('=')
+            && key.trim().eq_ignore_ascii_case("escape")
+            && let Some(c) = value.trim().chars().next()
+        {
+            return c;
+        }
+    }
+    '\\'
 }
 
 /// `# check=skip=A,B;error=true` → [A, B].
@@ -123,11 +142,17 @@ struct Lower<'t> {
     file: FileId,
     text: &'t str,
     escape: char,
+    heredocs: &'t std::collections::BTreeMap<usize, Vec<heredoc::Heredoc>>,
 }
 
 impl Lower<'_> {
     fn span(&self, range: std::ops::Range<usize>) -> Span {
         Span::new(self.file, range)
+    }
+
+    /// The here-documents of the instruction at `span` (keyed by the start of its line).
+    fn heredocs_at(&self, span: Span) -> &[heredoc::Heredoc] {
+        self.heredocs.range(..=span.start as usize).next_back().filter(|(at, _)| self.text[**at..span.start as usize].trim().is_empty()).map_or(&[], |(_, d)| d.as_slice())
     }
 
     fn args(&self, text: &str, span: Span) -> Result<Vec<ArgDecl>, Diagnostic> {
@@ -151,20 +176,26 @@ impl Lower<'_> {
             Instruction::Label(l) => OpKind::Label(self.pairs(&l.arguments.value, span)?),
             Instruction::Run(r) => {
                 flags::only(&r.options, &["mount", "network", "security"], self)?;
+                let heredocs = self.heredocs_at(span);
+                // the command as written, `<<WORD` and all (the crate saw it masked)
+                let command = match &r.arguments {
+                    PdCommand::Shell(s) if !heredocs.is_empty() => Command::Shell(self.text[s.span.clone()].to_string()),
+                    other => command(other),
+                };
                 OpKind::Run {
-                    command: command(&r.arguments),
-                    heredocs: r.here_docs.iter().map(|h| (String::new(), h.value.to_string())).collect(),
+                    command,
+                    heredocs: heredocs.iter().map(|h| (h.name.clone(), h.body.clone())).collect(),
                     mounts: flags::mounts(&r.options, self)?,
                     network: flags::value(&r.options, "network"),
                 }
             }
             Instruction::Copy(c) => {
                 flags::only(&c.options, &["from", "chown", "chmod", "link", "parents", "exclude"], self)?;
-                OpKind::Copy(self.copy(&c.options, &c.src, &c.dest.value, false))
+                OpKind::Copy(self.copy(&c.options, &c.src, &c.dest.value, false, self.heredocs_at(span)))
             }
             Instruction::Add(a) => {
                 flags::only(&a.options, &["chown", "chmod", "link", "checksum", "keep-git-dir", "exclude", "unpack"], self)?;
-                OpKind::Copy(self.copy(&a.options, &a.src, &a.dest.value, true))
+                OpKind::Copy(self.copy(&a.options, &a.src, &a.dest.value, true, self.heredocs_at(span)))
             }
             Instruction::Workdir(w) => OpKind::Workdir(w.arguments.value.trim().to_string()),
             Instruction::User(u) => OpKind::User(u.arguments.value.trim().to_string()),
@@ -223,10 +254,17 @@ impl Lower<'_> {
         })
     }
 
-    fn copy(&self, options: &[parse_dockerfile::Flag], src: &[Source], dest: &str, is_add: bool) -> CopyOp {
+    fn copy(&self, options: &[parse_dockerfile::Flag], src: &[Source], dest: &str, is_add: bool, docs: &[heredoc::Heredoc]) -> CopyOp {
         let mut op = CopyOp { dest: dest.to_string(), is_add, ..CopyOp::default() };
+        let mut docs = docs.iter();
         for s in src {
             match s {
+                // a masked `<<WORD`: the next here-document of the line
+                Source::Path(p) if p.value.contains(heredoc::MARK) => {
+                    if let Some(doc) = docs.next() {
+                        op.heredocs.push((doc.name.clone(), doc.body.clone(), doc.expand));
+                    }
+                }
                 Source::Path(p) => op.sources.push(p.value.to_string()),
                 Source::HereDoc(h) => op.heredocs.push((String::new(), h.value.to_string(), h.expand)),
                 _ => {}
