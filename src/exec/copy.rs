@@ -27,9 +27,12 @@ pub struct Request<'a> {
     /// `--chown`; without it, context files are root's and a stage's keep their owners.
     pub owner: Option<Owner>,
     pub keep_owner: bool,
-    pub chmod: Option<u32>,
-    /// The context's ignore patterns and the instruction's `--exclude`s.
+    pub chmod: Option<super::chmod::Mode>,
+    /// The context's ignore patterns.
     pub ignore: Ignore,
+    /// `--exclude`: matched against each path below a copied directory, relative to it (a
+    /// named or matched file is copied whatever its name, as in BuildKit).
+    pub exclude: Ignore,
     /// ADD: local tar archives are unpacked into the destination.
     pub unpack_archives: bool,
 }
@@ -188,8 +191,10 @@ impl Tree {
     }
 
     /// A file with these bytes (a here-document), mode 0644, root's.
-    pub fn put_bytes(&mut self, path: &str, bytes: Vec<u8>) {
-        self.put(path, Entry { content: Content::Bytes(bytes), mode: 0o644, owner: Owner::default(), mtime: 0 });
+    /// A file of these bytes (a here-document): 0644 unless `--chmod` says otherwise.
+    pub fn put_bytes(&mut self, path: &str, bytes: Vec<u8>, chmod: Option<super::chmod::Mode>, owner: Owner) {
+        let mode = chmod.map_or(0o644, |m| m.apply(0o644, false));
+        self.put(path, Entry { content: Content::Bytes(bytes), mode, owner, mtime: 0 });
     }
 
     /// Whether the layer writes an entry at or below `path` (an implied directory is not
@@ -270,7 +275,11 @@ pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
                 return Err(CopyError::NotFound(source.clone()));
             }
             if meta.kind == Kind::Dir {
-                add_tree(request, tree, &root, &relative, &relative, &dest, true)?;
+                add_tree(request, tree, &root, &relative, &relative, "", &dest, true)?;
+                // current BuildKit gives the directory it copies into --chmod's mode too
+                if request.chmod.is_some() && !dest.is_empty() {
+                    tree.put(&dest, metadata(request, Content::Dir, &meta));
+                }
             } else if request.unpack_archives && meta.kind == Kind::File && is_archive(&root, &relative)? {
                 let unpacked = tempfile::tempdir()?;
                 let mut bytes = Vec::new();
@@ -278,7 +287,7 @@ pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
                 unpack::unpack_blob(bytes.as_slice(), unpacked.path(), unpack::Whiteouts::Apply, None)?;
                 let archive = Request { root: unpacked.path(), keep_owner: true, ignore: Ignore::default(), ..request.clone() };
                 let archive_root = Arc::new(Root::open(unpacked.path())?);
-                add_tree(&archive, tree, &archive_root, "", "", &dest, false)?;
+                add_tree(&archive, tree, &archive_root, "", "", "", &dest, false)?;
                 tree.unpacked.push(unpacked);
             } else {
                 let name = relative.rsplit('/').next().unwrap_or_default();
@@ -294,8 +303,19 @@ pub fn stage(request: &Request, tree: &mut Tree) -> Result<(), CopyError> {
 }
 
 /// A directory's contents (not the directory itself) under `dest`; `dir` is its path inside
-/// `root`, `relative` its path for the ignore patterns.
-fn add_tree(request: &Request, tree: &mut Tree, root: &Arc<Root>, dir: &str, relative: &str, dest: &str, filtered: bool) -> io::Result<()> {
+/// `root`, `relative` its path for the ignore patterns, `inside` its path below the copied
+/// directory for `--exclude`.
+#[allow(clippy::too_many_arguments)]
+fn add_tree(
+    request: &Request,
+    tree: &mut Tree,
+    root: &Arc<Root>,
+    dir: &str,
+    relative: &str,
+    inside: &str,
+    dest: &str,
+    filtered: bool,
+) -> io::Result<()> {
     if !dest.is_empty() {
         tree.imply(dest);
     }
@@ -304,6 +324,10 @@ fn add_tree(request: &Request, tree: &mut Tree, root: &Arc<Root>, dir: &str, rel
         let name = name.to_string_lossy().into_owned();
         let Some(meta) = opened.stat(&name)? else { continue };
         let child_relative = join(relative, &name);
+        let child_inside = join(inside, &name);
+        if filtered && request.exclude.excludes(&child_inside) {
+            continue;
+        }
         let excluded = filtered && request.ignore.excludes(&child_relative);
         if excluded && !(meta.kind == Kind::Dir && request.ignore.has_exceptions()) {
             continue;
@@ -313,7 +337,7 @@ fn add_tree(request: &Request, tree: &mut Tree, root: &Arc<Root>, dir: &str, rel
         if meta.kind == Kind::Dir {
             let parts = components(&target);
             let before = tree.count_under(&parts);
-            add_tree(request, tree, root, &path, &child_relative, &target, filtered)?;
+            add_tree(request, tree, root, &path, &child_relative, &child_inside, &target, filtered)?;
             // an excluded directory kept only for its exceptions disappears if nothing came in
             if excluded && tree.count_under(&parts) <= before + 1 {
                 tree.entries.remove(&parts);
@@ -355,9 +379,10 @@ fn metadata(request: &Request, content: Content, source: &Stat) -> Entry {
         (None, true) => Owner { uid: source.uid, gid: source.gid },
         (None, false) => Owner::default(),
     };
-    let mode = match content {
-        Content::Symlink(_) => 0o777,
-        _ => request.chmod.unwrap_or(source.mode),
+    let mode = match (&content, request.chmod) {
+        (Content::Symlink(_), _) => 0o777,
+        (content, Some(chmod)) => chmod.apply(source.mode, matches!(content, Content::Dir)),
+        (_, None) => source.mode,
     };
     Entry { content, mode, owner, mtime: source.mtime }
 }
@@ -383,6 +408,7 @@ mod tests {
             keep_owner: false,
             chmod: None,
             ignore: Ignore::new(&ignore.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            exclude: Ignore::default(),
             unpack_archives: false,
         }
     }

@@ -103,12 +103,11 @@ impl Engine<'_> {
         };
         let chmod = match op.chmod.as_deref().map(word).transpose()? {
             None => None,
-            Some(text) => Some(u32::from_str_radix(&text, 8).ok().filter(|m| *m <= 0o7777).ok_or_else(|| {
-                input(node, "build::chmod", format!("`--chmod={text}` is not an octal mode (mpbake takes octal modes like 0755)"))
+            Some(text) => Some(super::chmod::Mode::parse(&text).map_err(|e| {
+                input(node, "build::chmod", format!("`--chmod={text}`: {e} (an octal mode like 0755, or symbolic like u=rwx,go=rx)"))
             })?),
         };
         let excluded: Vec<String> = op.exclude.iter().map(|e| word(e)).collect::<Result<_, _>>()?;
-        let patterns: Vec<String> = ignore.into_iter().chain(excluded).collect();
         let request = Request {
             root: &root,
             sources,
@@ -117,7 +116,8 @@ impl Engine<'_> {
             owner,
             keep_owner: from_stage,
             chmod,
-            ignore: Ignore::new(&patterns),
+            ignore: Ignore::new(&ignore),
+            exclude: Ignore::new(&excluded),
             unpack_archives: op.is_add,
         };
         let mut tree = copy::Tree::default();
@@ -133,7 +133,7 @@ impl Engine<'_> {
             crate::frontend::dockerfile::expand::expand_heredoc(text, &lookup, '\\')
                 .map_err(|e| input(node, "build::bad-word", format!("a here-document: {e}")))
         };
-        self.heredocs(node, op, &dest, dest_is_dir, &body, &mut tree)?;
+        self.heredocs(node, op, (&dest, dest_is_dir), (chmod, owner.unwrap_or_default()), &body, &mut tree)?;
         let epoch = self.epoch.max(0) as u64;
         let mut tar = layer::tar_of(|t| tree.append(t, epoch)).map_err(io("reading the copied files"))?;
         let mut staged = layer::diff_id(&tar);
@@ -190,8 +190,8 @@ impl Engine<'_> {
         &self,
         node: &Node,
         op: &CopyOp,
-        dest: &str,
-        dest_is_dir: bool,
+        (dest, dest_is_dir): (&str, bool),
+        (chmod, owner): (Option<super::chmod::Mode>, users::Owner),
         word: &dyn Fn(&str) -> Result<String, BuildError>,
         tree: &mut copy::Tree,
     ) -> Result<(), BuildError> {
@@ -209,7 +209,7 @@ impl Engine<'_> {
                 }
             };
             let contents = if *expands { word(body)? } else { body.clone() };
-            tree.put_bytes(&path, contents.into_bytes());
+            tree.put_bytes(&path, contents.into_bytes(), chmod, owner);
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 mod annotations;
 mod cancel;
+mod chmod;
 mod copied;
 mod copy;
 mod copy_step;

@@ -37,6 +37,10 @@ pub const CASES: &[Case] = &[
     case("healthcheck-start-interval", "FROM scratch\nHEALTHCHECK --interval=10s --start-period=5s --start-interval=1s --retries=2 CMD [\"/check\"]\n", &[]),
     case("copy-chmod-directory", "FROM scratch\nCOPY --chmod=700 src /app\n", TREE),
     case("copy-chmod-symbolic", "FROM BUSYBOX\nCOPY --chmod=u=rwx,go=rx a.txt /a\n", A),
+    case("copy-chmod-symbolic-dir", "FROM scratch\nCOPY --chmod=a+X,go-w src /app\n", TREE),
+    case("copy-exclude-wildcard-files", "FROM scratch\nCOPY --exclude=b.txt *.txt /d/\n", &[("a.txt", "a\n"), ("b.txt", "b\n"), ("c.txt", "c\n")]),
+    case("copy-exclude-nested", "FROM scratch\nCOPY --exclude=lib/*.go --exclude=*.md src /app\n", TREE),
+    case("heredoc-copy-chown-chmod", "FROM BUSYBOX\nCOPY --chown=1000:1000 --chmod=600 <<EOF /secret\nx\nEOF\n", &[]),
     case("copy-exclude", "FROM scratch\nCOPY --exclude=*.md src /app\n", TREE),
     case("copy-chown-numeric", "FROM scratch\nCOPY --chown=1000 a.txt /a\n", A),
     case("expose-uppercase-protocol", "FROM scratch\nEXPOSE 53/UDP 80/Tcp\n", &[]),
@@ -45,12 +49,7 @@ pub const CASES: &[Case] = &[
 ];
 
 /// Cases where mpbake still builds something else than current BuildKit, with why.
-pub const DIFFERING: &[(&str, &str)] = &[
-    ("heredoc-copy-chmod", "--chmod is not applied to a heredoc's file"),
-    ("copy-chmod-directory", "--chmod is not applied to the directories a directory source makes"),
-    ("copy-chmod-symbolic", "symbolic --chmod modes (u=rwx,go=rx) are refused"),
-    ("copy-exclude", "--exclude is not applied to the contents of a directory source"),
-];
+pub const DIFFERING: &[(&str, &str)] = &[];
 
 /// An image as a fixture holds it: the config, and the files that differ from the base (a
 /// base path the image no longer has is `absent`).
