@@ -286,13 +286,13 @@ fn remove_mount_point(upper: &Path, point: &str, runtime: bool) {
     }
 }
 
+/// A here-document script file and where the RUN sees it.
+type Script = (tempfile::TempPath, String);
+
 /// A RUN's argv with its here-documents, as BuildKit runs them: `RUN <<EOF` alone runs the
 /// body in the image's shell, or, starting with `#!`, as a script mounted at /dev/pipes/NAME;
 /// any other use goes to the shell whole (`cat <<EOT > f` with its body and terminator).
 /// The script file, when there is one, must outlive the run.
-/// A here-document script file and where the RUN sees it.
-type Script = (tempfile::TempPath, String);
-
 fn heredoc_command(step: &RunStep, base: &State) -> std::io::Result<(Vec<String>, Option<Script>)> {
     let (Command::Shell(text), [first, ..]) = (step.command, step.heredocs) else {
         return Ok((base.argv(step.command), None));
