@@ -145,6 +145,7 @@ pub const CASES: &[Case] = &[
     case("label-key-and-value-quoting", "FROM scratch\nENV N=name\nLABEL \"$N\"=\"v \\\"1\\\"\" '$N'=raw\n", &[]),
     case("env-legacy-with-quotes", "FROM scratch\nENV A \"quoted value\" and 'more'\n", &[]),
     case("expose-and-volume-quoted", "FROM scratch\nENV P=8080\nEXPOSE \"$P\"/tcp\nVOLUME \"/data dir\"\n", &[]),
+    case("escape-directive-backtick", "# escape=`\nFROM scratch\nENV A=C:\\path B=x`$y C=\"q`\"q\\\" D='s`x\\y' E=a`\\b\nLABEL l=a`b\nWORKDIR /w`$x\n", &[]),
     case("env-without-value", "FROM scratch\nENV NAME\n", &[]),
     case("user-quoted", "FROM scratch\nENV U=app\nUSER \"$U\":'grp'\n", &[]),
 ];

@@ -71,7 +71,7 @@ mod tests {
         assert!(expand(&deep, &env, '\\').is_err_and(|e| e.contains("nests more than")));
         let big = "x".repeat(600_000);
         let lookup = |name: &str| (name == "B").then(|| big.clone());
-        assert!(expand("$B$B", &lookup, '\\').is_err_and(|e| e.contains("longer than 1 MiB")));
+        assert!(expand("$B$B", &lookup, '\\').is_err_and(|e| e.contains("adds more than 1 MiB")));
     }
 
     #[test]

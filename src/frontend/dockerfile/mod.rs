@@ -155,9 +155,15 @@ impl Lower<'_> {
         self.heredocs.range(..=span.start as usize).next_back().filter(|(at, _)| self.text[**at..span.start as usize].trim().is_empty()).map_or(&[], |(_, d)| d.as_slice())
     }
 
+    /// A raw word in the `\\`-escaped form the expansion reads.
+    fn word(&self, raw: &str) -> String {
+        words::with_backslash(raw, self.escape)
+    }
+
     fn args(&self, text: &str, span: Span) -> Result<Vec<ArgDecl>, Diagnostic> {
         Ok(words::split(text, self.escape)
             .into_iter()
+            .map(|w| self.word(&w))
             .map(|w| match w.split_once('=') {
                 Some((name, default)) => ArgDecl { name: name.to_string(), default: Some(default.to_string()), span },
                 None => ArgDecl { name: w, default: None, span },
@@ -166,7 +172,8 @@ impl Lower<'_> {
     }
 
     fn pairs(&self, text: &str, span: Span) -> Result<Vec<(String, String)>, Diagnostic> {
-        words::pairs(text, self.escape).map_err(|e| Diagnostic::error("dockerfile::syntax", e).with_label(span, "here"))
+        let pairs = words::pairs(text, self.escape).map_err(|e| Diagnostic::error("dockerfile::syntax", e).with_label(span, "here"))?;
+        Ok(pairs.into_iter().map(|(k, v)| (self.word(&k), self.word(&v))).collect())
     }
 
     fn op(&self, instruction: &Instruction, span: Span) -> Result<OpKind, Diagnostic> {
@@ -197,8 +204,8 @@ impl Lower<'_> {
                 flags::only(&a.options, &["chown", "chmod", "link", "checksum", "keep-git-dir", "exclude", "unpack"], self)?;
                 OpKind::Copy(self.copy(&a.options, &a.src, &a.dest.value, true, self.heredocs_at(span)))
             }
-            Instruction::Workdir(w) => OpKind::Workdir(w.arguments.value.trim().to_string()),
-            Instruction::User(u) => OpKind::User(u.arguments.value.trim().to_string()),
+            Instruction::Workdir(w) => OpKind::Workdir(self.word(w.arguments.value.trim())),
+            Instruction::User(u) => OpKind::User(self.word(u.arguments.value.trim())),
             Instruction::Cmd(c) => OpKind::Cmd(command(&c.arguments)),
             Instruction::Entrypoint(e) => OpKind::Entrypoint(command(&e.arguments)),
             Instruction::Expose(e) => {
@@ -214,7 +221,7 @@ impl Lower<'_> {
                 JsonOrStringArray::Json(j) => j.value.iter().map(|s| s.value.to_string()).collect(),
                 JsonOrStringArray::String(s) => s.iter().map(|s| s.value.to_string()).collect(),
             }),
-            Instruction::Stopsignal(s) => OpKind::Stopsignal(s.arguments.value.trim().to_string()),
+            Instruction::Stopsignal(s) => OpKind::Stopsignal(self.word(s.arguments.value.trim())),
             Instruction::Healthcheck(h) => {
                 flags::only(&h.options, &["interval", "timeout", "start-period", "start-interval", "retries"], self)?;
                 let given: Vec<(String, String)> = h

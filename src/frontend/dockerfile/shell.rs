@@ -4,9 +4,9 @@
 //! substitutions are errors. Rewritten from BuildKit's behaviour (frontend/dockerfile/shell),
 //! checked against its own test data in tests/shell_lexer.rs.
 
-/// The longest an expanded word may be, and how deeply `${…}` may nest: limits no real
-/// Dockerfile meets, which keep `ENV A=$A$A` repeated, or a 20,000-deep nesting, from taking
-/// gigabytes or the stack.
+/// How much longer than itself an expanded word may get, and how deeply `${…}` may nest:
+/// limits no real Dockerfile meets, which keep `ENV A=$A$A` repeated, or a 20,000-deep
+/// nesting, from taking gigabytes or the stack (a long literal word is fine).
 const MAX_EXPANDED: usize = 1 << 20;
 const MAX_DEPTH: usize = 64;
 
@@ -43,6 +43,8 @@ struct Lexer<'a> {
     lookup: Lookup<'a>,
     escape: char,
     keep_quotes: bool,
+    /// The longest result: the word's own length plus what expansion may add.
+    limit: usize,
 }
 
 /// Words as they are split: whitespace ends a word unless it was protected.
@@ -87,7 +89,7 @@ impl Words {
 
 impl<'a> Lexer<'a> {
     fn new(word: &str, lookup: Lookup<'a>, escape: char) -> Lexer<'a> {
-        Lexer { chars: word.chars().collect(), at: 0, lookup, escape, keep_quotes: false }
+        Lexer { chars: word.chars().collect(), at: 0, lookup, escape, keep_quotes: false, limit: word.len() + MAX_EXPANDED }
     }
 
     fn peek(&self) -> Option<char> {
@@ -109,8 +111,8 @@ impl<'a> Lexer<'a> {
         let mut result = String::new();
         let mut words = Words::default();
         while let Some(c) = self.peek() {
-            if result.len() > MAX_EXPANDED {
-                return Err(format!("the expansion is longer than {} MiB", MAX_EXPANDED >> 20));
+            if result.len() > self.limit {
+                return Err(format!("the expansion adds more than {} MiB", MAX_EXPANDED >> 20));
             }
             if Some(c) == stop {
                 self.next();
@@ -158,7 +160,7 @@ impl<'a> Lexer<'a> {
         }
         match stop {
             Some(s) => Err(format!("unexpected end of statement while looking for matching {s}")),
-            None if result.len() > MAX_EXPANDED => Err(format!("the expansion is longer than {} MiB", MAX_EXPANDED >> 20)),
+            None if result.len() > self.limit => Err(format!("the expansion adds more than {} MiB", MAX_EXPANDED >> 20)),
             None => Ok((result, words.finish())),
         }
     }
@@ -321,7 +323,7 @@ impl<'a> Lexer<'a> {
         match self.until(Some(stop), raw_escapes, depth + 1) {
             Ok((word, _)) => Ok(word),
             Err(_) if self.peek().is_none() && stop == '/' => Err("syntax error: missing '/' in ${}".into()),
-            Err(e) if self.peek().is_none() && !e.contains("nests") && !e.contains("longer") => {
+            Err(e) if self.peek().is_none() && !e.contains("nests") && !e.contains("adds more") => {
                 Err(if stop == '}' { "syntax error: missing '}'".into() } else { e })
             }
             Err(e) => Err(e),

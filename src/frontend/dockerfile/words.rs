@@ -38,6 +38,34 @@ pub fn split(text: &str, escape: char) -> Vec<String> {
     words
 }
 
+/// A raw word written with another escape character (`# escape=\``), rewritten with `\\` as
+/// its escape, which the expansion downstream uses: the escape becomes `\\`, a literal `\\`
+/// becomes `\\\\`, except inside single quotes, where nothing escapes.
+pub fn with_backslash(word: &str, escape: char) -> String {
+    if escape == '\\' {
+        return word.to_string();
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut single = false;
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                single = !single;
+                out.push(c);
+            }
+            c if single => out.push(c),
+            c if c == escape => {
+                out.push('\\');
+                out.extend(chars.next());
+            }
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `KEY=VALUE ...` pairs; the legacy `KEY VALUE WITH SPACES` form when the first word has no `=`.
 pub fn pairs(text: &str, escape: char) -> Result<Vec<(String, String)>, String> {
     let words = split(text, escape);
@@ -68,6 +96,12 @@ mod tests {
         assert_eq!(split(r#"a "b c" 'd $e' f\ g \$h "\$i""#, '\\'), ["a", r#""b c""#, "'d $e'", r"f\ g", r"\$h", r#""\$i""#]);
         assert_eq!(split("  ", '\\'), Vec::<String>::new());
         assert_eq!(split(r#"A="x \" y" B=1"#, '\\'), [r#"A="x \" y""#, "B=1"]);
+    }
+
+    #[test]
+    fn another_escape_is_rewritten_to_backslash() {
+        assert_eq!(with_backslash(r"C:\path`$X'`\'", '`'), r"C:\\path\$X'`\'");
+        assert_eq!(with_backslash(r"a\b", '\\'), r"a\b");
     }
 
     #[test]
