@@ -13,14 +13,11 @@ fn unhonoured(t: &Target) -> Vec<(&'static str, &'static str)> {
         }
     };
     note(!t.output.is_empty(), "output", "use --output, or --push to publish the tags");
-    note(t.no_cache == Some(true), "no-cache", "remove the step results with `mpbake cache prune`");
-    note(!t.no_cache_filter.is_empty(), "no-cache-filter", "remove the step results with `mpbake cache prune`");
     note(t.pull == Some(true), "pull", "base tags are resolved again on every build anyway");
     note(!t.cache_from.is_empty(), "cache-from", "mpbake's own store caches steps");
     note(!t.cache_to.is_empty(), "cache-to", "mpbake's own store caches steps");
     note(!t.attest.is_empty(), "attest", "no attestations are made");
-    note(t.network.as_deref().is_some_and(|n| n != "none" && n != "default"), "network", "use RUN --network=host where needed");
-    note(!t.extra_hosts.is_empty(), "extra-hosts", "RUN sees the image's /etc/hosts");
+    note(t.network.as_deref().is_some_and(|n| !matches!(n, "none" | "default" | "host")), "network", "RUN takes none, default or host");
     note(t.shm_size.is_some(), "shm-size", "RUN gets the runtime's default /dev/shm");
     note(!t.ulimits.is_empty(), "ulimits", "RUN gets the runtime's default limits");
     note(t.resources.is_some(), "resources", "RUN is not limited");

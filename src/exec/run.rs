@@ -18,6 +18,10 @@ pub(super) struct RunStep<'a> {
     pub heredocs: &'a [(String, String)],
     pub mounts: &'a [RunMount],
     pub network: Option<&'a str>,
+    /// The target's `extra-hosts`: lines added to the step's /etc/hosts.
+    pub extra_hosts: &'a [(String, String)],
+    /// The target's `no-cache`: run even when the result is stored (and store it again).
+    pub no_cache: bool,
     pub args: &'a [(String, String)],
 }
 
@@ -29,7 +33,7 @@ const KEPT_MOUNT_POINTS: [&str; 3] = ["proc", "dev", "sys"];
 impl Engine<'_> {
     pub(super) fn run(&self, node: &Node, step: &RunStep, parents: &[State]) -> Result<State, BuildError> {
         let key = step_key(node, parents, &[]);
-        if let Some(hit) = self.recall(&key) {
+        if let Some(hit) = (!step.no_cache).then(|| self.recall(&key)).flatten() {
             return Ok(hit);
         }
         if !rustix::process::geteuid().is_root() {
@@ -71,6 +75,10 @@ impl Engine<'_> {
         let (args, script) = heredoc_command(step, base).map_err(io("writing a here-document script"))?;
         if let Some((file, destination)) = &script {
             binds.push(Bind { source: file.to_path_buf(), destination: destination.clone(), readonly: true, tmpfs: false });
+        }
+        let hosts = hosts_file(step).map_err(io("writing the step's /etc/hosts"))?;
+        if let Some(file) = &hosts {
+            binds.push(Bind { source: file.to_path_buf(), destination: "/etc/hosts".into(), readonly: true, tmpfs: false });
         }
         let process = Process {
             args,
@@ -317,4 +325,27 @@ fn heredoc_command(step: &RunStep, base: &State) -> std::io::Result<(Vec<String>
         false => step.heredocs.iter().fold(text.clone(), |full, (name, body)| format!("{full}\n{body}{name}")),
     };
     Ok((base.shell().into_iter().chain([script]).collect(), None))
+}
+
+/// The /etc/hosts a RUN sees when its target sets `extra-hosts`: BuildKit's defaults, then one
+/// line per host (with host networking, the host's own file and the extra lines).
+fn hosts_file(step: &RunStep) -> std::io::Result<Option<tempfile::TempPath>> {
+    use std::io::Write as _;
+    if step.extra_hosts.is_empty() {
+        return Ok(None);
+    }
+    let base = match step.network {
+        Some("host") => std::fs::read_to_string("/etc/hosts").unwrap_or_default(),
+        _ => "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n".to_string(),
+    };
+    let mut text = base;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for (host, ip) in step.extra_hosts {
+        text.push_str(&format!("{ip}\t{host}\n"));
+    }
+    let mut file = tempfile::Builder::new().prefix(&format!("mpbake-hosts-{}.", std::process::id())).tempfile()?;
+    file.write_all(text.as_bytes())?;
+    Ok(Some(file.into_temp_path()))
 }

@@ -78,7 +78,8 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
     let mut binds = process.binds.clone();
     if process.host_network {
         for file in ["/etc/resolv.conf", "/etc/hosts"] {
-            if Path::new(file).exists() {
+            // a step's own /etc/hosts (extra hosts) already holds the host's lines
+            if Path::new(file).exists() && !binds.iter().any(|b| b.destination == file) {
                 binds.push(Bind { source: file.into(), destination: file.into(), readonly: true, tmpfs: false });
             }
         }

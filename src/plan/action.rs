@@ -17,8 +17,18 @@ pub enum Action {
     /// An instruction that only changes the image config (ENV, WORKDIR, USER, CMD, LABEL, …),
     /// its words unexpanded.
     Config { op: OpKind, args: Args },
-    /// `RUN`: the command, its mounts (each `from` resolved to a parent of the step), the network.
-    Run { command: Command, heredocs: Vec<(String, String)>, mounts: Vec<RunMount>, network: Option<String>, args: Args },
+    /// `RUN`: the command, its mounts (each `from` resolved to a parent of the step), the network
+    /// (the instruction's `--network`, else the target's), the target's `extra-hosts`, and
+    /// whether the target asks for `no-cache` (the step runs even when its result is stored).
+    Run {
+        command: Command,
+        heredocs: Vec<(String, String)>,
+        mounts: Vec<RunMount>,
+        network: Option<String>,
+        extra_hosts: Vec<(String, String)>,
+        no_cache: bool,
+        args: Args,
+    },
     /// `COPY`/`ADD`, sources and destination unexpanded; `from` resolved.
     Copy { op: CopyOp, from: CopyFrom, args: Args },
     /// A step of an inline image (per-arch files, metadata), which `exec::inline` builds whole.

@@ -207,7 +207,17 @@ impl Builder<'_> {
                 OpKind::Run { command, mounts, network, heredocs } => {
                     let class = if same_machine(&exec, &self.inputs.build_platform) { Class::Native } else { Class::Emulated };
                     let env: BTreeMap<&str, &str> = scope.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    // the target's network, extra hosts and no-cache shape the step (and its key) only when set
+                    let network = network.clone().or_else(|| target.network.clone().filter(|n| n == "host" || n == "none"));
+                    let extra_hosts: Vec<(String, String)> = target.extra_hosts.iter().map(|(h, ip)| (h.clone(), ip.clone())).collect();
+                    let no_cache = target.no_cache == Some(true) || stage.name.as_ref().is_some_and(|n| target.no_cache_filter.contains(n));
                     let mut inputs = vec![format!("{env:?}"), format!("{command:?}{heredocs:?}{network:?}")];
+                    if !extra_hosts.is_empty() {
+                        inputs.push(format!("extra-hosts:{extra_hosts:?}"));
+                    }
+                    if no_cache {
+                        inputs.push("no-cache".into());
+                    }
                     let mut parents = Vec::new();
                     let mut run_mounts = Vec::new();
                     for m in mounts {
@@ -235,7 +245,9 @@ impl Builder<'_> {
                         command: command.clone(),
                         heredocs: heredocs.clone(),
                         mounts: run_mounts,
-                        network: network.clone(),
+                        network,
+                        extra_hosts,
+                        no_cache,
                         args: args_now.clone(),
                     };
                     (format!("RUN {}", text.trim()), class, inputs, parents, action)

@@ -1,0 +1,66 @@
+//! Bake attributes the build applies to RUN, through the CLI with real parts (a registry for
+//! the busybox base, runc): `extra-hosts` in RUN's /etc/hosts, `network = "host"` for every RUN
+//! of the target, and `no-cache` running a stored step again.
+
+mod common;
+mod harness;
+#[path = "hostile/images.rs"]
+#[allow(dead_code)]
+mod images;
+
+use common::Workspace;
+use harness::registry::Registry;
+
+fn bake(extra: &str) -> String {
+    format!("target \"default\" {{\n  platforms = [\"linux/amd64\"]\n{extra}}}\n")
+}
+
+#[test]
+fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
+    if let Err(reason) = harness::require(&["docker-registry", "skopeo", "runc", "apt-get", "dpkg"]) {
+        println!("SKIP the bake RUN attributes: {reason}");
+        return;
+    }
+    let registry = Registry::start();
+    let mut layer = images::busybox_layer();
+    for applet in ["cat", "wget", "echo", "date"] {
+        layer.push(images::Entry::symlink(&format!("bin/{applet}"), "busybox"));
+    }
+    layer.push(images::Entry::dir("etc/"));
+    let busybox = images::Image::of(vec![layer]).push(&registry.host(), "busybox");
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    let dockerfile = format!("FROM {busybox}\nRUN cat /etc/hosts > /hosts-seen\nRUN date +%s%N > /ran-at\n");
+
+    // extra-hosts: each host a line of the step's /etc/hosts, with the defaults
+    let ws = Workspace::with(&[("Dockerfile", &dockerfile), ("docker-bake.hcl", &bake("  extra-hosts = { \"db.internal\" = \"10.1.2.3\" }\n"))]);
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let hosts = std::fs::read_to_string(ws.path().join("out/default/hosts-seen")).unwrap_or_default();
+    assert!(hosts.contains("10.1.2.3\tdb.internal") && hosts.contains("localhost"), "{hosts:?} {}", run.stderr());
+    assert!(!run.stderr().contains("extra-hosts"), "applied, so no warning:\n{}", run.stderr());
+    assert!(!ws.path().join("out/default/etc/hosts").exists(), "the mount point is not left in the image");
+
+    // no-cache: the stored step runs again; without it, it is recalled
+    let first = std::fs::read_to_string(ws.path().join("out/default/ran-at")).unwrap_or_default();
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(std::fs::read_to_string(ws.path().join("out/default/ran-at")).unwrap_or_default(), first, "recalled from the cache");
+    ws.write("docker-bake.hcl", &bake("  extra-hosts = { \"db.internal\" = \"10.1.2.3\" }\n  no-cache = true\n"));
+    for _ in 0..2 {
+        let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        let again = std::fs::read_to_string(ws.path().join("out/default/ran-at")).unwrap_or_default();
+        assert_ne!(again, first, "no-cache runs the step again");
+    }
+
+    // network = "host": every RUN reaches what the host reaches (here the test registry)
+    let reach = format!("FROM {busybox}\nRUN wget -q -O /catalog http://{}/v2/_catalog\n", registry.host());
+    let ws = Workspace::with(&[("Dockerfile", &reach), ("docker-bake.hcl", &bake(""))]);
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 1, "without it, RUN has no network:\n{}", run.stderr());
+    ws.write("docker-bake.hcl", &bake("  network = \"host\"\n  entitlements = [\"network.host\"]\n"));
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(std::fs::read_to_string(ws.path().join("out/default/catalog")).unwrap_or_default().contains("busybox"));
+}
