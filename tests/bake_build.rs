@@ -1,6 +1,6 @@
 //! Bake attributes the build applies to RUN, through the CLI with real parts (a registry for
 //! the busybox base, runc): `extra-hosts` in RUN's /etc/hosts, `network = "host"` for every RUN
-//! of the target, and `no-cache` running a stored step again.
+//! of the target, `no-cache` running a stored step again, `shm-size` and `ulimits`.
 
 mod common;
 mod harness;
@@ -23,7 +23,7 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
     }
     let registry = Registry::start();
     let mut layer = images::busybox_layer();
-    for applet in ["cat", "wget", "echo", "date"] {
+    for applet in ["wget", "echo", "date"] {
         layer.push(images::Entry::symlink(&format!("bin/{applet}"), "busybox"));
     }
     layer.push(images::Entry::dir("etc/"));
@@ -53,6 +53,18 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
         let again = std::fs::read_to_string(ws.path().join("out/default/ran-at")).unwrap_or_default();
         assert_ne!(again, first, "no-cache runs the step again");
     }
+
+    // shm-size and ulimits: the sizes RUN sees
+    let limits = format!("FROM {busybox}\nRUN cat /proc/self/mounts > /mounts && ulimit -n > /nofile && ulimit -Hn > /nofile-hard\n");
+    let ws = Workspace::with(&[("Dockerfile", &limits), ("docker-bake.hcl", &bake("  shm-size = \"128m\"\n  ulimits = [\"nofile=2048:4096\"]\n"))]);
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let read = |name: &str| std::fs::read_to_string(ws.path().join("out/default").join(name)).unwrap_or_default();
+    assert!(read("mounts").lines().any(|l| l.contains(" /dev/shm ") && l.contains("size=131072k")), "{}", read("mounts"));
+    assert_eq!((read("nofile").trim(), read("nofile-hard").trim()), ("2048", "4096"));
+    ws.write("docker-bake.hcl", &bake("  ulimits = [\"nofile=9:1\"]\n"));
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("spec::invalid-limit"), "{}", run.stderr());
 
     // network = "host": every RUN reaches what the host reaches (here the test registry)
     let reach = format!("FROM {busybox}\nRUN wget -q -O /catalog http://{}/v2/_catalog\n", registry.host());

@@ -18,8 +18,6 @@ fn unhonoured(t: &Target) -> Vec<(&'static str, &'static str)> {
     note(!t.cache_to.is_empty(), "cache-to", "mpbake's own store caches steps");
     note(!t.attest.is_empty(), "attest", "no attestations are made");
     note(t.network.as_deref().is_some_and(|n| !matches!(n, "none" | "default" | "host")), "network", "RUN takes none, default or host");
-    note(t.shm_size.is_some(), "shm-size", "RUN gets the runtime's default /dev/shm");
-    note(!t.ulimits.is_empty(), "ulimits", "RUN gets the runtime's default limits");
     note(t.resources.is_some(), "resources", "RUN is not limited");
     note(!t.ssh.is_empty(), "ssh", "RUN --mount=type=ssh gets no agent");
     note(t.call.as_deref().is_some_and(|c| c != "build"), "call", "run `mpbake check` for the lints");

@@ -344,8 +344,9 @@ impl<'a> Engine<'a> {
                 Ok(state)
             }
             Action::Copy { op, from, args } => self.copy(node, op, from, args, &parents),
-            Action::Run { command, heredocs, mounts, network, extra_hosts, no_cache, args } => {
-                let step = super::run::RunStep { command, heredocs, mounts, network: network.as_deref(), extra_hosts, no_cache: *no_cache, args };
+            Action::Run { command, heredocs, mounts, network, extra_hosts, no_cache, limits, args } => {
+                let network = network.as_deref();
+                let step = super::run::RunStep { command, heredocs, mounts, network, extra_hosts, no_cache: *no_cache, limits, args };
                 self.run(node, &step, &parents)
             }
             Action::Inline => Err(BuildError::Tool(format!(

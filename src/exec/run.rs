@@ -22,6 +22,8 @@ pub(super) struct RunStep<'a> {
     pub extra_hosts: &'a [(String, String)],
     /// The target's `no-cache`: run even when the result is stored (and store it again).
     pub no_cache: bool,
+    /// The target's `shm-size` and `ulimits`.
+    pub limits: &'a crate::plan::RunLimits,
     pub args: &'a [(String, String)],
 }
 
@@ -89,6 +91,7 @@ impl Engine<'_> {
             additional_gids: Vec::new(),
             host_network: step.network == Some("host"),
             binds,
+            limits: step.limits.clone(),
         };
         let mount_points: Vec<String> =
             RUNTIME_MOUNTS.iter().map(|s| s.to_string()).chain(process.binds.iter().map(|b| b.destination.clone())).collect();

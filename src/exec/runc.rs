@@ -32,6 +32,8 @@ pub struct Process {
     pub additional_gids: Vec<u32>,
     pub host_network: bool,
     pub binds: Vec<Bind>,
+    /// `shm-size` and `ulimits`.
+    pub limits: crate::plan::RunLimits,
 }
 
 /// How a process failed.
@@ -74,7 +76,15 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
         .capabilities(capabilities)
         .no_new_privileges(false)
         .build()?;
+    let runtime_process = with_ulimits(runtime_process, &process.limits.ulimits)?;
     let mut mounts = get_default_mounts();
+    if let Some(size) = process.limits.shm_size {
+        for mount in mounts.iter_mut().filter(|m| m.destination() == Path::new("/dev/shm")) {
+            let mut options: Vec<String> = mount.options().clone().unwrap_or_default().into_iter().filter(|o| !o.starts_with("size=")).collect();
+            options.push(format!("size={size}"));
+            mount.set_options(Some(options));
+        }
+    }
     let mut binds = process.binds.clone();
     if process.host_network {
         for file in ["/etc/resolv.conf", "/etc/hosts"] {
@@ -140,4 +150,20 @@ pub fn run(rootfs: &Path, process: &Process, state_root: &Path) -> Result<String
         Some(code) => Err(RunError::Exit { code, output: text }),
         None => Err(RunError::Runtime(format!("runc was killed by a signal; output:\n{text}"))),
     }
+}
+
+/// The process with the target's ulimits over the runtime's defaults (`nofile` → RLIMIT_NOFILE).
+fn with_ulimits(mut process: oci_spec::runtime::Process, ulimits: &[(String, u64, u64)]) -> Result<oci_spec::runtime::Process, oci_spec::OciSpecError> {
+    if ulimits.is_empty() {
+        return Ok(process);
+    }
+    let mut limits = process.rlimits().clone().unwrap_or_default();
+    for (name, soft, hard) in ulimits {
+        let typ: oci_spec::runtime::PosixRlimitType = serde_json::from_value(serde_json::json!(format!("RLIMIT_{}", name.to_uppercase())))
+            .map_err(|e| oci_spec::OciSpecError::Other(format!("ulimit {name}: {e}")))?;
+        limits.retain(|l| l.typ() != typ);
+        limits.push(oci_spec::runtime::PosixRlimitBuilder::default().typ(typ).soft(*soft).hard(*hard).build()?);
+    }
+    process.set_rlimits(Some(limits));
+    Ok(process)
 }

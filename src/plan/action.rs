@@ -27,6 +27,7 @@ pub enum Action {
         network: Option<String>,
         extra_hosts: Vec<(String, String)>,
         no_cache: bool,
+        limits: RunLimits,
         args: Args,
     },
     /// `COPY`/`ADD`, sources and destination unexpanded; `from` resolved.
@@ -51,4 +52,54 @@ pub enum CopyFrom {
 pub struct RunMount {
     pub mount: Mount,
     pub from: Option<CopyFrom>,
+}
+
+/// The target's `shm-size` and `ulimits`, as RUN gets them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunLimits {
+    /// /dev/shm's size in bytes.
+    pub shm_size: Option<u64>,
+    /// (`nofile`, soft, hard), as `ulimits = ["nofile=1024:2048"]` writes them.
+    pub ulimits: Vec<(String, u64, u64)>,
+}
+
+impl RunLimits {
+    /// Docker's forms: `shm-size` `64m` (b, k, m, g; bytes without a unit), ulimits
+    /// `NAME=SOFT[:HARD]` (-1 is unlimited); Err says which value is wrong.
+    pub fn parse(shm_size: Option<&str>, ulimits: &[String]) -> Result<RunLimits, String> {
+        let shm_size = shm_size
+            .map(|text| {
+                let t = text.trim().to_ascii_lowercase();
+                let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+                let scale: u64 = match unit.trim_end_matches('b') {
+                    "" => 1,
+                    "k" => 1 << 10,
+                    "m" => 1 << 20,
+                    "g" => 1 << 30,
+                    _ => return Err(format!("shm-size `{text}` is not a size (64m, 1g)")),
+                };
+                digits.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).filter(|n| *n > 0).ok_or_else(|| format!("shm-size `{text}` is not a size (64m, 1g)"))
+            })
+            .transpose()?;
+        let limit = |v: &str| if v == "-1" { Some(u64::MAX) } else { v.parse::<u64>().ok() };
+        let ulimits = ulimits
+            .iter()
+            .map(|u| {
+                let (name, values) = u.split_once('=').ok_or_else(|| format!("ulimit `{u}` is not NAME=SOFT[:HARD]"))?;
+                let (soft, hard) = values.split_once(':').unwrap_or((values, values));
+                const NAMES: &[&str] = &[
+                    "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
+                    "sigpending", "stack", "as",
+                ];
+                if !NAMES.contains(&name) {
+                    return Err(format!("ulimit `{name}` is not one of {}", NAMES.join(", ")));
+                }
+                match (limit(soft), limit(hard)) {
+                    (Some(s), Some(h)) if s <= h => Ok((name.to_string(), s, h)),
+                    _ => Err(format!("ulimit `{u}`: limits are numbers (or -1), the soft one not above the hard one")),
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RunLimits { shm_size, ulimits })
+    }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use std::sync::Arc;
 
-use super::action::{Action, Args, CopyFrom, RunMount};
+use super::action::{Action, Args, CopyFrom, RunLimits, RunMount};
 use super::build::{Builder, Built};
 use super::graph::StepDef;
 use super::model::Class;
@@ -218,6 +218,20 @@ impl Builder<'_> {
                     if no_cache {
                         inputs.push("no-cache".into());
                     }
+                    let limits = match RunLimits::parse(target.shm_size.as_deref(), &target.ulimits) {
+                        Ok(limits) => limits,
+                        Err(e) => {
+                            self.diags.push(
+                                Diagnostic::error("spec::invalid-limit", e)
+                                    .with_label(target.span, "in this target")
+                                    .with_help("shm-size = \"128m\"; ulimits = [\"nofile=1024:2048\"]"),
+                            );
+                            return None;
+                        }
+                    };
+                    if limits != RunLimits::default() {
+                        inputs.push(format!("limits:{limits:?}"));
+                    }
                     let mut parents = Vec::new();
                     let mut run_mounts = Vec::new();
                     for m in mounts {
@@ -248,6 +262,7 @@ impl Builder<'_> {
                         network,
                         extra_hosts,
                         no_cache,
+                        limits,
                         args: args_now.clone(),
                     };
                     (format!("RUN {}", text.trim()), class, inputs, parents, action)
