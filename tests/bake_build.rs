@@ -1,6 +1,7 @@
 //! Bake attributes the build applies to RUN, through the CLI with real parts (a registry for
 //! the busybox base, runc): `extra-hosts` in RUN's /etc/hosts, `network = "host"` for every RUN
-//! of the target, `no-cache` running a stored step again, `shm-size` and `ulimits`.
+//! of the target, `no-cache` running a stored step again, `shm-size`, `ulimits`, and `pull`
+//! (a moved tag is picked up).
 
 mod common;
 mod harness;
@@ -65,6 +66,20 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
     ws.write("docker-bake.hcl", &bake("  ulimits = [\"nofile=9:1\"]\n"));
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
     assert!(run.code() == 1 && run.stderr().contains("spec::invalid-limit"), "{}", run.stderr());
+
+    // pull: a tag moved in the registry is what the next build starts from (mpbake resolves
+    // base tags on every build, so `pull = true` asks for what it always does)
+    let tagged = format!("FROM {busybox}\nRUN cat /marker > /seen || true\n");
+    let ws = Workspace::with(&[("Dockerfile", &tagged), ("docker-bake.hcl", &bake("  pull = true\n"))]);
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let mut moved = images::busybox_layer();
+    moved.push(images::Entry::file("marker", b"moved\n"));
+    images::Image::of(vec![moved]).push(&registry.host(), "busybox");
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(std::fs::read_to_string(ws.path().join("out/default/seen")).unwrap_or_default(), "moved\n");
+    assert!(!run.stderr().contains("`pull`"), "applied, so no warning:\n{}", run.stderr());
 
     // network = "host": every RUN reaches what the host reaches (here the test registry)
     let reach = format!("FROM {busybox}\nRUN wget -q -O /catalog http://{}/v2/_catalog\n", registry.host());

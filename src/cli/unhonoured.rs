@@ -13,7 +13,6 @@ fn unhonoured(t: &Target) -> Vec<(&'static str, &'static str)> {
         }
     };
     note(!t.output.is_empty(), "output", "use --output, or --push to publish the tags");
-    note(t.pull == Some(true), "pull", "base tags are resolved again on every build anyway");
     note(!t.cache_from.is_empty(), "cache-from", "mpbake's own store caches steps");
     note(!t.cache_to.is_empty(), "cache-to", "mpbake's own store caches steps");
     note(!t.attest.is_empty(), "attest", "no attestations are made");
