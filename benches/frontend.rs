@@ -75,6 +75,7 @@ fn bench(c: &mut Criterion) {
             spec: &spec,
             dockerfiles: &dockerfiles,
             build_platform: Platform::parse("linux/amd64").unwrap_or_else(|_| Platform::host()),
+            base_triggers: Default::default(),
         };
         let mut diags = mpbake::diag::Diagnostics::default();
         let p = plan(&inputs, &names, &mut diags);

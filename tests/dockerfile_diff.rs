@@ -78,6 +78,18 @@ fn busybox_with_applets() -> Vec<images::Entry> {
     layer
 }
 
+/// A registry image with ONBUILD triggers (RUN, COPY from the building context, ENV), built
+/// and pushed by dockerd: the cases built FROM it run them.
+fn push_onbuild_image(dockerd: &Dockerd, registry: &str, busybox: &str) -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dockerfile = format!("FROM {busybox}\nONBUILD RUN echo triggered > /trig\nONBUILD COPY a.txt /from-context\nONBUILD ENV T=1\nLABEL kind=triggers\n");
+    cases::write(dir.path(), "Dockerfile", &dockerfile);
+    let tag = format!("{registry}/triggers:1");
+    run(dockerd.docker().args(["build", "--network=host", "--platform", "linux/amd64", "-t", &tag]).arg(dir.path()));
+    run(dockerd.docker().args(["push", &tag]));
+    tag
+}
+
 #[test]
 fn dockerfiles_give_the_image_buildkit_gives() {
     if let Err(reason) = require(&["dockerd", "/usr/bin/docker", "docker-registry", "skopeo", "runc", "apt-get", "dpkg"]) {
@@ -88,6 +100,7 @@ fn dockerfiles_give_the_image_buildkit_gives() {
     let dockerd = Dockerd::start(&registry.host());
     // a base for the RUN cases: Debian's static busybox and its applets
     let busybox = images::Image::of(vec![busybox_with_applets()]).push(&registry.host(), "busybox");
+    let with_triggers = push_onbuild_image(&dockerd, &registry.host(), &busybox);
     let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut report = Vec::new();
     let mut wrongly_listed = Vec::new();
@@ -99,7 +112,7 @@ fn dockerfiles_give_the_image_buildkit_gives() {
         for (path, contents) in case.files {
             cases::write(&context, path, contents);
         }
-        cases::write(&context, "Dockerfile", &case.dockerfile.replace("BUSYBOX", &busybox));
+        cases::write(&context, "Dockerfile", &case.dockerfile.replace("TRIGGERS_IMAGE", &with_triggers).replace("BUSYBOX", &busybox));
         std::fs::write(context.join("docker-bake.hcl"), "target \"default\" {\n  platforms = [\"linux/amd64\"]\n}\n")
             .unwrap_or_else(|e| panic!("{e}"));
         let tag = format!("diff-{}", case.name);

@@ -130,12 +130,22 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
     // one client (loading the system's CA certificates is a good part of a small build)
     let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &how.insecure)).transpose()?;
+    // registry bases with ONBUILD triggers: planned again, so a stage built on one runs them
+    let resolved = registry.as_ref().map(|r| resolve_bases(r, plan)).unwrap_or_default();
+    let triggers = triggers_of(&resolved);
+    if !triggers.is_empty() {
+        p.with_base_triggers(triggers);
+        if report(&p.loaded.diags, &p.loaded.sources) {
+            return Ok(Err(ExitCode::from(1)));
+        }
+    }
+    let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
     let store = open_store()?;
     let bases = registry.as_ref().map(|registry| exec::Bases { registry, store: &store });
     let env_secrets = private_dir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
-    let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter };
+    let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter, resolved };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),
@@ -252,6 +262,30 @@ fn failed(error: BuildError, p: &planned::Planned) -> ExitCode {
 
 /// The registries base images come from: every FROM of the plan (linked targets included) and
 /// the selected inline images' bases.
+/// The plan's registry bases resolved once, by (reference, platform); the engine takes what
+/// the registry answered (errors too) instead of asking again.
+fn resolve_bases(registry: &crate::oci::Registry, plan: &Plan) -> exec::Resolved {
+    let mut out = exec::Resolved::new();
+    for node in &plan.nodes {
+        let Action::From { reference } = &node.action else { continue };
+        let key = (reference.clone(), node.exec_platform.to_string());
+        if reference == "scratch" || out.contains_key(&key) {
+            continue;
+        }
+        let Ok(image) = ImageRef::parse(reference) else { continue };
+        out.insert(key, crate::oci::pull::pull(registry, &image, &node.exec_platform));
+    }
+    out
+}
+
+/// The ONBUILD triggers of the resolved bases that have some.
+fn triggers_of(resolved: &exec::Resolved) -> BTreeMap<(String, String), Vec<String>> {
+    let strings = |p: &crate::oci::pull::Pulled| -> Vec<String> {
+        p.config["config"]["OnBuild"].as_array().into_iter().flatten().filter_map(|t| Some(t.as_str()?.to_string())).collect()
+    };
+    resolved.iter().filter_map(|(key, pulled)| Some((key.clone(), strings(pulled.as_ref().ok()?))).filter(|(_, t)| !t.is_empty())).collect()
+}
+
 fn registry_hosts(p: &planned::Planned, plan: &Plan) -> Vec<String> {
     let inline = p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).flat_map(inline_bases);
     let mut hosts: Vec<String> = step_bases(plan, |_| true).chain(inline).map(|image| image.registry).collect();

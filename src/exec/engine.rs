@@ -33,7 +33,13 @@ pub struct Settings {
     pub compression: Compression,
     /// How RUN steps get their root filesystem.
     pub snapshotter: Snapshotter,
+    /// Bases already resolved in the registry by (reference, platform) (the build read them
+    /// for their ONBUILD triggers): not asked for again.
+    pub resolved: Resolved,
 }
+
+/// Registry bases resolved before the build, with what the registry answered.
+pub type Resolved = BTreeMap<(String, String), Result<pull::Pulled, crate::oci::RegistryError>>;
 
 /// Counts for the end-of-build summary.
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,6 +74,7 @@ pub struct Engine<'a> {
     /// result asked for): a result nobody will read is dropped, and its last reader takes it
     /// instead of copying it, so a chain of steps holds one image, not one per step.
     readers: Mutex<Vec<(usize, bool)>>,
+    resolved: Mutex<Resolved>,
     pub(super) progress: &'a Progress,
     pub(super) executed: AtomicUsize,
     pub(super) cached: AtomicUsize,
@@ -81,7 +88,7 @@ impl<'a> Engine<'a> {
         settings: Settings,
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
-        let Settings { cwd, epoch, secrets, compression, snapshotter } = settings;
+        let Settings { cwd, epoch, secrets, compression, snapshotter, resolved } = settings;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
@@ -102,6 +109,7 @@ impl<'a> Engine<'a> {
             leaving: Mutex::new(vec![None; plan.nodes.len()]),
             outcomes: Mutex::new(vec![None; plan.nodes.len()]),
             readers: Mutex::new(vec![(0, true); plan.nodes.len()]),
+            resolved: Mutex::new(resolved),
             progress,
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
@@ -364,7 +372,8 @@ impl<'a> Engine<'a> {
         }
         let image = ImageRef::parse(reference).map_err(|e| input(node, "build::invalid-reference", format!("`{reference}`: {e}")))?;
         let registry = self.registry.ok_or_else(|| BuildError::Tool("no registry client for base images".into()))?;
-        let pulled = pull::pull(registry, &image, &node.exec_platform).map_err(|e| match e {
+        let known = self.resolved.lock().ok().and_then(|mut r| r.remove(&(reference.to_string(), node.exec_platform.to_string())));
+        let pulled = known.unwrap_or_else(|| pull::pull(registry, &image, &node.exec_platform)).map_err(|e| match e {
             crate::oci::RegistryError::NotFound { .. } => match input(node, "build::base-not-found", format!("`{reference}` does not exist")) {
                 BuildError::Input(d) => BuildError::Input(d.with_help(format!(
                     "{e}; check the tag and the repository, and when the name comes from a variable, set it (--var NAME=VALUE, --set TARGET.args.NAME=VALUE)"
@@ -388,15 +397,14 @@ impl<'a> Engine<'a> {
             .zip(diff_ids)
             .map(|(descriptor, diff_id)| LayerRef { diff_id, descriptor: Some(descriptor), origin: Some(image.clone()) })
             .collect();
-        if let Some(triggers) = pulled.config["config"]["OnBuild"].as_array().filter(|t| !t.is_empty()) {
-            let listed: Vec<&str> = triggers.iter().filter_map(|t| t.as_str()).collect();
-            self.progress.line(&format!(
-                "mpbake: warning: {reference} has ONBUILD triggers, which mpbake does not run for registry images (BuildKit does): {}",
-                listed.join("; ")
-            ));
+        // a stage built on the image ran its ONBUILD triggers (the build planned them), and they
+        // do not carry on, as in BuildKit; an image only copied from has no use for them
+        let mut config = pulled.config;
+        if let Some(runtime) = config["config"].as_object_mut() {
+            runtime.remove("OnBuild");
         }
         let key = step_key(node, &[], &[pulled.manifest.to_string()]);
-        Ok(State { config: pulled.config, layers, key, cmd_set: false, workdirs: Vec::new(), env_index: None })
+        Ok(State { config, layers, key, cmd_set: false, workdirs: Vec::new(), env_index: None })
     }
 }
 

@@ -27,7 +27,7 @@ mod workdirs;
 
 pub use annotations::Annotations;
 pub use cancel::{cancelled, clean_leftovers, install as handle_signals};
-pub use engine::{Engine, Settings, Stats};
+pub use engine::{Engine, Resolved, Settings, Stats};
 pub use inline::{Bases, Built, build_inline};
 pub use local::write_rootfs;
 pub use rootfs::Snapshotter;

@@ -15,6 +15,9 @@ pub struct Inputs<'a> {
     pub spec: &'a Spec,
     pub dockerfiles: &'a BTreeMap<String, Dockerfile>,
     pub build_platform: Platform,
+    /// The ONBUILD triggers of registry images, by (reference, platform), when `build` has
+    /// looked them up: a stage built FROM such an image runs them first.
+    pub base_triggers: BTreeMap<(String, String), Vec<String>>,
 }
 
 /// The result of building one stage or target for one platform.

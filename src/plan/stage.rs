@@ -143,13 +143,16 @@ impl Builder<'_> {
         let mut built = match self.resolve(target, df, &base, Some(stage.base_span))? {
             (Source::Stage(i), _) => self.stage(target, df, i, platform)?,
             (Source::Target(t), _) => Built { args: Vec::new(), ..self.target(&t, platform)? },
-            (Source::Image(reference), _) => Built {
-                node: self.base(key, &reference, &exec, &target.name, platform, Some(stage.base_span)),
-                exec: exec.clone(),
-                env: Vec::new(),
-                args: Vec::new(),
-                onbuild: Vec::new(),
-            },
+            (Source::Image(reference), _) => {
+                let onbuild = self.registry_triggers(&reference, &exec, stage)?;
+                Built {
+                    node: self.base(key, &reference, &exec, &target.name, platform, Some(stage.base_span)),
+                    exec: exec.clone(),
+                    env: Vec::new(),
+                    args: Vec::new(),
+                    onbuild,
+                }
+            }
             (Source::Context(c), span) => {
                 self.diags.push(
                     Diagnostic::error("plan::invalid-base", format!("`FROM {base}` names the local context `{c}`"))
@@ -330,6 +333,27 @@ impl Builder<'_> {
             })
             .collect();
         Some(built)
+    }
+
+    /// The ONBUILD triggers of a registry base, parsed as the instructions they are (placed at
+    /// the FROM line); none unless `build` looked the image up.
+    fn registry_triggers(&mut self, reference: &str, exec: &Platform, stage: &Stage) -> Option<Vec<Op>> {
+        let Some(texts) = self.inputs.base_triggers.get(&(reference.to_string(), exec.to_string())) else { return Some(Vec::new()) };
+        let mut ops = Vec::with_capacity(texts.len());
+        for text in texts {
+            let parsed = crate::frontend::dockerfile::parse(stage.base_span.file, &format!("FROM scratch\n{text}\n"));
+            match parsed.ok().and_then(|df| df.stages.into_iter().next()).and_then(|s| s.ops.into_iter().next()) {
+                Some(op) => ops.push(Op { kind: op.kind, span: stage.base_span, text: text.clone() }),
+                None => {
+                    self.diags.push(
+                        Diagnostic::error("dockerfile::onbuild-trigger", format!("`{reference}` has an ONBUILD trigger that does not parse: `{text}`"))
+                            .with_label(stage.base_span, "built FROM here"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(ops)
     }
 
     /// What a FROM base or `--from` name refers to: a named context, a stage, or an image.

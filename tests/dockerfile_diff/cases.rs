@@ -1,6 +1,7 @@
 //! The cases: a name, a Dockerfile (`BUSYBOX` stands for a busybox image in the test
-//! registry), the context's files (a path ending in `/` is an empty directory, contents
-//! `-> TARGET` a symlink); and the cases known to differ still, with why.
+//! registry, `TRIGGERS_IMAGE` for an image there with ONBUILD triggers), the context's files
+//! (a path ending in `/` is an empty directory, contents `-> TARGET` a symlink); and the cases
+//! known to differ still, with why.
 
 use std::path::Path;
 
@@ -146,6 +147,9 @@ pub const CASES: &[Case] = &[
     case("env-legacy-with-quotes", "FROM scratch\nENV A \"quoted value\" and 'more'\n", &[]),
     case("expose-and-volume-quoted", "FROM scratch\nENV P=8080\nEXPOSE \"$P\"/tcp\nVOLUME \"/data dir\"\n", &[]),
     case("escape-directive-backtick", "# escape=`\nFROM scratch\nENV A=C:\\path B=x`$y C=\"q`\"q\\\" D='s`x\\y' E=a`\\b\nLABEL l=a`b\nWORKDIR /w`$x\n", &[]),
+    case("onbuild-from-registry", "FROM TRIGGERS_IMAGE\nRUN cat /trig /from-context > /seen\nENV U=$T\n", A),
+    case("onbuild-from-registry-alone", "FROM TRIGGERS_IMAGE\n", A),
+    case("onbuild-registry-image-copied-from", "FROM scratch\nCOPY --from=TRIGGERS_IMAGE /bin/busybox /bb\n", &[]),
     case("env-without-value", "FROM scratch\nENV NAME\n", &[]),
     case("user-quoted", "FROM scratch\nENV U=app\nUSER \"$U\":'grp'\n", &[]),
 ];
