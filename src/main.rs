@@ -15,6 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const STACK: usize = 256 << 20;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let run = std::thread::Builder::new().name("mpbake".into()).stack_size(STACK).spawn(run);
     match run.map(|thread| thread.join()) {
         Ok(Ok(code)) => code,
@@ -24,6 +25,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Output (or messages) to a pipe the reader closed (`mpbake print | head -1`) ends mpbake quietly, with the
+/// status a process stopped by SIGPIPE has (128 + 13), as Unix tools end; Rust's print macros
+/// would panic there instead.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>().map(String::as_str).or_else(|| info.payload().downcast_ref::<&str>().copied());
+        if message.is_some_and(|m| m.starts_with("failed printing to std") && m.contains("Broken pipe")) {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 fn run() -> ExitCode {

@@ -1,6 +1,8 @@
 //! No input, however malformed, makes the front end panic: a corpus of mutated specs (truncated,
 //! bytes replaced, syntax tokens spliced in) goes through parsing, evaluation and rendering.
 
+mod common;
+
 use mpbake::diag::{render_human, render_json};
 use mpbake::frontend::bake::Options;
 use mpbake::frontend::evaluate_texts;
@@ -109,4 +111,26 @@ fn blowups_end_in_a_diagnostic() {
         assert!(codes.contains(&code), "{file}: {codes:?}");
         assert!(diags.items.iter().all(|d| !d.labels.is_empty()), "{file}: every diagnostic points somewhere");
     }
+}
+
+#[test]
+fn a_closed_output_pipe_ends_mpbake_quietly() {
+    // `mpbake print | head -c 10`: half a megabyte, the reader gone after 10 bytes
+    let spec = "target \"t\" {\n  name = \"t-${i}-${j}\"\n  matrix = { i = range(100), j = range(30) }\n  args = { A = \"a\" }\n}\n";
+    let ws = common::Workspace::with(&[("docker-bake.hcl", spec)]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mpbake"))
+        .args(["print", "t"])
+        .current_dir(ws.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("mpbake: {e}"));
+    let mut head = [0u8; 10];
+    let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    std::io::Read::read_exact(&mut stdout, &mut head).unwrap_or_else(|e| panic!("{e}"));
+    drop(stdout);
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "the status of a process stopped by SIGPIPE: {stderr}");
 }
