@@ -161,3 +161,11 @@ fn text_and_dot_formats() {
     let dot = ws.run(&["plan", "-f", dir.to_str().unwrap_or_default(), "--format", "dot"], &[]).stdout();
     assert!(dot.starts_with("digraph plan {") && dot.contains("->"), "{dot}");
 }
+
+#[test]
+fn a_mistyped_instruction_gets_a_suggestion() {
+    let ws = Workspace::with(&[("Dockerfile", "FROM scratch\nRUNN echo hi\n"), ("docker-bake.hcl", "target \"default\" {}\n")]);
+    let run = ws.run(&["plan"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("Dockerfile:2:1") && run.stderr().contains("did you mean `RUN`?"), "{}", run.stderr());
+}

@@ -22,8 +22,13 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
     })?;
     let parsed = parse_dockerfile::parse(&extracted.masked).map_err(|e| {
         let offset = offset_of(text, e.line(), e.column());
-        Diagnostic::error("dockerfile::syntax", format!("Dockerfile syntax error: {e}"))
+        let message = e.to_string();
+        // `RUNN`: the instruction it probably is
+        let unknown = message.split_once("unknown instruction '").and_then(|(_, rest)| rest.split_once('\'')).map(|(word, _)| word.to_string());
+        let help = unknown.and_then(|word| crate::diag::did_you_mean(&word.to_ascii_uppercase(), INSTRUCTIONS.iter().copied()));
+        Diagnostic::error("dockerfile::syntax", format!("Dockerfile syntax error: {message}"))
             .with_label(Span::new(file, offset..(offset + 1).min(text.len().max(offset))), "here")
+            .with_help_opt(help.map(|s| format!("did you mean `{s}`?")))
     })?;
     let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
     let lower = Lower { file, text, escape, heredocs: &extracted.by_line };
@@ -70,6 +75,12 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
     }
     Ok(out)
 }
+
+/// Every Dockerfile instruction, for suggestions.
+const INSTRUCTIONS: &[&str] = &[
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL",
+    "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+];
 
 /// The escape character a `# escape=` directive at the top sets (the crate reads it again).
 fn escape_directive(text: &str) -> char {
