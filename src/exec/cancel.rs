@@ -78,13 +78,19 @@ fn alive(pid: &str) -> bool {
 /// their overlay mounts detached, their scratch and state directories removed.
 pub fn clean_leftovers(root: &Path) -> std::io::Result<()> {
     let dead = |name: &str| name.split('.').next().is_some_and(|pid| pid.parse::<u32>().is_ok() && !alive(pid));
-    // secrets a killed build wrote from the environment (`mpbake-secrets-<pid>.…`, ours only)
+    // secrets a killed build wrote from the environment, and the here-document scripts and
+    // /etc/hosts files of its RUNs (`mpbake-secrets-<pid>.…`, `mpbake-heredoc-…`,
+    // `mpbake-hosts-…`; ours only)
+    const PREFIXES: [&str; 3] = ["mpbake-secrets-", "mpbake-heredoc-", "mpbake-hosts-"];
     for dir in [Path::new("/dev/shm").to_path_buf(), std::env::temp_dir()] {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let ours = entry.metadata().is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == rustix::process::geteuid().as_raw());
-            if ours && name.strip_prefix("mpbake-secrets-").is_some_and(dead) {
-                let _ = std::fs::remove_dir_all(entry.path());
+            if ours && PREFIXES.iter().any(|p| name.strip_prefix(p).is_some_and(dead)) {
+                let _ = match entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    true => std::fs::remove_dir_all(entry.path()),
+                    false => std::fs::remove_file(entry.path()),
+                };
             }
         }
     }

@@ -74,8 +74,9 @@ fn env_secrets_are_private_and_a_killed_builds_are_removed() {
     let Some(registry) = registry("secrets of a killed build", RUN_TOOLS) else { return };
     let image = Image::of(vec![busybox_layer()]).push(&registry.host(), "busybox");
     let mut scene = Scene::new();
-    scene.dockerfile(&format!("FROM {image}\nRUN --mount=type=secret,id=token sleep 673\n"));
-    let bake = "target \"default\" {\n  platforms = [\"linux/amd64\"]\n  secret = [\"id=token,env=HOSTILE_TOKEN\"]\n}\n";
+    // a here-document script and extra hosts: two more files in $TMPDIR while the RUN runs
+    scene.dockerfile(&format!("FROM {image}\nRUN --mount=type=secret,id=token <<EOF\n#!/bin/sh\nsleep 673\nEOF\n"));
+    let bake = "target \"default\" {\n  platforms = [\"linux/amd64\"]\n  secret = [\"id=token,env=HOSTILE_TOKEN\"]\n  extra-hosts = { h = \"10.0.0.1\" }\n}\n";
     scene.canary("ctx/docker-bake.hcl", bake.as_bytes());
     let mut child = scene.spawn_build(&[("HOSTILE_TOKEN", scene.secret.as_str())]);
     let prefix = format!("mpbake-secrets-{}.", child.id());
@@ -94,12 +95,25 @@ fn env_secrets_are_private_and_a_killed_builds_are_removed() {
     assert_eq!(mode(&dir), 0o700, "the directory is private");
     let files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
     assert!(!files.is_empty() && files.iter().all(|f| mode(f) == 0o600), "each secret is 0600: {files:?}");
+    let pid = child.id();
+    let tmp = scene.path().join("tmp");
+    let run_files = || -> Vec<String> {
+        let names = std::fs::read_dir(&tmp).into_iter().flatten().flatten().map(|e| e.file_name().to_string_lossy().into_owned());
+        names.filter(|n| n.starts_with(&format!("mpbake-heredoc-{pid}.")) || n.starts_with(&format!("mpbake-hosts-{pid}."))).collect()
+    };
+    // killed once the RUN runs: its script and hosts file are written by then
+    while run_files().len() < 2 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the RUN never started: {:?}", run_files());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _ = child.kill();
     let _ = child.wait();
     assert!(dir.exists(), "a kill -9 leaves it (the test's premise)");
+    assert_eq!(run_files().len(), 2, "the script and the hosts file are left too: {:?}", run_files());
     scene.dockerfile("FROM scratch\nCOPY canary.txt /c\n");
     let next = scene.build(&["-o", "type=local,dest=out"]);
     assert_no_crash("the next build", &next);
     assert!(!dir.exists(), "the next build removed what the killed one left");
+    assert!(run_files().is_empty(), "and the RUN's files: {:?}", run_files());
     let _ = Command::new("pkill").args(["-f", "sleep 673"]).status();
 }
