@@ -36,14 +36,7 @@ fn buildkit_image(dockerd: &Dockerd, dir: &Path, tag: &str) -> Image {
     }
     let archive = dir.join("saved.tar");
     run(dockerd.docker().args(["save", "-o"]).arg(&archive).arg(tag));
-    let bytes = std::fs::read(&archive).unwrap_or_else(|e| panic!("docker save: {e}"));
-    let mut members = std::collections::BTreeMap::new();
-    for mut entry in tar::Archive::new(bytes.as_slice()).entries().into_iter().flatten().flatten() {
-        let name = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
-        let mut data = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut entry, &mut data);
-        members.insert(name, data);
-    }
+    let members = tar_members(&archive);
     let manifest: serde_json::Value = serde_json::from_slice(&members["manifest.json"]).unwrap_or_default();
     let layers: Vec<Vec<u8>> =
         manifest[0]["Layers"].as_array().into_iter().flatten().filter_map(|l| members.get(l.as_str()?).cloned()).collect();
@@ -151,8 +144,8 @@ fn dockerfiles_give_the_image_buildkit_gives() {
     assert_eq!(refused, cases::REFUSED, "the cases both engines refuse");
 }
 
-/// An image from an OCI layout tarball (what `buildctl --output type=oci` writes).
-fn oci_tar_image(archive: &Path) -> Image {
+/// Every member of a tar archive by name.
+fn tar_members(archive: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let bytes = std::fs::read(archive).unwrap_or_else(|e| panic!("{}: {e}", archive.display()));
     let mut members = std::collections::BTreeMap::new();
     for mut entry in tar::Archive::new(bytes.as_slice()).entries().into_iter().flatten().flatten() {
@@ -161,6 +154,12 @@ fn oci_tar_image(archive: &Path) -> Image {
         let _ = std::io::Read::read_to_end(&mut entry, &mut data);
         members.insert(name, data);
     }
+    members
+}
+
+/// An image from an OCI layout tarball (what `buildctl --output type=oci` writes).
+fn oci_tar_image(archive: &Path) -> Image {
+    let members = tar_members(archive);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     for (name, data) in &members {
         let path = dir.path().join(name);

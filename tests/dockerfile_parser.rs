@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mpbake::frontend::dockerfile::parse;
+use mpbake::frontend::dockerfile::{escape_directive, parse};
 use mpbake::frontend::dockerfile::shell::process_word;
 use mpbake::ir::{Dockerfile, OpKind};
 use mpbake::source::FileId;
@@ -103,14 +103,6 @@ const DIFFERING: &[(&str, &str)] = &[(
     "an escaped escape at the end of a line (`ENV C a\\\\`) continues the line in the parse-dockerfile crate; BuildKit ends the instruction there",
 )];
 
-/// The escape character a `# escape=` directive sets.
-fn escape_of(text: &str) -> char {
-    text.lines()
-        .take_while(|l| l.starts_with('#'))
-        .find_map(|l| l.trim_start_matches('#').trim().strip_prefix("escape").and_then(|r| r.trim().strip_prefix('=')).and_then(|v| v.trim().chars().next()))
-        .unwrap_or('\\')
-}
-
 #[test]
 fn buildkit_parser_corpus_parses_the_same() {
     let mut failures = Vec::new();
@@ -135,7 +127,7 @@ fn buildkit_parser_corpus_parses_the_same() {
                 } else {
                     // with `# escape=\``, mpbake keeps words in the backslash form its expansion
                     // reads: the same word when both are expanded
-                    let escape = escape_of(&text);
+                    let escape = escape_directive(&text);
                     let same = |(bk, ours): (&(String, String), &(String, String))| {
                         let no_vars = |_: &str| None;
                         let expand = |w: &str, e: char| process_word(w, &no_vars, e).ok();

@@ -265,17 +265,18 @@ fn failed(error: BuildError, p: &planned::Planned) -> ExitCode {
 /// The plan's registry bases resolved once, by (reference, platform); the engine takes what
 /// the registry answered (errors too) instead of asking again.
 fn resolve_bases(registry: &crate::oci::Registry, plan: &Plan) -> exec::Resolved {
-    let mut out = exec::Resolved::new();
+    let mut wanted: BTreeMap<(String, String), (ImageRef, &Platform)> = BTreeMap::new();
     for node in &plan.nodes {
         let Action::From { reference } = &node.action else { continue };
-        let key = (reference.clone(), node.exec_platform.to_string());
-        if reference == "scratch" || out.contains_key(&key) {
-            continue;
+        if let (false, Ok(image)) = (reference == "scratch", ImageRef::parse(reference)) {
+            wanted.entry((reference.clone(), node.exec_platform.to_string())).or_insert((image, &node.exec_platform));
         }
-        let Ok(image) = ImageRef::parse(reference) else { continue };
-        out.insert(key, crate::oci::pull::pull(registry, &image, &node.exec_platform));
     }
-    out
+    // all at once, as the build's FROM steps asked before
+    std::thread::scope(|scope| {
+        let asked: Vec<_> = wanted.into_iter().map(|(key, (image, platform))| (key, scope.spawn(move || crate::oci::pull::pull(registry, &image, platform)))).collect();
+        asked.into_iter().filter_map(|(key, asking)| Some((key, asking.join().ok()?))).collect()
+    })
 }
 
 /// The ONBUILD triggers of the resolved bases that have some.

@@ -314,14 +314,8 @@ fn heredoc_command(step: &RunStep, base: &State) -> std::io::Result<(Vec<String>
         && word.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<");
     let (name, body) = first;
     if alone && body.starts_with("#!") {
-        use std::io::Write as _;
-        use std::os::unix::fs::PermissionsExt as _;
-        let mut file = tempfile::Builder::new().prefix(&format!("mpbake-heredoc-{}.", std::process::id())).tempfile()?;
-        file.write_all(body.as_bytes())?;
-        file.as_file().set_permissions(std::fs::Permissions::from_mode(0o755))?;
         let destination = format!("/dev/pipes/{name}");
-        // closed, or running it fails with "text file busy"; removed when the run is over
-        return Ok((vec![destination.clone()], Some((file.into_temp_path(), destination))));
+        return Ok((vec![destination.clone()], Some((step_file("heredoc", body, 0o755)?, destination))));
     }
     let script = match alone {
         true => body.clone(),
@@ -333,7 +327,6 @@ fn heredoc_command(step: &RunStep, base: &State) -> std::io::Result<(Vec<String>
 /// The /etc/hosts a RUN sees when its target sets `extra-hosts`: BuildKit's defaults, then one
 /// line per host (with host networking, the host's own file and the extra lines).
 fn hosts_file(step: &RunStep) -> std::io::Result<Option<tempfile::TempPath>> {
-    use std::io::Write as _;
     if step.extra_hosts.is_empty() {
         return Ok(None);
     }
@@ -348,7 +341,16 @@ fn hosts_file(step: &RunStep) -> std::io::Result<Option<tempfile::TempPath>> {
     for (host, ip) in step.extra_hosts {
         text.push_str(&format!("{ip}\t{host}\n"));
     }
-    let mut file = tempfile::Builder::new().prefix(&format!("mpbake-hosts-{}.", std::process::id())).tempfile()?;
-    file.write_all(text.as_bytes())?;
-    Ok(Some(file.into_temp_path()))
+    step_file("hosts", &text, 0o644).map(Some)
+}
+
+/// A file a RUN mounts, in $TMPDIR as `mpbake-KIND-PID.…` (the next build removes a killed
+/// one's), closed (or running it fails with "text file busy") and removed when dropped.
+fn step_file(kind: &str, contents: &str, mode: u32) -> std::io::Result<tempfile::TempPath> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut file = tempfile::Builder::new().prefix(&format!("mpbake-{kind}-{}.", std::process::id())).tempfile()?;
+    file.write_all(contents.as_bytes())?;
+    file.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+    Ok(file.into_temp_path())
 }

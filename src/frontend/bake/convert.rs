@@ -106,6 +106,11 @@ pub fn composable(name: &str, field: &Field) -> Result<Vec<Composable>, Diagnost
     Ok(out)
 }
 
+/// Entries written back as an attribute's value: a list of objects of strings.
+pub fn entries_value(entries: Vec<Composable>) -> Value {
+    Value::List(entries.into_iter().map(|e| Value::Object(e.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect())
+}
+
 /// Reads one CSV entry the way bake does for this attribute: `k=v,...`, or the short forms
 /// `user/app:cache` (cache: a registry ref), `out/` (output: a local directory), `default` or
 /// `key=/path` (ssh: an id with optional paths).

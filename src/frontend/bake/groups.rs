@@ -85,7 +85,9 @@ pub fn evaluate(
 pub fn select(wanted: &[String], groups: &IndexMap<String, (Group, Vec<Span>)>, targets: &[String]) -> Option<(Vec<String>, Vec<String>)> {
     let default = ["default".to_string()];
     let wanted = if wanted.is_empty() { &default[..] } else { wanted };
+    let known: std::collections::HashSet<&str> = targets.iter().map(String::as_str).collect();
     let (mut out_targets, mut out_groups) = (Vec::new(), Vec::new());
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut queue: Vec<String> = Vec::new();
     for name in wanted {
         if name.contains(['*', '?', '[']) {
@@ -95,7 +97,7 @@ pub fn select(wanted: &[String], groups: &IndexMap<String, (Group, Vec<Span>)>, 
                 return None;
             }
             queue.extend(matched.into_iter().cloned());
-        } else if groups.contains_key(name) || targets.contains(name) {
+        } else if groups.contains_key(name) || known.contains(name.as_str()) {
             queue.push(name.clone());
         } else {
             return None;
@@ -109,7 +111,7 @@ pub fn select(wanted: &[String], groups: &IndexMap<String, (Group, Vec<Span>)>, 
             }
             // a group seen already: its name may also be a target's (bake then takes the target)
             _ => {
-                if targets.contains(&name) && !out_targets.contains(&name) {
+                if known.contains(name.as_str()) && seen.insert(name.clone()) {
                     out_targets.push(name);
                 }
             }

@@ -184,9 +184,7 @@ fn merge_cache(existing: &mut Field, child: &Field) {
     };
     base.extend(new);
     let merged = super::lower::remove_dupes(base);
-    existing.value = Value::List(
-        merged.into_iter().map(|e| Value::Object(e.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect(),
-    );
+    existing.value = super::convert::entries_value(merged);
     existing.name_span = child.name_span;
 }
 

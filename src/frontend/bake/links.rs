@@ -3,7 +3,7 @@
 //! target's too, and two multi-platform targets link only when the linking one's platforms are
 //! a subset of the linked one's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::ir::Target;
@@ -19,7 +19,7 @@ pub fn finish(targets: &mut BTreeMap<String, Target>, known: &[String], diags: &
         }
     }
     let names: Vec<String> = targets.keys().cloned().collect();
-    let mut done: Vec<String> = Vec::new();
+    let mut done: HashSet<String> = HashSet::new();
     for name in &names {
         complete(name, targets, known, &mut done, &mut Vec::new(), diags);
     }
@@ -34,11 +34,11 @@ fn complete(
     name: &str,
     targets: &mut BTreeMap<String, Target>,
     known: &[String],
-    done: &mut Vec<String>,
+    done: &mut HashSet<String>,
     path: &mut Vec<String>,
     diags: &mut Diagnostics,
 ) {
-    if done.iter().any(|d| d == name) || path.iter().any(|p| p == name) {
+    if done.contains(name) || path.iter().any(|p| p == name) {
         return;
     }
     let Some(target) = targets.get(name) else { return };
@@ -83,5 +83,5 @@ fn complete(
         }
     }
     path.pop();
-    done.push(name.to_string());
+    done.insert(name.to_string());
 }

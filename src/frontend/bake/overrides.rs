@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::convert;
 use super::targets::{Field, RawTarget};
 use super::types::parse_bool;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
@@ -172,7 +173,8 @@ fn change_secret(target: &mut RawTarget, set: &SetOverride) -> Result<(), Diagno
         return Err(bad(set.span, format!("secret override id `{}` does not match declared secret `{id}`", next["id"]), "leave id= out"));
     }
     let field = target.fields.get_mut("secret");
-    let mut secrets = field.as_ref().map(|f| secrets_of(&f.value)).unwrap_or_default();
+    // a `secret` of the wrong shape is reported where the target is lowered
+    let Ok(mut secrets) = field.as_deref().map_or(Ok(Vec::new()), |f| convert::composable("secret", f)) else { return Ok(()) };
     let Some(declared) = secrets.iter_mut().find(|s| s.get("id") == Some(id)) else {
         return Err(bad(set.span, format!("secret `{id}` must be declared before it can be overridden"), "declare it in the target's `secret`"));
     };
@@ -183,24 +185,9 @@ fn change_secret(target: &mut RawTarget, set: &SetOverride) -> Result<(), Diagno
         };
     }
     if let Some(field) = field {
-        field.value = Value::List(secrets.into_iter().map(|o| Value::Object(o.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect());
+        field.value = convert::entries_value(secrets);
     }
     Ok(())
-}
-
-fn secrets_of(value: &Value) -> Vec<Composable> {
-    let items = match value {
-        Value::List(items) => items.clone(),
-        Value::Null => Vec::new(),
-        other => vec![other.clone()],
-    };
-    (items.iter())
-        .filter_map(|item| match item {
-            Value::String(s) if !s.is_empty() => Some(super::convert::composable_from_csv("secret", s)),
-            Value::Object(map) => Some(map.iter().filter_map(|(k, v)| Some((k.clone(), v.to_template_string()?))).collect()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn apply_one(target: &mut RawTarget, set: &SetOverride, env: Option<&BTreeMap<String, String>>, replace: bool) -> Result<(), Diagnostic> {
@@ -218,12 +205,7 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: Option<&BTreeMap<St
                 None => Some(String::new()),
             };
             let Some(v) = value.or_else(from_env) else { return Ok(()) };
-            if !matches!(field.value, Value::Object(_)) {
-                field.value = Value::Object(BTreeMap::new());
-            }
-            if let Value::Object(map) = &mut field.value {
-                map.insert(sub.clone(), Value::String(v));
-            }
+            set_key(field, sub, v);
         }
         "resources" => {
             let (Some(sub), Some(v)) = (&set.subkey, value) else {
@@ -231,12 +213,7 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: Option<&BTreeMap<St
             };
             let mut check = crate::ir::Resources::default();
             check.set(sub, &v).map_err(|e| bad(set.span, e, "e.g. --set app.resources.cpu-shares=512"))?;
-            if !matches!(field.value, Value::Object(_)) {
-                field.value = Value::Object(BTreeMap::new());
-            }
-            if let Value::Object(map) = &mut field.value {
-                map.insert(sub.clone(), Value::String(v));
-            }
+            set_key(field, sub, v);
         }
         "no-cache" | "pull" => {
             let v = value.unwrap_or_default();
@@ -248,14 +225,13 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: Option<&BTreeMap<St
             let v = value.unwrap_or_default();
             let on = parse_bool(&v)
                 .ok_or_else(|| bad(set.span, format!("`{}` takes true or false, got `{v}`", set.key), "e.g. --set *.push=true"))?;
-            let mut outputs = outputs_of(&field.value);
+            // an `output` of the wrong shape is reported where the target is lowered
+            let Ok(mut outputs) = convert::composable("output", field) else { return Ok(()) };
             match set.key.as_str() {
                 "push" => push_override(&mut outputs, on),
                 _ => load_override(&mut outputs, on),
             }
-            field.value = Value::List(
-                outputs.into_iter().map(|o| Value::Object(o.into_iter().map(|(k, v)| (k, Value::String(v))).collect())).collect(),
-            );
+            field.value = convert::entries_value(outputs);
         }
         key if LIST_KEYS.contains(&key) => {
             let v = value.unwrap_or_default();
@@ -273,20 +249,14 @@ fn apply_one(target: &mut RawTarget, set: &SetOverride, env: Option<&BTreeMap<St
     Ok(())
 }
 
-/// The `output` entries so far, parsed as bake parses them.
-fn outputs_of(value: &Value) -> Vec<Composable> {
-    let items = match value {
-        Value::List(items) => items.clone(),
-        Value::Null => Vec::new(),
-        other => vec![other.clone()],
-    };
-    (items.iter())
-        .filter_map(|item| match item {
-            Value::String(s) if !s.is_empty() => Some(super::convert::composable_from_csv("output", s)),
-            Value::Object(map) => Some(map.iter().filter_map(|(k, v)| Some((k.clone(), v.to_template_string()?))).collect()),
-            _ => None,
-        })
-        .collect()
+/// `KEY.SUB=VALUE` into a map attribute.
+fn set_key(field: &mut Field, sub: &str, value: String) {
+    if !matches!(field.value, Value::Object(_)) {
+        field.value = Value::Object(BTreeMap::new());
+    }
+    if let Value::Object(map) = &mut field.value {
+        map.insert(sub.to_string(), Value::String(value));
+    }
 }
 
 fn kind(output: &Composable) -> &str {

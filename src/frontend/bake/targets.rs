@@ -103,6 +103,7 @@ pub(super) fn block_names(ctx: &Context, label: &str, block: &Block) -> Result<V
     };
     let combos = Evaluator::new(ctx).eval(&matrix.expr).and_then(|v| super::matrix::combinations(v, matrix.expr.span))?;
     let mut out: Vec<(String, Locals)> = Vec::with_capacity(combos.len());
+    let mut seen = std::collections::HashSet::new();
     for locals in combos {
         let name = match name_attr {
             Some(attr) => Evaluator::new(ctx).with_locals(locals.clone(), |ev| ev.eval(&attr.expr)).and_then(|v| {
@@ -112,7 +113,7 @@ pub(super) fn block_names(ctx: &Context, label: &str, block: &Block) -> Result<V
             })?,
             None => label.to_string(),
         };
-        if out.iter().any(|(n, _)| *n == name) {
+        if !seen.insert(name.clone()) {
             let span = name_attr.map_or(block.name_span(), |a| a.expr.span);
             return Err(Diagnostic::error("spec::duplicate-name", format!("matrix produces the target name `{name}` twice"))
                 .with_label(span, "this name template")

@@ -83,7 +83,7 @@ const INSTRUCTIONS: &[&str] = &[
 ];
 
 /// The escape character a `# escape=` directive at the top sets (the crate reads it again).
-fn escape_directive(text: &str) -> char {
+pub fn escape_directive(text: &str) -> char {
     for line in text.lines() {
         let Some(comment) = line.trim().strip_prefix('#') else { break };
         if let Some((key, value)) = comment.split_once('=')

@@ -305,7 +305,7 @@ impl<'a> Lexer<'a> {
                 if all {
                     self.next();
                 }
-                let pattern = self.inner('/', true, depth).map_err(|e| if e.contains("missing") { "syntax error: missing '/' in ${}".into() } else { e })?;
+                let pattern = self.inner('/', true, depth)?;
                 let replacement = self.inner('}', true, depth)?;
                 let value = (self.lookup)(&name).unwrap_or_default();
                 let re = pattern_regex(&pattern, true, false)?;
@@ -318,16 +318,17 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The word inside `${…}` up to `stop`, processed; at the end of the text, a missing-`}` error.
+    /// The word inside `${…}` up to `stop`, processed; whatever fails at the end of the text is
+    /// the missing delimiter, as BuildKit reports it (the size limits excepted).
     fn inner(&mut self, stop: char, raw_escapes: bool, depth: usize) -> Result<String, String> {
-        match self.until(Some(stop), raw_escapes, depth + 1) {
-            Ok((word, _)) => Ok(word),
-            Err(_) if self.peek().is_none() && stop == '/' => Err("syntax error: missing '/' in ${}".into()),
-            Err(e) if self.peek().is_none() && !e.contains("nests") && !e.contains("adds more") => {
-                Err(if stop == '}' { "syntax error: missing '}'".into() } else { e })
+        self.until(Some(stop), raw_escapes, depth + 1).map(|(word, _)| word).map_err(|e| {
+            let limit = e.contains("nests more than") || e.contains("adds more than");
+            match (self.peek(), limit, stop) {
+                (None, false, '/') => "syntax error: missing '/' in ${}".into(),
+                (None, false, _) => "syntax error: missing '}'".into(),
+                _ => e,
             }
-            Err(e) => Err(e),
-        }
+        })
     }
 }
 
