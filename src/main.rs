@@ -33,7 +33,8 @@ fn main() -> ExitCode {
 fn quiet_on_closed_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let message = info.payload().downcast_ref::<String>().map(String::as_str).or_else(|| info.payload().downcast_ref::<&str>().copied());
+        let message =
+            info.payload().downcast_ref::<String>().map(String::as_str).or_else(|| info.payload().downcast_ref::<&str>().copied());
         if message.is_some_and(|m| m.starts_with("failed printing to std") && m.contains("Broken pipe")) {
             std::process::exit(141);
         }

@@ -1,7 +1,8 @@
 //! Bake attributes the build applies to RUN, through the CLI with real parts (a registry for
 //! the busybox base, runc): `extra-hosts` in RUN's /etc/hosts, `network = "host"` for every RUN
 //! of the target, `no-cache` running a stored step again, `shm-size`, `ulimits`, and `pull`
-//! (a moved tag is picked up).
+//! (a moved tag is picked up), entitlements granted with `--allow`, `resources` in the
+//! step's cgroup, and `RUN --security=insecure`.
 
 mod common;
 mod harness;
@@ -34,7 +35,8 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
     let dockerfile = format!("FROM {busybox}\nRUN cat /etc/hosts > /hosts-seen\nRUN cat /proc/sys/kernel/random/uuid > /ran-at\n");
 
     // extra-hosts: each host a line of the step's /etc/hosts, with the defaults
-    let ws = Workspace::with(&[("Dockerfile", &dockerfile), ("docker-bake.hcl", &bake("  extra-hosts = { \"db.internal\" = \"10.1.2.3\" }\n"))]);
+    let ws =
+        Workspace::with(&[("Dockerfile", &dockerfile), ("docker-bake.hcl", &bake("  extra-hosts = { \"db.internal\" = \"10.1.2.3\" }\n"))]);
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let hosts = std::fs::read_to_string(ws.path().join("out/default/hosts-seen")).unwrap_or_default();
@@ -59,7 +61,10 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
 
     // shm-size and ulimits: the sizes RUN sees
     let limits = format!("FROM {busybox}\nRUN cat /proc/self/mounts > /mounts && ulimit -n > /nofile && ulimit -Hn > /nofile-hard\n");
-    let ws = Workspace::with(&[("Dockerfile", &limits), ("docker-bake.hcl", &bake("  shm-size = \"128m\"\n  ulimits = [\"nofile=2048:4096\"]\n"))]);
+    let ws = Workspace::with(&[
+        ("Dockerfile", &limits),
+        ("docker-bake.hcl", &bake("  shm-size = \"128m\"\n  ulimits = [\"nofile=2048:4096\"]\n")),
+    ]);
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let read = |name: &str| std::fs::read_to_string(ws.path().join("out/default").join(name)).unwrap_or_default();
@@ -88,8 +93,75 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
     let ws = Workspace::with(&[("Dockerfile", &reach), ("docker-bake.hcl", &bake(""))]);
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
     assert_eq!(run.code(), 1, "without it, RUN has no network:\n{}", run.stderr());
-    ws.write("docker-bake.hcl", &bake("  network = \"host\"\n  entitlements = [\"network.host\"]\n"));
+    ws.write("docker-bake.hcl", &bake("  network = \"host\"\n"));
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("build::entitlement-not-granted"), "not granted:\n{}", run.stderr());
+    assert!(run.stderr().contains("--allow network.host") && !run.stderr().contains("steps executed"), "{}", run.stderr());
+    let run = ws.run(&["build", "--allow", "network.host", "-o", "type=local,dest=out"], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(std::fs::read_to_string(ws.path().join("out/default/catalog")).unwrap_or_default().contains("busybox"));
+
+    // RUN --network=host needs the target to ask for it, as BuildKit requires
+    ws.write("Dockerfile", &reach.replace("RUN wget", "RUN --network=host wget"));
+    ws.write("docker-bake.hcl", &bake(""));
+    let run = ws.run(&["build", "--allow", "network.host", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("`RUN --network=host` needs the `network.host` entitlement"), "{}", run.stderr());
+    assert!(run.stderr().contains("Dockerfile:2"), "at the RUN: {}", run.stderr());
+    ws.write("docker-bake.hcl", &bake("  entitlements = [\"network.host\"]\n"));
+    let run = ws.run(&["build", "--allow", "network.host", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+}
+
+#[test]
+fn resources_limit_the_steps_cgroup_and_security_insecure_is_granted_only_when_allowed() {
+    if let Err(reason) = harness::require(&["docker-registry", "skopeo", "runc", "apt-get", "dpkg"]) {
+        println!("SKIP resources and --security=insecure: {reason}");
+        return;
+    }
+    let registry = Registry::start();
+    let busybox = images::Image::of(vec![images::busybox_layer()]).push(&registry.host(), "busybox");
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+
+    // resources: the step's cgroup has the memory and CPU limits (cgroup v2's files, else v1's)
+    let read_limits = "(cat /sys/fs/cgroup/memory.max || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /memory && \
+        (cat /sys/fs/cgroup/cpu.max || echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)) > /cpu";
+    let limits = format!("FROM {busybox}\nRUN {read_limits}\n");
+    let spec = bake("  resources = { memory = \"64m\", cpu-quota = 50000, cpu-period = 100000 }\n");
+    let ws = Workspace::with(&[("Dockerfile", &limits), ("docker-bake.hcl", &spec)]);
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(!run.stderr().contains("resources"), "applied, so no warning:\n{}", run.stderr());
+    let read = |name: &str| std::fs::read_to_string(ws.path().join("out/default").join(name)).unwrap_or_default();
+    assert_eq!(read("memory").trim(), "67108864");
+    assert_eq!(read("cpu").trim(), "50000 100000");
+    ws.write("docker-bake.hcl", &bake("  resources = { memory = \"lots\" }\n"));
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("resources.memory `lots` is not a size"), "{}", run.stderr());
+
+    // RUN --security=insecure: every capability, once the target asks and --allow grants
+    let privileged = format!("FROM {busybox}\nRUN --security=insecure cat /proc/self/status > /caps\n");
+    let ws = Workspace::with(&[("Dockerfile", &privileged), ("docker-bake.hcl", &bake(""))]);
+    let run = ws.run(&["build", "--allow", "security.insecure", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("needs the `security.insecure` entitlement"), "{}", run.stderr());
+    ws.write("docker-bake.hcl", &bake("  entitlements = [\"security.insecure\"]\n"));
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("--allow security.insecure"), "{}", run.stderr());
+    let run = ws.run(&["build", "--allow", "security.insecure", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let mask = effective_capabilities(&ws);
+    assert!(mask & (1 << 21) != 0, "CAP_SYS_ADMIN is granted: {mask:x}");
+    ws.write("Dockerfile", &privileged.replace("--security=insecure ", ""));
+    let run = ws.run(&["build", "--allow", "security.insecure", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let mask = effective_capabilities(&ws);
+    assert!(mask & (1 << 21) == 0, "a sandboxed RUN has Docker's default capabilities: {mask:x}");
+    assert_eq!(ws.run(&["build", "--allow", "root.everything"], &env).code(), 1, "an unknown entitlement is refused");
+}
+
+/// The CapEff mask of the /proc/self/status a RUN saved as /caps in the local output.
+fn effective_capabilities(ws: &Workspace) -> u64 {
+    let status = std::fs::read_to_string(ws.path().join("out/default/caps")).unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with("CapEff:")).unwrap_or_else(|| panic!("no CapEff in {status}"));
+    u64::from_str_radix(line.split_whitespace().nth(1).unwrap_or_default(), 16).unwrap_or_else(|e| panic!("{line}: {e}"))
 }

@@ -38,7 +38,8 @@ fn cases() -> Vec<Case> {
             let env = (case["env"].as_object().into_iter().flatten())
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
                 .collect();
-            let masks = strings("masks").iter().map(|m| regex::Regex::new(m).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))).collect();
+            let masks =
+                strings("masks").iter().map(|m| regex::Regex::new(m).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))).collect();
             let name = format!("{}/{}", set.file_name().to_string_lossy(), dir.file_name().unwrap_or_default().to_string_lossy());
             out.push(Case { name, dir, args, env, masks });
         }
@@ -50,7 +51,8 @@ fn cases() -> Vec<Case> {
 /// How mpbake's result differs from the recorded one, if it does.
 fn difference(case: &Case) -> Option<String> {
     // the HOME record.py gives buildx (homedir() prints it)
-    let env: Vec<(&str, &str)> = [("HOME", "/home/bake")].into_iter().chain(case.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))).collect();
+    let env: Vec<(&str, &str)> =
+        [("HOME", "/home/bake")].into_iter().chain(case.env.iter().map(|(k, v)| (k.as_str(), v.as_str()))).collect();
     let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
     let run = common::run_in_env(&case.dir, &args, &env);
     let expected = std::fs::read_to_string(case.dir.join("buildx.json")).ok();

@@ -187,7 +187,7 @@ fn docker_archive_output_holds_one_platform() {
     assert_eq!(layer_files(layer).get("etc/motd").map(String::as_str), Some("Built for linux/arm64.\n"));
     let two = run_in_env(dir.path(), &["build", "-f", "mpbake.hcl", "-o", "type=docker,dest=x.tar", "motd", "motd"], &[]);
     assert_eq!(two.code(), 0, "the same target twice is one target");
-    assert_eq!(run_in_env(dir.path(), &["build", "-o", "type=registry,dest=x"], &[]).code(), 1);
+    assert_eq!(run_in_env(dir.path(), &["build", "-o", "type=s3,dest=x"], &[]).code(), 1);
 }
 
 /// A Dockerfile target with no RUN: COPY from the context minus .dockerignore, config steps,

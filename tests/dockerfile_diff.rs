@@ -5,9 +5,9 @@
 
 #[path = "dockerfile_diff/cases.rs"]
 mod cases;
+mod common;
 #[path = "dockerfile_diff/current.rs"]
 mod current;
-mod common;
 mod harness;
 #[path = "dockerfile_diff/image.rs"]
 mod image;
@@ -75,7 +75,9 @@ fn busybox_with_applets() -> Vec<images::Entry> {
 /// and pushed by dockerd: the cases built FROM it run them.
 fn push_onbuild_image(dockerd: &Dockerd, registry: &str, busybox: &str) -> String {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let dockerfile = format!("FROM {busybox}\nONBUILD RUN echo triggered > /trig\nONBUILD COPY a.txt /from-context\nONBUILD ENV T=1\nLABEL kind=triggers\n");
+    let dockerfile = format!(
+        "FROM {busybox}\nONBUILD RUN echo triggered > /trig\nONBUILD COPY a.txt /from-context\nONBUILD ENV T=1\nLABEL kind=triggers\n"
+    );
     cases::write(dir.path(), "Dockerfile", &dockerfile);
     let tag = format!("{registry}/triggers:1");
     run(dockerd.docker().args(["build", "--network=host", "--platform", "linux/amd64", "-t", &tag]).arg(dir.path()));
@@ -175,7 +177,11 @@ fn oci_tar_image(archive: &Path) -> Image {
 
 /// Builds a case's context with mpbake: its image, or why it was refused.
 fn mpbake_summary(context: &Path, out: &Path, cache: &Path, base: Option<&Image>) -> serde_json::Value {
-    let run = common::run_in_env(context, &["build", "-o", out.to_str().unwrap_or_default()], &[("MPBAKE_CACHE_DIR", cache.to_str().unwrap_or_default())]);
+    let run = common::run_in_env(
+        context,
+        &["build", "-o", out.to_str().unwrap_or_default()],
+        &[("MPBAKE_CACHE_DIR", cache.to_str().unwrap_or_default())],
+    );
     match run.code() {
         0 => current::summary(&mpbake_image(&out.join("default")), base),
         _ => serde_json::json!({"refused": run.stderr().lines().find(|l| l.contains('×')).unwrap_or_default().trim()}),
@@ -217,7 +223,11 @@ fn dockerfiles_give_the_image_current_buildkit_gave() {
     let base_dir = scratch.path().join("base");
     cases::write(&base_dir, "Dockerfile", &format!("FROM {busybox}\n"));
     cases::write(&base_dir, "docker-bake.hcl", "target \"default\" {\n  platforms = [\"linux/amd64\"]\n}\n");
-    let run = common::run_in_env(&base_dir, &["build", "-o", scratch.path().join("base-out").to_str().unwrap_or_default()], &[("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())]);
+    let run = common::run_in_env(
+        &base_dir,
+        &["build", "-o", scratch.path().join("base-out").to_str().unwrap_or_default()],
+        &[("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())],
+    );
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let base = mpbake_image(&scratch.path().join("base-out/default"));
     let mut report = Vec::new();
@@ -236,8 +246,9 @@ fn dockerfiles_give_the_image_current_buildkit_gave() {
             let text = serde_json::to_string_pretty(&recorded).unwrap_or_default() + "\n";
             std::fs::write(&fixture, text).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
         }
-        let recorded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display())))
-            .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        let recorded: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap_or_else(|e| panic!("{}: {e}", fixture.display())))
+                .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
         let ours = mpbake_summary(&context, &dir.path().join("out"), cache.path(), on_base);
         let differences = current::differences(&recorded, &ours);
         let listed = current::DIFFERING.iter().find(|(name, _)| *name == case.name);
@@ -247,5 +258,9 @@ fn dockerfiles_give_the_image_current_buildkit_gave() {
             _ => {}
         }
     }
-    assert!(report.is_empty(), "mpbake's images differ from current BuildKit's (fixtures in tests/dockerfile_diff/buildkit-current):\n{}", report.join("\n"));
+    assert!(
+        report.is_empty(),
+        "mpbake's images differ from current BuildKit's (fixtures in tests/dockerfile_diff/buildkit-current):\n{}",
+        report.join("\n")
+    );
 }

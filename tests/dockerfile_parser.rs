@@ -5,14 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use mpbake::frontend::dockerfile::{escape_directive, parse};
 use mpbake::frontend::dockerfile::shell::process_word;
+use mpbake::frontend::dockerfile::{escape_directive, parse};
 use mpbake::ir::{Dockerfile, OpKind};
 use mpbake::source::FileId;
 
 fn corpus(set: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/buildkit-parser").join(set);
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten().map(|e| e.path()).collect();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten().map(|e| e.path()).collect();
     dirs.sort();
     dirs
 }
@@ -144,7 +145,9 @@ fn buildkit_parser_corpus_parses_the_same() {
         let listed = DIFFERING.iter().any(|(n, _)| *n == name);
         match (difference, refused_later, listed) {
             (Some(d), false, false) => failures.push(format!("{name}: {d}")),
-            (Some(d), true, _) if !d.starts_with("refused") => failures.push(format!("{name}: BuildKit refuses it later, mpbake parses it: {d}")),
+            (Some(d), true, _) if !d.starts_with("refused") => {
+                failures.push(format!("{name}: BuildKit refuses it later, mpbake parses it: {d}"))
+            }
             (None, true, _) => failures.push(format!("{name}: BuildKit refuses it later, mpbake parses it")),
             (None, _, true) => failures.push(format!("{name}: now parses as BuildKit does: take it out of DIFFERING")),
             _ => {}

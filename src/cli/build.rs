@@ -6,61 +6,31 @@ use std::path::Path;
 use anyhow::Context as _;
 use std::process::ExitCode;
 
-use super::{SpecArgs, planned, report};
+use super::outputs::{self, Export};
+use super::{SpecArgs, export, planned, report};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError, progress};
 use crate::ir::ImageRef;
 use crate::ir::Platform;
-use crate::oci::archive;
 use crate::oci::store::Store;
 use crate::plan::{Action, Plan};
 use crate::publish::push;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Where built images go: OCI layouts (one per target), root filesystems, or a `docker load` archive.
-enum Output {
-    Oci(String),
-    /// `type=oci,dest=FILE,tar=true`: one target's layout as a tar file.
-    OciTar(String),
-    /// `type=local,dest=DIR[,special=true]`: special keeps device nodes and set-id bits.
-    Local {
-        dest: String,
-        special: bool,
-    },
-    Docker {
-        file: String,
-        platform: Option<Platform>,
-    },
-}
-
-/// `DIR`, `type=oci,dest=DIR`, `type=local,dest=DIR` or `type=docker,dest=FILE[,platform=OS/ARCH]`.
-fn parse_output(text: &str) -> Result<Output, String> {
-    if !text.contains('=') {
-        return Ok(Output::Oci(text.to_string()));
-    }
-    let fields: std::collections::BTreeMap<String, String> = crate::frontend::csv::key_values(text).into_iter().collect();
-    let dest = fields.get("dest").cloned().ok_or("an output needs dest=PATH")?;
-    match fields.get("type").map(String::as_str) {
-        Some("oci") | None if fields.get("tar").is_some_and(|t| t == "true") => Ok(Output::OciTar(dest)),
-        Some("oci") | None => Ok(Output::Oci(dest)),
-        Some("local") => Ok(Output::Local { dest, special: fields.get("special").is_some_and(|s| s == "true") }),
-        Some("docker") => {
-            let platform = fields.get("platform").map(|p| Platform::parse(p).map_err(|e| e.0)).transpose()?;
-            Ok(Output::Docker { file: dest, platform })
-        }
-        Some(other) => Err(format!("output type `{other}` is not supported yet (oci, docker, local)")),
-    }
-}
-
 /// How to build: `--output`, `--metadata-file`, `-j`, `--progress`.
 pub struct How<'a> {
-    pub output: &'a str,
+    /// `-o`: one place for every target, instead of their `output` attributes.
+    pub output: Option<&'a str>,
     pub metadata_file: Option<&'a str>,
     pub jobs: usize,
     pub progress: progress::Mode,
     /// `--push`: publish every target's tags after building.
     pub push: bool,
+    /// `--load`: load every target into the Docker Engine.
+    pub load: bool,
+    /// `--allow`: the entitlements granted.
+    pub allow: Vec<String>,
     /// `--media-types docker` for the push.
     pub docker_media_types: bool,
     /// `--insecure-registry`: plain HTTP to these hosts.
@@ -77,39 +47,56 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
         Ok(b) => b,
         Err(code) => return Ok(code),
     };
-    if !how.push {
+    if builds.pushes.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
+    let mut insecure = how.insecure.clone();
+    insecure.extend(builds.insecure_pushes.iter().cloned());
     let options = crate::cli::release::Options {
         dry_run: false,
-        docker_media_types: how.docker_media_types,
+        docker_media_types: how.docker_media_types || builds.docker_media_types,
         verify: false,
         metadata_file: None,
-        insecure: how.insecure.clone(),
+        insecure,
     };
-    crate::cli::release::publish(&builds.built, &options)
+    crate::cli::release::publish(&builds.pushes, &options)
 }
 
-/// Built targets, their layouts (kept alive here when the output is not a layout).
+/// Built targets, their layouts (kept alive here when the output is not a layout), and what
+/// their outputs ask to push.
 pub struct Builds {
     pub built: Vec<push::Built>,
+    pub pushes: Vec<push::Built>,
+    /// Registries an output pushes to with `registry.insecure=true`.
+    insecure_pushes: Vec<String>,
+    /// Whether an output asks for docker's media types (`oci-mediatypes=false`).
+    docker_media_types: bool,
     _scratch: Vec<tempfile::TempDir>,
 }
 
 /// Builds the named targets as `how` says; Err is the exit code of a failed build (already reported).
 pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Result<Builds, ExitCode>> {
     let started = std::time::Instant::now();
-    let output = how.output;
-    let output = match parse_output(output) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("mpbake: invalid --output `{output}`: {e}");
-            return Ok(Err(ExitCode::from(1)));
-        }
-    };
-    let mut p = planned::planned(args, names, None)?;
+    if let Some(unknown) = how.allow.iter().find(|a| !super::entitlements::known(a)) {
+        eprintln!("mpbake: `--allow {unknown}` is not an entitlement (network.host, security.insecure)");
+        return Ok(Err(ExitCode::from(1)));
+    }
+    let mut args = args.clone();
+    if how.output.is_none() {
+        // as buildx's --push and --load: overrides of every target's outputs
+        args.sets.extend(how.push.then(|| "*.push=true".to_string()));
+        args.sets.extend(how.load.then(|| "*.load=true".to_string()));
+    }
+    let mut p = planned::planned(&args, names, None)?;
+    let mut exports = BTreeMap::new();
     if p.plan.is_some() {
         super::unhonoured::warn(&p.loaded.spec, &p.targets, &mut p.loaded.diags);
+        let mut found = Vec::new();
+        exports = outputs::of_targets(&p.loaded.spec, &p.targets, how.output, how.push, how.load, &mut found);
+        if let Some(plan) = &p.plan {
+            super::entitlements::check(&p.loaded.spec, &p.targets, plan, &how.allow, &mut found);
+        }
+        p.loaded.diags.extend(found);
         if args.strict {
             p.loaded.diags.make_strict();
         }
@@ -117,10 +104,20 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     if report(&p.loaded.diags, &p.loaded.sources) || p.plan.is_none() {
         return Ok(Err(ExitCode::from(1)));
     }
-    if matches!(output, Output::Docker { .. } | Output::OciTar(_)) && p.targets.len() != 1 {
+    if how.output.is_some() && p.targets.len() != 1 && exports.values().flatten().any(Export::is_file) {
         eprintln!("mpbake: an archive output holds one target; name one (got {})", p.targets.join(", "));
         return Ok(Err(ExitCode::from(1)));
     }
+    let docker_engine = match exports.values().flatten().any(|e| matches!(e, Export::DockerLoad { .. })) {
+        true => match crate::publish::docker::Engine::connect() {
+            Ok(engine) => Some(engine),
+            Err(e) => {
+                eprintln!("mpbake: error: {e}");
+                return Ok(Err(ExitCode::from(2)));
+            }
+        },
+        false => None,
+    };
     let epoch_set = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok());
     let epoch = epoch_set.unwrap_or(0);
     let cwd = std::env::current_dir()?;
@@ -145,7 +142,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let env_secrets = private_dir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
-    let settings = exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter, resolved };
+    let settings =
+        exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter, resolved };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),
@@ -162,14 +160,20 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     }
     let mut metadata = serde_json::Map::new();
     let mut summaries = Vec::new();
-    let mut builds = Builds { built: Vec::new(), _scratch: Vec::new() };
+    let mut builds =
+        Builds { built: Vec::new(), pushes: Vec::new(), insecure_pushes: Vec::new(), docker_media_types: false, _scratch: Vec::new() };
     for name in &p.targets {
-        let Some(target) = p.loaded.spec.targets.get(name) else { continue };
+        let (Some(target), Some(exports)) = (p.loaded.spec.targets.get(name), exports.get(name)) else { continue };
         let scratch = tempfile::tempdir()?;
-        let dest = match &output {
-            Output::Oci(dir) => Path::new(dir).join(name),
-            Output::Docker { .. } | Output::Local { .. } | Output::OciTar(_) => scratch.path().join(name),
-        };
+        // the layout is built where a layout output wants it, else aside
+        let dest = exports
+            .iter()
+            .find_map(|e| match e {
+                Export::Layouts(dir) => Some(dir.join(name)),
+                Export::OciDir(dir) => Some(dir.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| scratch.path().join(name));
         let context = cwd.join(target.context.as_deref().unwrap_or("."));
         let annotations = match exec::Annotations::of(&target.annotations, epoch_set, &context) {
             Ok(a) => a,
@@ -181,50 +185,45 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             }
         };
         let built = match p.dockerfiles.contains_key(name) {
-            true => build_dockerfile_target(&engine, plan, name, &target.tags, &dest, &annotations),
+            true => build_dockerfile_target(&engine, plan, target, &dest, &annotations),
             false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref(), &annotations, how.compression),
         };
-        match built {
-            Ok(built) => {
-                let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
-                let written = match &output {
-                    Output::Oci(_) => format!("oci:{}", built.layout.display()),
-                    Output::OciTar(file) => {
-                        crate::oci::layout::archive(&built.layout, Path::new(file)).with_context(|| format!("writing {file}"))?;
-                        format!("oci-archive:{file}")
-                    }
-                    Output::Local { dest, special } => match exec::write_rootfs(&built.layout, &Path::new(dest).join(name), *special) {
-                        Ok(written) => {
-                            for skipped in &written.skipped {
-                                progress.line(&format!("mpbake: warning: {name}: left out of the local output: {skipped} (add special=true to the output to keep it)"));
-                            }
-                            format!("local:{}", written.roots.join(","))
-                        }
-                        Err(e) => return Ok(Err(failed(e, &p))),
-                    },
-                    Output::Docker { file, platform } => {
-                        let platform = platform
-                            .clone()
-                            .or_else(|| (target.platforms.len() == 1).then(|| target.platforms[0].clone()))
-                            .unwrap_or_else(Platform::host);
-                        archive::write_docker_archive(&built.layout, &platform, &target.tags, Path::new(file))
-                            .with_context(|| format!("writing {file}"))?;
-                        format!("docker-archive:{file} ({platform})")
-                    }
-                };
-                let line = format!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
-                // an archive written to standard output keeps it to itself
-                match matches!(&output, Output::OciTar(f) | Output::Docker { file: f, .. } if f == "-") {
-                    true => eprintln!("{line}"),
-                    false => println!("{line}"),
-                }
-                summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
-                metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
-                let bases = bases_of(name, target, plan);
-                builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone(), bases });
-            }
+        let built = match built {
+            Ok(built) => built,
             Err(e) => return Ok(Err(failed(e, &p))),
+        };
+        let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
+        let place = export::Place { name, target, layout: &built.layout, progress: &progress, engine: docker_engine.as_ref() };
+        let mut written = Vec::new();
+        for one in exports {
+            match export::export(one, &place) {
+                Ok(w) => written.push(w),
+                Err(e) => return Ok(Err(failed(e, &p))),
+            }
+            if let Export::Push { names, docker_media_types, insecure } = one {
+                builds.pushes.push(push::Built {
+                    target: name.clone(),
+                    tags: names.clone(),
+                    layout: built.layout.clone(),
+                    bases: bases_of(name, target, plan),
+                });
+                builds.docker_media_types |= docker_media_types;
+                if *insecure {
+                    builds.insecure_pushes.extend(names.iter().filter_map(|n| Some(ImageRef::parse(n).ok()?.registry)));
+                }
+            }
         }
+        let written = written.join(", ");
+        let line = format!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
+        // an archive written to standard output keeps it to itself
+        match exports.iter().any(Export::is_stdout) {
+            true => eprintln!("{line}"),
+            false => println!("{line}"),
+        }
+        summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
+        metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
+        let bases = bases_of(name, target, plan);
+        builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone(), bases });
         builds._scratch.push(scratch);
     }
     let stats = engine.stats();
@@ -274,7 +273,10 @@ fn resolve_bases(registry: &crate::oci::Registry, plan: &Plan) -> exec::Resolved
     }
     // all at once, as the build's FROM steps asked before
     std::thread::scope(|scope| {
-        let asked: Vec<_> = wanted.into_iter().map(|(key, (image, platform))| (key, scope.spawn(move || crate::oci::pull::pull(registry, &image, platform)))).collect();
+        let asked: Vec<_> = wanted
+            .into_iter()
+            .map(|(key, (image, platform))| (key, scope.spawn(move || crate::oci::pull::pull(registry, &image, platform))))
+            .collect();
         asked.into_iter().filter_map(|(key, asking)| Some((key, asking.join().ok()?))).collect()
     })
 }
@@ -361,17 +363,16 @@ fn write_secret(dir: &Path, value: &str) -> std::io::Result<PathBuf> {
 fn build_dockerfile_target(
     engine: &exec::Engine,
     plan: &Plan,
-    name: &str,
-    tags: &[String],
+    target: &crate::ir::Target,
     dest: &Path,
     annotations: &exec::Annotations,
 ) -> Result<exec::Built, BuildError> {
     let mut images = Vec::new();
-    for (platform, id) in plan.targets.get(name).map(|t| &t.platforms).into_iter().flatten() {
+    for (platform, id) in plan.targets.get(&target.name).map(|t| &t.platforms).into_iter().flatten() {
         let platform = Platform::parse(platform).map_err(|e| BuildError::Tool(e.0))?;
         images.push((platform, engine.state_of(id)?));
     }
-    engine.write_layout(dest, &images, tags, annotations)
+    engine.write_layout(dest, &images, &target.tags, annotations, !target.platforms.is_empty())
 }
 
 /// A target's line in the end-of-build summary: platforms, index, steps run and reused, bytes.

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use super::{CheckFormat, SpecArgs, planned, unhonoured};
+use super::{CheckFormat, SpecArgs, outputs, planned, unhonoured};
 use crate::diag::{render_human, render_json, render_sarif};
 use crate::lint;
 
@@ -14,6 +14,9 @@ pub fn run(args: &SpecArgs, names: &[String], format: CheckFormat, build_platfor
         let ctx = lint::Context { spec: &p.loaded.spec, dockerfiles: &p.dockerfiles, plan };
         p.loaded.diags.extend(lint::run(&ctx));
         unhonoured::warn(&p.loaded.spec, &p.targets, &mut p.loaded.diags);
+        let mut found = Vec::new();
+        outputs::of_targets(&p.loaded.spec, &p.targets, None, false, false, &mut found);
+        p.loaded.diags.extend(found);
         if args.strict {
             p.loaded.diags.make_strict();
         }

@@ -5,9 +5,12 @@ mod cache;
 mod check;
 mod dockerfiles;
 mod emit;
+mod entitlements;
+mod export;
 mod inspect;
 mod list;
 mod load;
+mod outputs;
 mod plan;
 mod planned;
 mod print;
@@ -71,9 +74,14 @@ enum Command {
         /// Write JSON per target (index digest and descriptor, tags, per-platform manifests), like bake's.
         #[arg(long)]
         metadata_file: Option<String>,
-        /// Push every target's tags after building (blobs, manifests, indexes, then tags).
+        /// Push every target's tags after building (blobs, manifests, indexes, then tags), as
+        /// buildx's `--set *.push=true`.
         #[arg(long)]
         push: bool,
+        /// Load every target into the Docker Engine at DOCKER_HOST (one platform each), as
+        /// buildx's `--set *.load=true`.
+        #[arg(long)]
+        load: bool,
         /// Media types of what is pushed: OCI's, or Docker's manifest lists for old registries.
         #[arg(long, value_enum, default_value = "oci")]
         media_types: MediaTypes,
@@ -193,12 +201,18 @@ enum CacheWhat {
 /// What `build` and `release` share: the output, parallelism, progress.
 #[derive(Debug, Args)]
 struct BuildFlags {
-    /// Where images go: `DIR` or `type=oci,dest=DIR` (an OCI layout per target in DIR),
-    /// `type=oci,dest=FILE,tar=true` (one target's layout as a tar file),
-    /// `type=local,dest=DIR` (a root filesystem per target and platform), or
-    /// `type=docker,dest=FILE[,platform=OS/ARCH]` (one platform, for `docker load`).
-    #[arg(short = 'o', long = "output", default_value = "mpbake-out")]
-    output: String,
+    /// Where every target goes, instead of the targets' `output` attributes (default, for a
+    /// target without one: an OCI layout in mpbake-out/TARGET): `DIR` or `type=oci,dest=DIR`
+    /// (an OCI layout per target in DIR), `type=oci,dest=FILE,tar=true` (one target's layout as
+    /// a tar file), `type=local,dest=DIR` (a root filesystem per target and platform),
+    /// `type=tar,dest=FILE`, `type=docker[,dest=FILE][,platform=OS/ARCH]` (one platform, a
+    /// `docker load` archive, or loaded into the Docker Engine), `type=registry`, `type=cacheonly`.
+    #[arg(short = 'o', long = "output")]
+    output: Option<String>,
+    /// Grant a privilege targets ask for, as buildx's `--allow`: `network.host` (RUN on the
+    /// host's network), `security.insecure` (privileged RUN); repeatable.
+    #[arg(long = "allow", value_name = "ENTITLEMENT")]
+    allow: Vec<String>,
     /// Steps run at once (default: the number of CPUs).
     #[arg(short = 'j', long = "jobs")]
     jobs: Option<usize>,
@@ -222,15 +236,17 @@ struct BuildFlags {
 }
 
 impl BuildFlags {
-    fn how<'a>(&'a self, metadata_file: Option<&'a str>, push: bool) -> build::How<'a> {
+    fn how<'a>(&'a self, metadata_file: Option<&'a str>, push: bool, load: bool) -> build::How<'a> {
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         crate::oci::set_stall_timeout(std::time::Duration::from_secs(self.stall_timeout.max(1)));
         build::How {
-            output: &self.output,
+            output: self.output.as_deref(),
             metadata_file,
             jobs,
             progress: self.progress,
             push,
+            load,
+            allow: self.allow.clone(),
             docker_media_types: false,
             insecure: self.insecure.clone(),
             compression: self.compression,
@@ -277,8 +293,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Cache { what } => cache::run(what),
-        Command::Build { spec, targets, flags, metadata_file, push, media_types } => {
-            let mut how = flags.how(metadata_file.as_deref(), push);
+        Command::Build { spec, targets, flags, metadata_file, push, load, media_types } => {
+            let mut how = flags.how(metadata_file.as_deref(), push, load);
             how.docker_media_types = media_types == MediaTypes::Docker;
             build::run(&spec, &targets, &how)
         }
@@ -286,7 +302,10 @@ pub fn run(cli: Cli) -> ExitCode {
             let docker_media_types = media_types == MediaTypes::Docker;
             let insecure = flags.insecure.clone();
             let options = release::Options { dry_run, docker_media_types, verify: !no_verify, metadata_file, insecure };
-            match build::build(&spec, &targets, &flags.how(None, false)) {
+            // a release publishes the targets' tags; their layouts go where -o says, never elsewhere
+            let mut how = flags.how(None, false, false);
+            how.output = Some(how.output.unwrap_or("mpbake-out"));
+            match build::build(&spec, &targets, &how) {
                 Ok(Ok(builds)) => release::publish(&builds.built, &options),
                 Ok(Err(code)) => Ok(code),
                 Err(e) => Err(e),

@@ -20,7 +20,8 @@ pub struct Planned {
 impl Planned {
     /// Plans again, with the ONBUILD triggers of registry bases (which only a build looks up).
     pub fn with_base_triggers(&mut self, base_triggers: BTreeMap<(String, String), Vec<String>>) {
-        let inputs = Inputs { spec: &self.loaded.spec, dockerfiles: &self.dockerfiles, build_platform: self.build_platform.clone(), base_triggers };
+        let inputs =
+            Inputs { spec: &self.loaded.spec, dockerfiles: &self.dockerfiles, build_platform: self.build_platform.clone(), base_triggers };
         self.plan = Some(plan::plan(&inputs, &self.targets, &mut self.loaded.diags));
         // the first planning's findings are found again
         self.loaded.diags.dedup();
@@ -44,7 +45,12 @@ pub fn planned(args: &SpecArgs, names: &[String], build_platform: Option<&str>) 
     let sel = select::select(&loaded.spec, names, loaded.command_line, skip, &mut loaded.diags);
     let dockerfiles = dockerfiles::load(&loaded.spec, &sel.targets, &mut loaded.sources, &mut loaded.diags);
     let plan = (!loaded.diags.has_errors()).then(|| {
-        let inputs = Inputs { spec: &loaded.spec, dockerfiles: &dockerfiles, build_platform: build_platform.clone(), base_triggers: BTreeMap::new() };
+        let inputs = Inputs {
+            spec: &loaded.spec,
+            dockerfiles: &dockerfiles,
+            build_platform: build_platform.clone(),
+            base_triggers: BTreeMap::new(),
+        };
         plan::plan(&inputs, &sel.targets, &mut loaded.diags)
     });
     Ok(Planned { loaded, targets: sel.targets, dockerfiles, plan, build_platform })

@@ -12,12 +12,10 @@ fn unhonoured(t: &Target) -> Vec<(&'static str, &'static str)> {
             out.push((attr, instead));
         }
     };
-    note(!t.output.is_empty(), "output", "use --output, or --push to publish the tags");
     note(!t.cache_from.is_empty(), "cache-from", "mpbake's own store caches steps");
     note(!t.cache_to.is_empty(), "cache-to", "mpbake's own store caches steps");
     note(!t.attest.is_empty(), "attest", "no attestations are made");
     note(t.network.as_deref().is_some_and(|n| !matches!(n, "none" | "default" | "host")), "network", "RUN takes none, default or host");
-    note(t.resources.is_some(), "resources", "RUN is not limited");
     note(!t.ssh.is_empty(), "ssh", "RUN --mount=type=ssh gets no agent");
     note(t.call.as_deref().is_some_and(|c| c != "build"), "call", "run `mpbake check` for the lints");
     out

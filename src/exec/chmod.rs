@@ -13,7 +13,11 @@ impl Mode {
     /// Parses `0755`/`755` or symbolic clauses; Err says why not.
     pub fn parse(text: &str) -> Result<Mode, String> {
         if !text.is_empty() && text.chars().all(|c| c.is_digit(8)) {
-            return u32::from_str_radix(text, 8).ok().filter(|m| *m <= 0o7777).map(Mode::Octal).ok_or_else(|| format!("`{text}` is above 7777"));
+            return u32::from_str_radix(text, 8)
+                .ok()
+                .filter(|m| *m <= 0o7777)
+                .map(Mode::Octal)
+                .ok_or_else(|| format!("`{text}` is above 7777"));
         }
         let mut clauses = [None; 8];
         let parts: Vec<&str> = text.split(',').collect();

@@ -17,12 +17,15 @@ use crate::oci::layout::Layout;
 
 impl Engine<'_> {
     /// Writes `images` into the layout at `dest`; the index is named after the first tag.
+    /// `requested`: the platforms were asked for (not this machine's by default), so each config
+    /// says its platform even when the stage's base was another's, as BuildKit writes it.
     pub fn write_layout(
         &self,
         dest: &Path,
         images: &[(Platform, State)],
         tags: &[String],
         annotations: &Annotations,
+        requested: bool,
     ) -> Result<Built, BuildError> {
         let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
         let descriptors = self.materialize_all(images)?;
@@ -35,6 +38,9 @@ impl Engine<'_> {
                 }
             }
             let mut config = state.config.clone();
+            if requested {
+                with_platform(&mut config, platform);
+            }
             config["created"] = json!(rfc3339(self.epoch));
             let config_bytes = serde_json::to_vec(&config).map_err(|e| BuildError::Tool(e.to_string()))?;
             platforms.push((platform.clone(), config_bytes, layers));
@@ -62,6 +68,19 @@ impl Engine<'_> {
                 s.layers.iter().map(|l| lookup(l).ok_or_else(|| BuildError::Tool(format!("layer {} has no blob", l.diff_id)))).collect()
             })
             .collect()
+    }
+}
+
+/// Sets the config's os and architecture to `platform`'s; its variant too when it has one or the
+/// architecture changed (BuildKit's dockerfile2llb, for an explicit target platform).
+fn with_platform(config: &mut serde_json::Value, platform: &Platform) {
+    let same = config["os"] == json!(platform.os) && config["architecture"] == json!(platform.arch);
+    config["os"] = json!(platform.os);
+    config["architecture"] = json!(platform.arch);
+    match (&platform.variant, same) {
+        (Some(variant), _) => config["variant"] = json!(variant),
+        (None, false) => drop(config.as_object_mut().and_then(|c| c.remove("variant"))),
+        (None, true) => {}
     }
 }
 

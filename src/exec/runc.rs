@@ -63,8 +63,97 @@ const CAPABILITIES: [Capability; 14] = [
     Capability::AuditWrite,
 ];
 
+/// Every capability mpbake itself may hand on (its bounding set, which holds no capability the
+/// kernel lacks), for `RUN --security=insecure`.
+fn all_capabilities() -> oci_spec::runtime::Capabilities {
+    const NAMES: [&str; 41] = [
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "DAC_READ_SEARCH",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "SETGID",
+        "SETUID",
+        "SETPCAP",
+        "LINUX_IMMUTABLE",
+        "NET_BIND_SERVICE",
+        "NET_BROADCAST",
+        "NET_ADMIN",
+        "NET_RAW",
+        "IPC_LOCK",
+        "IPC_OWNER",
+        "SYS_MODULE",
+        "SYS_RAWIO",
+        "SYS_CHROOT",
+        "SYS_PTRACE",
+        "SYS_PACCT",
+        "SYS_ADMIN",
+        "SYS_BOOT",
+        "SYS_NICE",
+        "SYS_RESOURCE",
+        "SYS_TIME",
+        "SYS_TTY_CONFIG",
+        "MKNOD",
+        "LEASE",
+        "AUDIT_WRITE",
+        "AUDIT_CONTROL",
+        "SETFCAP",
+        "MAC_OVERRIDE",
+        "MAC_ADMIN",
+        "SYSLOG",
+        "WAKE_ALARM",
+        "BLOCK_SUSPEND",
+        "AUDIT_READ",
+        "PERFMON",
+        "BPF",
+        "CHECKPOINT_RESTORE",
+    ];
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let bounding = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .unwrap_or_default();
+    let held = NAMES.iter().enumerate().filter(|(bit, _)| bounding & (1 << bit) != 0);
+    held.filter_map(|(_, name)| serde_json::from_value(serde_json::json!(format!("CAP_{name}"))).ok()).collect()
+}
+
+/// The step's cgroup limits (bake's `resources`), None when there are none.
+fn resources(r: &crate::plan::Resources) -> Result<Option<oci_spec::runtime::LinuxResources>, oci_spec::OciSpecError> {
+    use oci_spec::runtime::{LinuxCpuBuilder, LinuxMemoryBuilder, LinuxResourcesBuilder};
+    if *r == crate::plan::Resources::default() {
+        return Ok(None);
+    }
+    let mut memory = LinuxMemoryBuilder::default();
+    if let Some(limit) = r.memory {
+        memory = memory.limit(limit);
+    }
+    if let Some(swap) = r.memory_swap {
+        memory = memory.swap(swap);
+    }
+    let mut cpu = LinuxCpuBuilder::default();
+    if let Some(shares) = r.cpu_shares {
+        cpu = cpu.shares(shares);
+    }
+    if let Some(period) = r.cpu_period {
+        cpu = cpu.period(period);
+    }
+    if let Some(quota) = r.cpu_quota {
+        cpu = cpu.quota(quota);
+    }
+    if let Some(cpus) = &r.cpuset_cpus {
+        cpu = cpu.cpus(cpus.clone());
+    }
+    if let Some(mems) = &r.cpuset_mems {
+        cpu = cpu.mems(mems.clone());
+    }
+    Ok(Some(LinuxResourcesBuilder::default().memory(memory.build()?).cpu(cpu.build()?).build()?))
+}
+
 fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError> {
-    let caps: oci_spec::runtime::Capabilities = CAPABILITIES.into_iter().collect();
+    let insecure = process.limits.insecure;
+    let caps: oci_spec::runtime::Capabilities = if insecure { all_capabilities() } else { CAPABILITIES.into_iter().collect() };
     let capabilities = LinuxCapabilitiesBuilder::default().bounding(caps.clone()).effective(caps.clone()).permitted(caps).build()?;
     let user = UserBuilder::default().uid(process.uid).gid(process.gid).additional_gids(process.additional_gids.clone()).build()?;
     let runtime_process = ProcessBuilder::default()
@@ -78,9 +167,17 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
         .build()?;
     let runtime_process = with_ulimits(runtime_process, &process.limits.ulimits)?;
     let mut mounts = get_default_mounts();
+    if insecure {
+        // a privileged step may write /sys, as BuildKit's insecure mode allows
+        for mount in mounts.iter_mut().filter(|m| m.destination() == Path::new("/sys")) {
+            let options: Vec<String> = mount.options().clone().unwrap_or_default().into_iter().filter(|o| o != "ro").collect();
+            mount.set_options(Some(options));
+        }
+    }
     if let Some(size) = process.limits.shm_size {
         for mount in mounts.iter_mut().filter(|m| m.destination() == Path::new("/dev/shm")) {
-            let mut options: Vec<String> = mount.options().clone().unwrap_or_default().into_iter().filter(|o| !o.starts_with("size=")).collect();
+            let mut options: Vec<String> =
+                mount.options().clone().unwrap_or_default().into_iter().filter(|o| !o.starts_with("size=")).collect();
             options.push(format!("size={size}"));
             mount.set_options(Some(options));
         }
@@ -110,8 +207,14 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
     }
     let namespaces: Vec<_> =
         get_default_namespaces().into_iter().filter(|n| !(process.host_network && n.typ() == LinuxNamespaceType::Network)).collect();
-    let seccomp = super::seccomp::profile().map_err(|e| oci_spec::OciSpecError::Other(e.to_string()))?;
-    let linux = LinuxBuilder::default().namespaces(namespaces).seccomp(seccomp).build()?;
+    let mut linux = LinuxBuilder::default().namespaces(namespaces);
+    if !insecure {
+        linux = linux.seccomp(super::seccomp::profile().map_err(|e| oci_spec::OciSpecError::Other(e.to_string()))?);
+    }
+    if let Some(resources) = resources(&process.limits.resources)? {
+        linux = linux.resources(resources);
+    }
+    let linux = linux.build()?;
     let mut spec = Spec::default();
     spec.set_hostname(Some("mpbake".into()))
         .set_process(Some(runtime_process))
@@ -153,7 +256,10 @@ pub fn run(rootfs: &Path, process: &Process, state_root: &Path) -> Result<String
 }
 
 /// The process with the target's ulimits over the runtime's defaults (`nofile` → RLIMIT_NOFILE).
-fn with_ulimits(mut process: oci_spec::runtime::Process, ulimits: &[(String, u64, u64)]) -> Result<oci_spec::runtime::Process, oci_spec::OciSpecError> {
+fn with_ulimits(
+    mut process: oci_spec::runtime::Process,
+    ulimits: &[(String, u64, u64)],
+) -> Result<oci_spec::runtime::Process, oci_spec::OciSpecError> {
     if ulimits.is_empty() {
         return Ok(process);
     }

@@ -301,10 +301,13 @@ mod tests {
     #[test]
     fn env_expands_against_the_image_env_and_args() {
         let mut s = state();
-        assert!(s.apply(
-            &OpKind::Env(vec![("PATH".into(), "/opt/bin:$PATH".into()), ("V".into(), "${VERSION}".into())]),
-            &[("VERSION".into(), "1.2".into())],
-        ).is_ok());
+        assert!(
+            s.apply(
+                &OpKind::Env(vec![("PATH".into(), "/opt/bin:$PATH".into()), ("V".into(), "${VERSION}".into())]),
+                &[("VERSION".into(), "1.2".into())],
+            )
+            .is_ok()
+        );
         assert_eq!(s.env(), [("PATH".to_string(), format!("/opt/bin:{DEFAULT_PATH}")), ("V".to_string(), "1.2".to_string())]);
     }
 

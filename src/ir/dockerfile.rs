@@ -125,6 +125,8 @@ pub enum OpKind {
         heredocs: Vec<(String, String)>,
         mounts: Vec<Mount>,
         network: Option<String>,
+        /// `--security`: `insecure` or `sandbox`.
+        security: Option<String>,
     },
     Copy(CopyOp),
     Workdir(String),
@@ -139,7 +141,10 @@ pub enum OpKind {
     Healthcheck(Option<Command>, HealthOptions),
     Shell(Vec<String>),
     /// `ONBUILD`: the trigger as written (what the config's `OnBuild` holds) and parsed.
-    Onbuild { text: String, trigger: Box<OpKind> },
+    Onbuild {
+        text: String,
+        trigger: Box<OpKind>,
+    },
 }
 
 impl OpKind {

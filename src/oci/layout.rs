@@ -79,17 +79,25 @@ fn sha256_of_file(path: &Path) -> std::io::Result<String> {
 /// Writes the layout at `dir` as one tar file at `dest` (`--output type=oci,tar=true`): entries
 /// in name order, deterministic headers, written through a temporary file and a rename.
 pub fn archive(dir: &Path, dest: &Path) -> std::io::Result<()> {
-    let mut tar = tar::Builder::new(Vec::new());
-    tar.mode(tar::HeaderMode::Deterministic);
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(std::io::Error::other)?;
-        let name = entry.path().strip_prefix(dir).map_err(std::io::Error::other)?;
-        if entry.file_type().is_dir() {
-            tar.append_dir(name, entry.path())?;
-        } else {
-            tar.append_path_with_name(entry.path(), name)?;
+    archive_tree(dir, dest, tar::HeaderMode::Deterministic)
+}
+
+/// Writes the tree at `dir` as one tar file at `dest` (`-`: standard output), entries in name
+/// order, symbolic links as links; `mode` Complete keeps owners, modes and times (`type=tar`).
+pub fn archive_tree(dir: &Path, dest: &Path, mode: tar::HeaderMode) -> std::io::Result<()> {
+    super::write_output(dest, |out| {
+        let mut tar = tar::Builder::new(out);
+        tar.mode(mode);
+        tar.follow_symlinks(false);
+        for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+            let entry = entry.map_err(std::io::Error::other)?;
+            let name = entry.path().strip_prefix(dir).map_err(std::io::Error::other)?;
+            if entry.file_type().is_dir() {
+                tar.append_dir(name, entry.path())?;
+            } else {
+                tar.append_path_with_name(entry.path(), name)?;
+            }
         }
-    }
-    let bytes = tar.into_inner()?;
-    super::write_output(dest, |out| out.write_all(&bytes))
+        tar.finish()
+    })
 }

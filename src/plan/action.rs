@@ -54,33 +54,58 @@ pub struct RunMount {
     pub from: Option<CopyFrom>,
 }
 
-/// The target's `shm-size` and `ulimits`, as RUN gets them.
+/// What RUN is limited to or granted: the target's `shm-size`, `ulimits` and `resources`, and
+/// the instruction's `--security=insecure`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunLimits {
     /// /dev/shm's size in bytes.
     pub shm_size: Option<u64>,
     /// (`nofile`, soft, hard), as `ulimits = ["nofile=1024:2048"]` writes them.
     pub ulimits: Vec<(String, u64, u64)>,
+    /// bake's `resources`, for the step's cgroup.
+    pub resources: Resources,
+    /// `RUN --security=insecure`: every capability, no seccomp filter (granted with the
+    /// `security.insecure` entitlement).
+    pub insecure: bool,
+}
+
+/// bake's `resources` read: bytes, CPU shares and quotas, CPU and memory node sets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    pub memory: Option<i64>,
+    /// -1: unlimited swap.
+    pub memory_swap: Option<i64>,
+    pub cpu_shares: Option<u64>,
+    pub cpu_period: Option<u64>,
+    pub cpu_quota: Option<i64>,
+    pub cpuset_cpus: Option<String>,
+    pub cpuset_mems: Option<String>,
+}
+
+/// Docker's size form: `64m` (b, k, m, g; bytes without a unit); Err names `what`.
+fn size(text: &str, what: &str) -> Result<u64, String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let scale: u64 = match unit.trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return Err(format!("{what} `{text}` is not a size (64m, 1g)")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{what} `{text}` is not a size (64m, 1g)"))
 }
 
 impl RunLimits {
-    /// Docker's forms: `shm-size` `64m` (b, k, m, g; bytes without a unit), ulimits
-    /// `NAME=SOFT[:HARD]` (-1 is unlimited); Err says which value is wrong.
-    pub fn parse(shm_size: Option<&str>, ulimits: &[String]) -> Result<RunLimits, String> {
-        let shm_size = shm_size
-            .map(|text| {
-                let t = text.trim().to_ascii_lowercase();
-                let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-                let scale: u64 = match unit.trim_end_matches('b') {
-                    "" => 1,
-                    "k" => 1 << 10,
-                    "m" => 1 << 20,
-                    "g" => 1 << 30,
-                    _ => return Err(format!("shm-size `{text}` is not a size (64m, 1g)")),
-                };
-                digits.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).filter(|n| *n > 0).ok_or_else(|| format!("shm-size `{text}` is not a size (64m, 1g)"))
-            })
-            .transpose()?;
+    /// Docker's forms: `shm-size` and `resources.memory` `64m`, ulimits `NAME=SOFT[:HARD]` (-1
+    /// is unlimited), `resources.memory-swap` a size or -1; Err says which value is wrong.
+    pub fn parse(shm_size: Option<&str>, ulimits: &[String], resources: Option<&crate::ir::Resources>) -> Result<RunLimits, String> {
+        let shm_size = shm_size.map(|text| size(text, "shm-size")).transpose()?;
         let limit = |v: &str| if v == "-1" { Some(u64::MAX) } else { v.parse::<u64>().ok() };
         let ulimits = ulimits
             .iter()
@@ -88,8 +113,22 @@ impl RunLimits {
                 let (name, values) = u.split_once('=').ok_or_else(|| format!("ulimit `{u}` is not NAME=SOFT[:HARD]"))?;
                 let (soft, hard) = values.split_once(':').unwrap_or((values, values));
                 const NAMES: &[&str] = &[
-                    "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime",
-                    "sigpending", "stack", "as",
+                    "core",
+                    "cpu",
+                    "data",
+                    "fsize",
+                    "locks",
+                    "memlock",
+                    "msgqueue",
+                    "nice",
+                    "nofile",
+                    "nproc",
+                    "rss",
+                    "rtprio",
+                    "rttime",
+                    "sigpending",
+                    "stack",
+                    "as",
                 ];
                 if !NAMES.contains(&name) {
                     return Err(format!("ulimit `{name}` is not one of {}", NAMES.join(", ")));
@@ -100,6 +139,30 @@ impl RunLimits {
                 }
             })
             .collect::<Result<_, _>>()?;
-        Ok(RunLimits { shm_size, ulimits })
+        let resources = resources.map(Resources::parse).transpose()?.unwrap_or_default();
+        Ok(RunLimits { shm_size, ulimits, resources, insecure: false })
+    }
+}
+
+impl Resources {
+    fn parse(r: &crate::ir::Resources) -> Result<Resources, String> {
+        let bytes =
+            |text: &str, what: &str| size(text, what).and_then(|n| i64::try_from(n).map_err(|_| format!("{what} `{text}` is too large")));
+        let positive = |n: Option<i64>, what: &str| {
+            n.map(|n| u64::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| format!("resources.{what} `{n}` must be above 0"))).transpose()
+        };
+        Ok(Resources {
+            memory: r.memory.as_deref().map(|m| bytes(m, "resources.memory")).transpose()?,
+            memory_swap: r
+                .memory_swap
+                .as_deref()
+                .map(|m| if m.trim() == "-1" { Ok(-1) } else { bytes(m, "resources.memory-swap") })
+                .transpose()?,
+            cpu_shares: positive(r.cpu_shares, "cpu-shares")?,
+            cpu_period: positive(r.cpu_period, "cpu-period")?,
+            cpu_quota: r.cpu_quota,
+            cpuset_cpus: r.cpuset_cpus.clone(),
+            cpuset_mems: r.cpuset_mems.clone(),
+        })
     }
 }

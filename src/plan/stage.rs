@@ -209,7 +209,7 @@ impl Builder<'_> {
                     let action = Action::Config { op: op.kind.clone(), args: args_now.clone() };
                     (format!("ENV {text}"), Class::NoExec, Vec::new(), Vec::new(), action)
                 }
-                OpKind::Run { command, mounts, network, heredocs } => {
+                OpKind::Run { command, mounts, network, heredocs, security } => {
                     let class = if same_machine(&exec, &self.inputs.build_platform) { Class::Native } else { Class::Emulated };
                     let env: BTreeMap<&str, &str> = scope.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                     // the target's network, extra hosts and no-cache shape the step (and its key) only when set
@@ -223,14 +223,13 @@ impl Builder<'_> {
                     if no_cache {
                         inputs.push("no-cache".into());
                     }
-                    let limits = match RunLimits::parse(target.shm_size.as_deref(), &target.ulimits) {
-                        Ok(limits) => limits,
+                    let limits = match RunLimits::parse(target.shm_size.as_deref(), &target.ulimits, target.resources.as_ref()) {
+                        Ok(limits) => RunLimits { insecure: security.as_deref() == Some("insecure"), ..limits },
                         Err(e) => {
-                            self.diags.push(
-                                Diagnostic::error("spec::invalid-limit", e)
-                                    .with_label(target.span, "in this target")
-                                    .with_help("shm-size = \"128m\"; ulimits = [\"nofile=1024:2048\"]"),
-                            );
+                            self.diags
+                                .push(Diagnostic::error("spec::invalid-limit", e).with_label(target.span, "in this target").with_help(
+                                "shm-size = \"128m\"; ulimits = [\"nofile=1024:2048\"]; resources = { memory = \"1g\", cpu-quota = 50000 }",
+                            ));
                             return None;
                         }
                     };
@@ -348,8 +347,11 @@ impl Builder<'_> {
                 Some(op) => ops.push(Op { kind: op.kind, span: stage.base_span, text: text.clone() }),
                 None => {
                     self.diags.push(
-                        Diagnostic::error("dockerfile::onbuild-trigger", format!("`{reference}` has an ONBUILD trigger that does not parse: `{text}`"))
-                            .with_label(stage.base_span, "built FROM here"),
+                        Diagnostic::error(
+                            "dockerfile::onbuild-trigger",
+                            format!("`{reference}` has an ONBUILD trigger that does not parse: `{text}`"),
+                        )
+                        .with_label(stage.base_span, "built FROM here"),
                     );
                     return None;
                 }

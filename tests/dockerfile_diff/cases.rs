@@ -146,7 +146,11 @@ pub const CASES: &[Case] = &[
     case("label-key-and-value-quoting", "FROM scratch\nENV N=name\nLABEL \"$N\"=\"v \\\"1\\\"\" '$N'=raw\n", &[]),
     case("env-legacy-with-quotes", "FROM scratch\nENV A \"quoted value\" and 'more'\n", &[]),
     case("expose-and-volume-quoted", "FROM scratch\nENV P=8080\nEXPOSE \"$P\"/tcp\nVOLUME \"/data dir\"\n", &[]),
-    case("escape-directive-backtick", "# escape=`\nFROM scratch\nENV A=C:\\path B=x`$y C=\"q`\"q\\\" D='s`x\\y' E=a`\\b\nLABEL l=a`b\nWORKDIR /w`$x\n", &[]),
+    case(
+        "escape-directive-backtick",
+        "# escape=`\nFROM scratch\nENV A=C:\\path B=x`$y C=\"q`\"q\\\" D='s`x\\y' E=a`\\b\nLABEL l=a`b\nWORKDIR /w`$x\n",
+        &[],
+    ),
     case("onbuild-from-registry", "FROM TRIGGERS_IMAGE\nRUN cat /trig /from-context > /seen\nENV U=$T\n", A),
     case("onbuild-from-registry-alone", "FROM TRIGGERS_IMAGE\n", A),
     case("onbuild-registry-image-copied-from", "FROM scratch\nCOPY --from=TRIGGERS_IMAGE /bin/busybox /bb\n", &[]),

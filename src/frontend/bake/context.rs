@@ -5,10 +5,10 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use super::definitions::{Definitions, VariableDef};
-use crate::frontend::syntax::Block;
 use super::types::VarType;
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::frontend::eval::{EvalResult, Evaluator, Resolver};
+use crate::frontend::syntax::Block;
 use crate::frontend::value::Value;
 use crate::source::Span;
 
@@ -218,9 +218,8 @@ impl<'d> Context<'d> {
                 .with_label(span, "referenced here")
                 .with_label(blocks[0].0.name_span(), "target defined here"));
         };
-        let result = self.guarded(format!("target.{target}.{attr}"), span, || {
-            Evaluator::new(self).with_locals(locals.clone(), |ev| ev.eval(expr))
-        });
+        let result =
+            self.guarded(format!("target.{target}.{attr}"), span, || Evaluator::new(self).with_locals(locals.clone(), |ev| ev.eval(expr)));
         self.target_attrs.borrow_mut().insert(key, result.clone());
         result
     }
@@ -237,7 +236,8 @@ impl<'d> Context<'d> {
                     }
                     continue;
                 }
-                let made = self.guarded(format!("the names of target {label}"), span, || super::targets::block_names(self, label, block))?;
+                let made =
+                    self.guarded(format!("the names of target {label}"), span, || super::targets::block_names(self, label, block))?;
                 out.extend(made.into_iter().filter(|(n, _)| n == name).map(|(_, locals)| (block, locals)));
             }
         }

@@ -179,7 +179,8 @@ fn merge_keys(existing: &mut Field, child: &Field) {
 /// bake's CacheOptions.Merge: both lists parsed, appended, and deduplicated as removeDupes
 /// does at every merge (its swaps make the order depend on each step).
 fn merge_cache(existing: &mut Field, child: &Field) {
-    let (Ok(mut base), Ok(new)) = (super::convert::composable("cache-from", existing), super::convert::composable("cache-from", child)) else {
+    let (Ok(mut base), Ok(new)) = (super::convert::composable("cache-from", existing), super::convert::composable("cache-from", child))
+    else {
         return append(existing, child);
     };
     base.extend(new);

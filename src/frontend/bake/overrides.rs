@@ -6,8 +6,8 @@ use super::convert;
 use super::targets::{Field, RawTarget};
 use super::types::parse_bool;
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
-use crate::ir::Composable;
 use crate::frontend::value::Value;
+use crate::ir::Composable;
 use crate::source::Span;
 
 /// Keys `--set` accepts (bake's list), and the target field each one writes.
@@ -142,7 +142,13 @@ pub fn check_patterns<'a>(sets: &[SetOverride], names: impl Iterator<Item = &'a 
 /// across several `--set` of the same key, as in bake.
 /// `env` is None when BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP is set: `args.X` without a value is
 /// then the empty string, as in bake.
-pub fn apply(target: &mut RawTarget, all_names: &[String], sets: &[SetOverride], env: Option<&BTreeMap<String, String>>, diags: &mut Diagnostics) {
+pub fn apply(
+    target: &mut RawTarget,
+    all_names: &[String],
+    sets: &[SetOverride],
+    env: Option<&BTreeMap<String, String>>,
+    diags: &mut Diagnostics,
+) {
     let mut seen: Vec<&str> = Vec::new();
     let selecting = sets.iter().filter(|set| matching(&set.pattern, all_names.iter()).contains(&target.name));
     // `secret.ID=` changes a declared secret's source once every other override is applied
@@ -176,7 +182,11 @@ fn change_secret(target: &mut RawTarget, set: &SetOverride) -> Result<(), Diagno
     // a `secret` of the wrong shape is reported where the target is lowered
     let Ok(mut secrets) = field.as_deref().map_or(Ok(Vec::new()), |f| convert::composable("secret", f)) else { return Ok(()) };
     let Some(declared) = secrets.iter_mut().find(|s| s.get("id") == Some(id)) else {
-        return Err(bad(set.span, format!("secret `{id}` must be declared before it can be overridden"), "declare it in the target's `secret`"));
+        return Err(bad(
+            set.span,
+            format!("secret `{id}` must be declared before it can be overridden"),
+            "declare it in the target's `secret`",
+        ));
     };
     for key in ["src", "env"] {
         match next.get(key) {

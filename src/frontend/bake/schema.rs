@@ -67,7 +67,12 @@ pub const TARGET_ATTRS: &[AttrSpec] = &[
     a("output", Composable, Replace, "outputs (`type=oci,dest=out`, `type=registry`)"),
     a("platforms", StrList, Replace, "target platforms (`linux/amd64`, `linux/arm64`, `linux/arm/v7`)"),
     a("pull", Bool, Replace, "always pull base images"),
-    a("resources", Other, Keys, "memory and CPU limits for RUN (`memory`, `memory-swap`, `cpu-shares`, `cpu-period`, `cpu-quota`, `cpuset-cpus`, `cpuset-mems`)"),
+    a(
+        "resources",
+        Other,
+        Keys,
+        "memory and CPU limits for RUN (`memory`, `memory-swap`, `cpu-shares`, `cpu-period`, `cpu-quota`, `cpuset-cpus`, `cpuset-mems`)",
+    ),
     a("secret", Composable, Append, "secrets exposed to RUN --mount=type=secret (`id=x,src=path`, `id=y,env=VAR`)"),
     a("shm-size", Str, Replace, "size of /dev/shm for RUN"),
     a("ssh", Composable, Append, "SSH agent sockets or keys exposed to RUN --mount=type=ssh"),

@@ -38,7 +38,11 @@ pub fn extract(text: &str, escape: char) -> Result<Extracted, (usize, String)> {
             let line = lines[i].1.trim_end_matches(['\n', '\r']);
             let trimmed = line.trim_end();
             i += 1;
-            if !trimmed.trim_start().starts_with('#') && trimmed.ends_with(escape) && !ends_with_escaped_escape(trimmed, escape) && i < lines.len() {
+            if !trimmed.trim_start().starts_with('#')
+                && trimmed.ends_with(escape)
+                && !ends_with_escaped_escape(trimmed, escape)
+                && i < lines.len()
+            {
                 logical.push_str(&trimmed[..trimmed.len() - escape.len_utf8()]);
                 continue;
             }

@@ -24,7 +24,8 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
         let offset = offset_of(text, e.line(), e.column());
         let message = e.to_string();
         // `RUNN`: the instruction it probably is
-        let unknown = message.split_once("unknown instruction '").and_then(|(_, rest)| rest.split_once('\'')).map(|(word, _)| word.to_string());
+        let unknown =
+            message.split_once("unknown instruction '").and_then(|(_, rest)| rest.split_once('\'')).map(|(word, _)| word.to_string());
         let help = unknown.and_then(|word| crate::diag::did_you_mean(&word.to_ascii_uppercase(), INSTRUCTIONS.iter().copied()));
         Diagnostic::error("dockerfile::syntax", format!("Dockerfile syntax error: {message}"))
             .with_label(Span::new(file, offset..(offset + 1).min(text.len().max(offset))), "here")
@@ -78,8 +79,24 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, Diagnostic> {
 
 /// Every Dockerfile instruction, for suggestions.
 const INSTRUCTIONS: &[&str] = &[
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL",
-    "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
 ];
 
 /// The escape character a `# escape=` directive at the top sets (the crate reads it again).
@@ -163,7 +180,11 @@ impl Lower<'_> {
 
     /// The here-documents of the instruction at `span` (keyed by the start of its line).
     fn heredocs_at(&self, span: Span) -> &[heredoc::Heredoc] {
-        self.heredocs.range(..=span.start as usize).next_back().filter(|(at, _)| self.text[**at..span.start as usize].trim().is_empty()).map_or(&[], |(_, d)| d.as_slice())
+        self.heredocs
+            .range(..=span.start as usize)
+            .next_back()
+            .filter(|(at, _)| self.text[**at..span.start as usize].trim().is_empty())
+            .map_or(&[], |(_, d)| d.as_slice())
     }
 
     /// A raw word in the `\\`-escaped form the expansion reads.
@@ -205,6 +226,16 @@ impl Lower<'_> {
                     heredocs: heredocs.iter().map(|h| (h.name.clone(), h.body.clone())).collect(),
                     mounts: flags::mounts(&r.options, self)?,
                     network: flags::value(&r.options, "network"),
+                    security: match flags::value(&r.options, "security") {
+                        Some(s) if s != "insecure" && s != "sandbox" => {
+                            return Err(Diagnostic::error(
+                                "dockerfile::invalid-flag",
+                                format!("`RUN --security={s}`: the value is insecure or sandbox"),
+                            )
+                            .with_label(span, "here"));
+                        }
+                        security => security,
+                    },
                 }
             }
             Instruction::Copy(c) => {

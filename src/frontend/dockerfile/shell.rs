@@ -350,7 +350,9 @@ fn pattern_regex(pattern: &str, greedy: bool, anchored: bool) -> Result<regex::R
                         out.push('\\');
                         out.push(e);
                     }
-                    other => return Err(format!("invalid pattern ({pattern}) in substitution: invalid escape '\\{}'", other.unwrap_or(' '))),
+                    other => {
+                        return Err(format!("invalid pattern ({pattern}) in substitution: invalid escape '\\{}'", other.unwrap_or(' ')));
+                    }
                 }
             }
             '[' | ']' | '{' | '}' | '.' | '+' | '(' | ')' | '|' | '^' | '$' => {

@@ -208,8 +208,10 @@ impl<'r> Evaluator<'r> {
             ("can", [expr]) => Some(Ok(Value::Bool(self.eval(expr).is_ok()))),
             ("can", _) => Some(Err(Diagnostic::error("spec::arity", format!("`can` takes 1 argument, got {}", args.len()))
                 .with_label(span, "wrong number of arguments"))),
-            ("try", []) => Some(Err(Diagnostic::error("spec::arity", "`try` takes at least 1 argument, got 0")
-                .with_label(span, "wrong number of arguments"))),
+            ("try", []) => {
+                Some(Err(Diagnostic::error("spec::arity", "`try` takes at least 1 argument, got 0")
+                    .with_label(span, "wrong number of arguments")))
+            }
             ("try", _) => {
                 let mut last = None;
                 for expr in args {
