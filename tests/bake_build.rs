@@ -165,3 +165,28 @@ fn effective_capabilities(ws: &Workspace) -> u64 {
     let line = status.lines().find(|l| l.starts_with("CapEff:")).unwrap_or_else(|| panic!("no CapEff in {status}"));
     u64::from_str_radix(line.split_whitespace().nth(1).unwrap_or_default(), 16).unwrap_or_else(|e| panic!("{line}: {e}"))
 }
+
+#[test]
+fn call_check_lints_the_target_and_builds_nothing() {
+    let dockerfile = "FROM --platform=linux/amd64 scratch\nCOPY a /a\n";
+    let spec = "target \"app\" {\n  description = \"The app\"\n  call = \"check\"\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n}\n";
+    let ws = Workspace::with(&[("Dockerfile", dockerfile), ("a", "a\n"), ("docker-bake.hcl", spec)]);
+    let run = ws.run(&["build", "app"], &[]);
+    assert_eq!(run.code(), 1, "a finding fails the check:\n{}", run.stderr());
+    assert_eq!(run.stdout(), "app\nThe app\n\nCheck complete, 1 warning has been found!\n", "buildx's shape");
+    assert!(run.stderr().contains("lint::constant-platform") && run.stderr().contains("Dockerfile:1"), "{}", run.stderr());
+    assert!(!ws.path().join("mpbake-out").exists(), "nothing is built");
+
+    ws.write("Dockerfile", "FROM scratch\nCOPY a /a\n");
+    let run = ws.run(&["build", "app"], &[]);
+    assert_eq!((run.code(), run.stdout().lines().last().unwrap_or_default()), (0, "Check complete, no warnings found."));
+    assert!(!ws.path().join("mpbake-out").exists());
+
+    // --check (buildx's --call=check) on a target that builds
+    ws.write("docker-bake.hcl", "target \"app\" {}\n");
+    let run = ws.run(&["build", "--check", "app"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stdout().contains("Check complete") && !ws.path().join("mpbake-out").exists());
+    assert_eq!(ws.run(&["build", "app"], &[]).code(), 0);
+    assert!(ws.path().join("mpbake-out/app/index.json").is_file());
+}

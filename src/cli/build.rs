@@ -88,6 +88,18 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         args.sets.extend(how.load.then(|| "*.load=true".to_string()));
     }
     let mut p = planned::planned(&args, names, None)?;
+    // targets with `call = "check"` are linted, not built, as buildx runs a check
+    let spec = &p.loaded.spec;
+    let checks: Vec<String> =
+        p.targets.iter().filter(|n| spec.targets.get(*n).and_then(|t| t.call.as_deref()) == Some("check")).cloned().collect();
+    if p.plan.is_some() && !checks.is_empty() {
+        let clean = super::check::call_check(&args, &checks)?;
+        let rest: Vec<String> = p.targets.iter().filter(|n| !checks.contains(n)).cloned().collect();
+        if !clean || rest.is_empty() {
+            return Ok(Err(ExitCode::from(u8::from(!clean))));
+        }
+        p = planned::planned(&args, &rest, None)?;
+    }
     let mut exports = BTreeMap::new();
     if p.plan.is_some() {
         super::unhonoured::warn(&p.loaded.spec, &p.targets, &mut p.loaded.diags);

@@ -31,3 +31,35 @@ pub fn run(args: &SpecArgs, names: &[String], format: CheckFormat, build_platfor
     }
     Ok(ExitCode::from(u8::from(p.loaded.diags.has_errors())))
 }
+
+/// bake's `call = "check"`: each target's diagnostics and lint findings, under its name (and
+/// description) as buildx prints a check, nothing built; Ok(true) when none was found.
+pub fn call_check(args: &SpecArgs, names: &[String]) -> anyhow::Result<bool> {
+    let mut clean = true;
+    for (i, name) in names.iter().enumerate() {
+        let mut p = planned::planned(args, std::slice::from_ref(name), None)?;
+        if let Some(plan) = &p.plan {
+            let ctx = lint::Context { spec: &p.loaded.spec, dockerfiles: &p.dockerfiles, plan };
+            p.loaded.diags.extend(lint::run(&ctx));
+        }
+        if i > 0 {
+            println!();
+        }
+        println!("{name}");
+        if let Some(description) = p.loaded.spec.targets.get(name).and_then(|t| t.description.as_deref()) {
+            println!("{description}");
+        }
+        println!();
+        let items = &p.loaded.diags.items;
+        if !items.is_empty() {
+            eprint!("{}", render_human(items, &p.loaded.sources, std::io::stderr().is_terminal()));
+        }
+        match items.len() {
+            0 => println!("Check complete, no warnings found."),
+            1 => println!("Check complete, 1 warning has been found!"),
+            n => println!("Check complete, {n} warnings have been found!"),
+        }
+        clean &= items.is_empty();
+    }
+    Ok(clean)
+}

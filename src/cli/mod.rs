@@ -82,6 +82,13 @@ enum Command {
         /// buildx's `--set *.load=true`.
         #[arg(long)]
         load: bool,
+        /// What to do with the targets, as buildx's `--call`: build them, or check them (print
+        /// their diagnostics and lint findings, build nothing, exit 1 when there are any).
+        #[arg(long, value_parser = ["build", "check"])]
+        call: Option<String>,
+        /// Shorthand for `--call check`.
+        #[arg(long)]
+        check: bool,
         /// Media types of what is pushed: OCI's, or Docker's manifest lists for old registries.
         #[arg(long, value_enum, default_value = "oci")]
         media_types: MediaTypes,
@@ -293,7 +300,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::List { spec, what, format } => list::run(&spec, what, format),
         Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
         Command::Cache { what } => cache::run(what),
-        Command::Build { spec, targets, flags, metadata_file, push, load, media_types } => {
+        Command::Build { mut spec, targets, flags, metadata_file, push, load, call, check, media_types } => {
+            if let Some(call) = call.or(check.then(|| "check".to_string())) {
+                spec.sets.push(format!("*.call={call}"));
+            }
             let mut how = flags.how(metadata_file.as_deref(), push, load);
             how.docker_media_types = media_types == MediaTypes::Docker;
             build::run(&spec, &targets, &how)
