@@ -190,3 +190,103 @@ fn call_check_lints_the_target_and_builds_nothing() {
     assert_eq!(ws.run(&["build", "app"], &[]).code(), 0);
     assert!(ws.path().join("mpbake-out/app/index.json").is_file());
 }
+
+/// An image with the busybox applets and the host's `ssh-add` with the libraries it loads.
+fn image_with_ssh_add(registry: &str) -> String {
+    let mut layer = images::busybox_layer();
+    let ldd = std::process::Command::new("ldd").arg("/usr/bin/ssh-add").output().unwrap_or_else(|e| panic!("ldd: {e}"));
+    let mut files = vec!["/usr/bin/ssh-add".to_string()];
+    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+        let path = line.split("=>").last().unwrap_or_default().split_whitespace().next().unwrap_or_default();
+        if path.starts_with('/') {
+            files.push(path.to_string());
+        }
+    }
+    let mut dirs = std::collections::BTreeSet::new();
+    for file in &files {
+        let mut dir = std::path::Path::new(file.trim_start_matches('/')).parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            dirs.insert(format!("{}/", d.display()));
+            dir = d.parent();
+        }
+    }
+    layer.extend(dirs.iter().map(|d| images::Entry::dir(d)));
+    for file in &files {
+        let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        layer.push(images::Entry::file(file.trim_start_matches('/'), &bytes).mode(0o755));
+    }
+    images::Image::of(vec![layer]).push(registry, "ssh-add")
+}
+
+#[test]
+fn ssh_forwards_the_agent_or_key_files_to_run_mount_ssh() {
+    if let Err(reason) =
+        harness::require(&["docker-registry", "skopeo", "runc", "apt-get", "dpkg", "ssh-agent", "ssh-add", "ssh-keygen", "ldd"])
+    {
+        println!("SKIP ssh: {reason}");
+        return;
+    }
+    let registry = Registry::start();
+    let image = image_with_ssh_add(&registry.host());
+    let keys = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let key = keys.path().join("id_ed25519");
+    let made =
+        std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "mpbake-test-key", "-f"]).arg(&key).status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let socket = keys.path().join("agent.sock");
+    let agent = std::process::Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let agent = Killed(agent.unwrap_or_else(|e| panic!("{e}")));
+    while !socket.exists() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let added = std::process::Command::new("ssh-add").arg(&key).env("SSH_AUTH_SOCK", &socket).output().unwrap_or_else(|e| panic!("{e}"));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default()), ("SSH_AUTH_SOCK", socket.to_str().unwrap_or_default())];
+    let dockerfile = format!(
+        "FROM {image}\nRUN --mount=type=ssh /usr/bin/ssh-add -l > /keys && echo $SSH_AUTH_SOCK > /sock\n\
+         RUN --mount=type=ssh,uid=1000,mode=0640 busybox stat -c '%u %a' $SSH_AUTH_SOCK > /perm\n"
+    );
+    let ws = Workspace::with(&[("Dockerfile", &dockerfile), ("docker-bake.hcl", &bake("  ssh = [\"default\"]\n"))]);
+    let read = |name: &str| std::fs::read_to_string(ws.path().join("out/default").join(name)).unwrap_or_default();
+
+    // the default agent is forwarded once --allow ssh grants it, as buildx asks
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("--allow ssh"), "{}", run.stderr());
+    let run = ws.run(&["build", "--allow", "ssh", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(read("keys").contains("mpbake-test-key"), "the RUN sees the host agent's key: {:?}", read("keys"));
+    assert_eq!(read("sock").trim(), "/run/buildkit/ssh_agent.0");
+    assert_eq!(read("perm").trim(), "1000 640", "the socket has the mount's owner and mode");
+    assert!(!ws.path().join("out/default/run/buildkit").exists(), "the socket's mount point is not left in the image");
+
+    // key files: served by an agent of the build's own, no entitlement needed
+    drop(agent);
+    let with_key = format!("  ssh = [\"default={}\"]\n", key.display());
+    ws.write("docker-bake.hcl", &bake(&with_key));
+    ws.write("Dockerfile", &format!("FROM {image}\nRUN --mount=type=ssh /usr/bin/ssh-add -l > /keys2\n"));
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(read("keys2").contains("mpbake-test-key"), "{:?}", read("keys2"));
+
+    // a required id the target does not give stops the build at the RUN
+    ws.write("Dockerfile", &format!("FROM {image}\nRUN --mount=type=ssh,id=deploy,required /usr/bin/ssh-add -l\n"));
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("build::missing-ssh") && run.stderr().contains("Dockerfile:2"), "{}", run.stderr());
+}
+
+/// A child process killed when dropped (also when a test fails).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

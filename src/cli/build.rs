@@ -154,8 +154,15 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let env_secrets = private_dir()?;
     let secrets = secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
+    let (ssh, _key_agents) = match ssh_agents(&p) {
+        Ok(agents) => agents,
+        Err(e) => {
+            eprintln!("mpbake: error: {e}");
+            return Ok(Err(ExitCode::from(2)));
+        }
+    };
     let settings =
-        exec::Settings { cwd: cwd.clone(), epoch, secrets, compression: how.compression, snapshotter: how.snapshotter, resolved };
+        exec::Settings { cwd: cwd.clone(), epoch, secrets, ssh, compression: how.compression, snapshotter: how.snapshotter, resolved };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),
@@ -346,6 +353,35 @@ fn secrets(p: &planned::Planned, cwd: &Path, dir: &Path) -> anyhow::Result<BTree
         }
     }
     Ok(out)
+}
+
+/// The targets' ssh agents by id: the socket an entry names, else SSH_AUTH_SOCK's, or an
+/// ssh-agent started for the key files it names (kept running by the returned guards).
+fn ssh_agents(p: &planned::Planned) -> Result<(BTreeMap<String, PathBuf>, Vec<exec::ssh::KeyAgent>), String> {
+    use std::os::unix::fs::FileTypeExt;
+    let (mut sockets, mut agents) = (BTreeMap::new(), Vec::new());
+    for entry in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).flat_map(|t| &t.ssh) {
+        let id = entry.get("id").cloned().unwrap_or_else(|| "default".into());
+        if sockets.contains_key(&id) {
+            continue;
+        }
+        let paths: Vec<PathBuf> =
+            entry.get("paths").into_iter().flat_map(|p| p.split(',')).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
+        let socket = match paths.as_slice() {
+            [] => std::env::var_os("SSH_AUTH_SOCK")
+                .map(PathBuf::from)
+                .ok_or(format!("ssh `{id}` forwards the agent at SSH_AUTH_SOCK, which is not set"))?,
+            [one] if std::fs::metadata(one).is_ok_and(|m| m.file_type().is_socket()) => one.clone(),
+            keys => {
+                let agent = exec::ssh::KeyAgent::start(keys).map_err(|e| format!("ssh `{id}`: {e}"))?;
+                let socket = agent.socket.clone();
+                agents.push(agent);
+                socket
+            }
+        };
+        sockets.insert(id, socket);
+    }
+    Ok((sockets, agents))
 }
 
 /// A directory only this user can enter (0700), in memory where the machine has a tmpfs for it

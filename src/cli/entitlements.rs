@@ -1,6 +1,7 @@
 //! Privileges a build asks for, refused unless granted with `--allow` as buildx refuses them:
 //! `network.host` (bake's `network = "host"`, `RUN --network=host`) and `security.insecure`
-//! (`RUN --security=insecure`); a RUN needs its target's `entitlements` too, as BuildKit does.
+//! (`RUN --security=insecure`), `ssh` (forwarding the default agent); a RUN needs its target's
+//! `entitlements` too, as BuildKit does.
 
 use std::collections::BTreeSet;
 
@@ -9,9 +10,10 @@ use crate::ir::Spec;
 use crate::plan::{Action, Plan};
 
 /// The entitlements mpbake grants, with what each lets a build do (buildx's words).
-const GRANTED: [(&str, &str); 2] = [
+const GRANTED: [(&str, &str); 3] = [
     ("network.host", "running build containers that can access host network"),
     ("security.insecure", "running privileged containers that can make system changes"),
+    ("ssh", "forwarding default SSH agent socket"),
 ];
 
 /// `--allow` keys buildx knows; the ones mpbake does not grant are accepted and have no effect.
@@ -22,11 +24,15 @@ pub fn known(value: &str) -> bool {
     BUILDX_KEYS.contains(&value.split_once('=').map_or(value, |(k, _)| k)) || value == "buildx.local-delete"
 }
 
-/// The entitlements `target` asks for: its `entitlements`, and `network.host` for `network = "host"`.
+/// The entitlements `target` asks for: its `entitlements`, `network.host` for `network =
+/// "host"`, and `ssh` for an ssh entry that forwards the default agent (no paths), as buildx.
 fn asked(target: &crate::ir::Target) -> BTreeSet<&str> {
     let mut asked: BTreeSet<&str> = target.entitlements.iter().map(String::as_str).collect();
     if target.network.as_deref() == Some("host") {
         asked.insert("network.host");
+    }
+    if target.ssh.iter().any(|entry| entry.get("paths").is_none_or(|p| p.is_empty())) {
+        asked.insert("ssh");
     }
     asked
 }

@@ -16,7 +16,6 @@ fn unhonoured(t: &Target) -> Vec<(&'static str, &'static str)> {
     note(!t.cache_to.is_empty(), "cache-to", "mpbake's own store caches steps");
     note(!t.attest.is_empty(), "attest", "no attestations are made");
     note(t.network.as_deref().is_some_and(|n| !matches!(n, "none" | "default" | "host")), "network", "RUN takes none, default or host");
-    note(!t.ssh.is_empty(), "ssh", "RUN --mount=type=ssh gets no agent");
     note(t.call.as_deref().is_some_and(|c| c != "build" && c != "check"), "call", "`call` takes build or check");
     out
 }

@@ -79,9 +79,9 @@ fn alive(pid: &str) -> bool {
 pub fn clean_leftovers(root: &Path) -> std::io::Result<()> {
     let dead = |name: &str| name.split('.').next().is_some_and(|pid| pid.parse::<u32>().is_ok() && !alive(pid));
     // secrets a killed build wrote from the environment, and the here-document scripts and
-    // /etc/hosts files of its RUNs (`mpbake-secrets-<pid>.…`, `mpbake-heredoc-…`,
-    // `mpbake-hosts-…`; ours only)
-    const PREFIXES: [&str; 3] = ["mpbake-secrets-", "mpbake-heredoc-", "mpbake-hosts-"];
+    // /etc/hosts files and ssh agent sockets of its RUNs (`mpbake-secrets-<pid>.…`,
+    // `mpbake-heredoc-…`, `mpbake-hosts-…`, `mpbake-ssh-…`; ours only)
+    const PREFIXES: [&str; 4] = ["mpbake-secrets-", "mpbake-heredoc-", "mpbake-hosts-", "mpbake-ssh-"];
     for dir in [Path::new("/dev/shm").to_path_buf(), std::env::temp_dir()] {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();

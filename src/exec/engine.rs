@@ -30,6 +30,8 @@ pub struct Settings {
     pub epoch: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub secrets: BTreeMap<String, PathBuf>,
+    /// ssh ids → agent sockets, from the targets' `ssh` attributes.
+    pub ssh: BTreeMap<String, PathBuf>,
     pub compression: Compression,
     /// How RUN steps get their root filesystem.
     pub snapshotter: Snapshotter,
@@ -55,6 +57,8 @@ pub struct Engine<'a> {
     pub(super) epoch: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
+    /// ssh ids → agent sockets, from the targets' `ssh` attributes.
+    pub(super) ssh: BTreeMap<String, PathBuf>,
     pub(super) compression: Compression,
     snapshotter: Snapshotter,
     pub(super) registry: Option<&'a Registry>,
@@ -88,7 +92,7 @@ impl<'a> Engine<'a> {
         settings: Settings,
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
-        let Settings { cwd, epoch, secrets, compression, snapshotter, resolved } = settings;
+        let Settings { cwd, epoch, secrets, ssh, compression, snapshotter, resolved } = settings;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
@@ -100,6 +104,7 @@ impl<'a> Engine<'a> {
             compression,
             snapshotter,
             secrets,
+            ssh,
             registry,
             store,
             snapshots: Default::default(),

@@ -20,6 +20,7 @@ mod rootfs;
 mod run;
 mod runc;
 mod seccomp;
+pub mod ssh;
 mod state;
 mod unpack;
 mod users;

@@ -1,5 +1,5 @@
 //! A RUN step: the parent image mounted with overlayfs, the command run by runc with the
-//! image's env, user and working directory plus the step's mounts (cache, secret, bind, tmpfs),
+//! image's env, user and working directory plus the step's mounts (cache, secret, ssh, bind, tmpfs),
 //! foreign platforms through qemu-user binfmt, and the upper directory written as the layer.
 
 use std::path::{Path, PathBuf};
@@ -57,7 +57,16 @@ impl Engine<'_> {
         super::workdirs::make_in(&rootfs.merged, &base.workdirs).map_err(|e| input(node, "build::user", e))?;
         let mut held: Vec<Mounted> = Vec::new();
         let mut binds = Vec::new();
-        for m in step.mounts {
+        let (mut forwards, mut ssh_sockets) = (Vec::new(), Vec::new());
+        for m in step.mounts.iter().filter(|m| m.mount.kind == "ssh") {
+            let (destination, forwarded) = self.ssh_mount(node, m, base, ssh_sockets.len())?;
+            ssh_sockets.push(destination);
+            if let Some((bind, forward)) = forwarded {
+                binds.push(bind);
+                forwards.push(forward);
+            }
+        }
+        for m in step.mounts.iter().filter(|m| m.mount.kind != "ssh") {
             if let Some(bind) = self.run_mount(node, m, parents, &mut held)? {
                 binds.push(bind);
             }
@@ -70,6 +79,10 @@ impl Engine<'_> {
                 Some(entry) => entry.1 = value.clone(),
                 None => env.push((name.clone(), value.clone())),
             }
+        }
+        // as BuildKit: the first ssh mount is the agent, unless the image says otherwise
+        if let (Some(first), false) = (ssh_sockets.first(), env.iter().any(|(n, _)| n == "SSH_AUTH_SOCK")) {
+            env.push(("SSH_AUTH_SOCK".into(), first.clone()));
         }
         if !env.iter().any(|(n, _)| n == "PATH") {
             env.push(("PATH".into(), DEFAULT_PATH.into()));
@@ -103,6 +116,7 @@ impl Engine<'_> {
         std::fs::create_dir_all(&state_root).map_err(io("making runc's state directory"))?;
         let result = runc::run(&rootfs.merged, &process, &state_root);
         drop(held);
+        drop(forwards);
         rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
         match result {
             Ok(output) => self.progress.output(node, &output),
@@ -216,7 +230,7 @@ impl Engine<'_> {
             other => Err(input(
                 node,
                 "build::mount",
-                format!("`--mount=type={other}` is not supported by mpbake's executor (cache, secret, bind and tmpfs are)"),
+                format!("`--mount=type={other}` is not supported by mpbake's executor (cache, secret, ssh, bind and tmpfs are)"),
             )),
         }
     }
