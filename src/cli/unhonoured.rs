@@ -4,30 +4,40 @@
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{Spec, Target};
 
-/// The attributes `target` sets that the build would not apply, with what to do instead.
-fn unhonoured(t: &Target) -> Vec<(&'static str, &'static str)> {
+/// The types of composable entries (`type=registry`, the short forms' types), listed once.
+fn types(entries: &[crate::ir::Composable]) -> String {
+    let mut types: Vec<&str> = entries.iter().map(|e| e.get("type").map_or("registry", String::as_str)).collect();
+    types.dedup();
+    types.iter().map(|t| format!("type={t}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The attributes `target` sets that the build would not apply (with the types they name),
+/// and what to do instead.
+fn unhonoured(t: &Target) -> Vec<(&'static str, String, &'static str)> {
     let mut out = Vec::new();
-    let mut note = |set: bool, attr: &'static str, instead: &'static str| {
+    let mut note = |set: bool, attr: &'static str, detail: String, instead: &'static str| {
         if set {
-            out.push((attr, instead));
+            out.push((attr, detail, instead));
         }
     };
-    note(!t.cache_from.is_empty(), "cache-from", "mpbake's own store caches steps");
-    note(!t.cache_to.is_empty(), "cache-to", "mpbake's own store caches steps");
-    note(!t.attest.is_empty(), "attest", "no attestations are made");
-    note(t.network.as_deref().is_some_and(|n| !matches!(n, "none" | "default" | "host")), "network", "RUN takes none, default or host");
-    note(t.call.as_deref().is_some_and(|c| c != "build" && c != "check"), "call", "`call` takes build or check");
+    note(!t.cache_from.is_empty(), "cache-from", format!(" ({})", types(&t.cache_from)), "mpbake's own store caches steps");
+    note(!t.cache_to.is_empty(), "cache-to", format!(" ({})", types(&t.cache_to)), "mpbake's own store caches steps");
+    note(!t.attest.is_empty(), "attest", format!(" ({})", types(&t.attest)), "no attestations are made");
+    let network = t.network.as_deref().filter(|n| !matches!(*n, "none" | "default" | "host"));
+    note(network.is_some(), "network", format!(" ({})", network.unwrap_or_default()), "RUN takes none, default or host");
+    let call = t.call.as_deref().filter(|c| *c != "build" && *c != "check");
+    note(call.is_some(), "call", format!(" ({})", call.unwrap_or_default()), "`call` takes build or check");
     out
 }
 
 /// A warning for every attribute of `targets` the build would not apply.
 pub fn warn(spec: &Spec, targets: &[String], diags: &mut Diagnostics) {
     for target in targets.iter().filter_map(|n| spec.targets.get(n)) {
-        for (attr, instead) in unhonoured(target) {
+        for (attr, detail, instead) in unhonoured(target) {
             diags.push(
                 Diagnostic::warning(
                     "build::unhonoured-attribute",
-                    format!("target `{}` sets `{attr}`, which `mpbake build` does not apply yet", target.name),
+                    format!("target `{}` sets `{attr}`{detail}, which `mpbake build` does not apply yet", target.name),
                 )
                 .with_label(target.span, "in this target")
                 .with_help(format!("{instead}; `mpbake emit` passes it on to BuildKit")),
