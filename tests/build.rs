@@ -185,7 +185,10 @@ fn docker_archive_output_holds_one_platform() {
     assert_eq!(config["architecture"], "arm64");
     let layer = files.get(manifest[0]["Layers"][0].as_str().unwrap_or("")).expect("layer");
     assert_eq!(layer_files(layer).get("etc/motd").map(String::as_str), Some("Built for linux/arm64.\n"));
-    let two = run_in_env(dir.path(), &["build", "-f", "mpbake.hcl", "-o", "type=docker,dest=x.tar", "motd", "motd"], &[]);
+    let two =
+        run_in_env(dir.path(), &["build", "-f", "mpbake.hcl", "-o", "type=docker,dest=x.tar,platform=linux/amd64", "motd", "motd"], &[]);
+    let several = run_in_env(dir.path(), &["build", "-f", "mpbake.hcl", "-o", "type=docker,dest=x.tar", "motd"], &[]);
+    assert!(several.code() == 1 && several.stderr().contains("holds one platform"), "{}", several.stderr());
     assert_eq!(two.code(), 0, "the same target twice is one target");
     assert_eq!(run_in_env(dir.path(), &["build", "-o", "type=s3,dest=x"], &[]).code(), 1);
 }
@@ -318,7 +321,8 @@ fn annotations_reach_the_index_and_manifests() {
 }
 
 /// `--compression zstd`: zstd layers with their media type, readable back (a local output
-/// unpacks them); the step cache keeps gzip and zstd builds apart.
+/// unpacks them); compression is an output's property, so a stored step serves both and a
+/// build in the other compression runs nothing again.
 #[test]
 fn zstd_layers_are_written_and_read() {
     let ws = common::Workspace::with(&[
@@ -331,8 +335,10 @@ fn zstd_layers_are_written_and_read() {
     let env = [("MPBAKE_CACHE_DIR", cache_dir.as_str())];
     let gzip = ws.run(&["build", "-o", "gzip"], &env);
     assert_eq!(gzip.code(), 0, "{}", gzip.stderr());
+    assert!(gzip.stderr().contains("1 steps executed"), "{}", gzip.stderr());
     let zstd = ws.run(&["build", "--compression", "zstd", "-o", "zstd"], &env);
     assert_eq!(zstd.code(), 0, "{}", zstd.stderr());
+    assert!(zstd.stderr().contains("0 steps executed, 1 from cache"), "the COPY is not run again: {}", zstd.stderr());
     let layout = ws.path().join("zstd/default");
     let top = json(&std::fs::read(layout.join("index.json")).expect("index.json"));
     let index = json(&blob(&layout, top["manifests"][0]["digest"].as_str().unwrap_or_default()));
@@ -346,6 +352,8 @@ fn zstd_layers_are_written_and_read() {
     assert_eq!(std::fs::read_to_string(ws.path().join("rootfs/default/app/a.txt")).ok().as_deref(), Some("aaaa"));
     let verify = ws.run(&["verify", "zstd/default"], &env);
     assert_eq!(verify.code(), 0, "verify reads zstd layers: {}{}", verify.stdout(), verify.stderr());
+    let again = ws.run(&["build", "-o", "gzip-again"], &env);
+    assert_eq!(again.stdout().split_whitespace().nth(1), gzip.stdout().split_whitespace().nth(1), "the gzip image again, from the store");
 }
 
 /// WORKDIR's directories on scratch, without root: a stage that ends with them owed gets them as

@@ -31,6 +31,8 @@ pub struct How<'a> {
     pub load: bool,
     /// `--allow`: the entitlements granted.
     pub allow: Vec<String>,
+    /// `release`: every target needs tags, checked before anything is built.
+    pub publishing: bool,
     /// `--media-types docker` for the push.
     pub docker_media_types: bool,
     /// `--insecure-registry`: plain HTTP to these hosts.
@@ -108,6 +110,13 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         if let Some(plan) = &p.plan {
             super::entitlements::check(&p.loaded.spec, &p.targets, plan, &how.allow, &mut found);
         }
+        for target in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).filter(|t| how.publishing && t.tags.is_empty()) {
+            found.push(
+                crate::diag::Diagnostic::error("release::no-tags", format!("target `{}` has no tags to publish", target.name))
+                    .with_label(target.span, "this target")
+                    .with_help("give it `tags = [\"REGISTRY/NAME:TAG\"]`, or leave it out of the release"),
+            );
+        }
         p.loaded.diags.extend(found);
         if args.strict {
             p.loaded.diags.make_strict();
@@ -133,6 +142,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let epoch_set = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok());
     let epoch = epoch_set.unwrap_or(0);
     let cwd = std::env::current_dir()?;
+    let created = epoch_set.or_else(|| exec::commit_time(&cwd)).unwrap_or(0);
     let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
     let hosts = registry_hosts(&p, plan);
     let root = Store::default_root();
@@ -161,8 +171,16 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             return Ok(Err(ExitCode::from(2)));
         }
     };
-    let settings =
-        exec::Settings { cwd: cwd.clone(), epoch, secrets, ssh, compression: how.compression, snapshotter: how.snapshotter, resolved };
+    let settings = exec::Settings {
+        cwd: cwd.clone(),
+        epoch,
+        created,
+        secrets,
+        ssh,
+        compression: how.compression,
+        snapshotter: how.snapshotter,
+        resolved,
+    };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
         Err(e) => return Ok(Err(failed(e, &p))),
@@ -205,7 +223,15 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         };
         let built = match p.dockerfiles.contains_key(name) {
             true => build_dockerfile_target(&engine, plan, target, &dest, &annotations),
-            false => exec::build_inline(target, &cwd, &dest, epoch, bases.as_ref(), &annotations, how.compression),
+            false => exec::build_inline(
+                target,
+                &cwd,
+                &dest,
+                exec::Times { files: epoch, created },
+                bases.as_ref(),
+                &annotations,
+                how.compression,
+            ),
         };
         let built = match built {
             Ok(built) => built,

@@ -254,6 +254,7 @@ impl BuildFlags {
             push,
             load,
             allow: self.allow.clone(),
+            publishing: false,
             docker_media_types: false,
             insecure: self.insecure.clone(),
             compression: self.compression,
@@ -315,6 +316,7 @@ pub fn run(cli: Cli) -> ExitCode {
             // a release publishes the targets' tags; their layouts go where -o says, never elsewhere
             let mut how = flags.how(None, false, false);
             how.output = Some(how.output.unwrap_or("mpbake-out"));
+            how.publishing = true;
             match build::build(&spec, &targets, &how) {
                 Ok(Ok(builds)) => release::publish(&builds.built, &options),
                 Ok(Err(code)) => Ok(code),

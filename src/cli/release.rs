@@ -123,7 +123,7 @@ pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitC
 fn verified(built: &[push::Built]) -> bool {
     let mut ok = true;
     for b in built {
-        let source = Source::Layout(b.layout.clone());
+        let source = Source::Layout { dir: b.layout.clone(), tag: None };
         match source.read().and_then(|image| verify::verify(&source, &image)) {
             Ok(report) => {
                 for f in &report.findings {

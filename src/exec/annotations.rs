@@ -88,6 +88,19 @@ fn pick(by_platform: &BTreeMap<Option<String>, BTreeMap<String, String>>, platfo
     out
 }
 
+/// The commit time of HEAD of the git checkout holding `dir` (seconds since the epoch), when
+/// there is one and git is installed: a built image's default `created`.
+pub fn commit_time(dir: &Path) -> Option<i64> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%ct", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8(out.stdout).ok()?.trim().parse().ok().filter(|_| out.status.success())
+}
+
 /// The checkout's remote URL (`origin`, as https without credentials; none when the remote is
 /// a local path) and HEAD commit, when `dir` is in a git checkout and git is installed.
 fn git(dir: &Path) -> Option<(Option<String>, String)> {

@@ -40,9 +40,9 @@ impl Engine<'_> {
         let dest_word = word(&op.dest)?;
         let dest = absolute(&parents[0].workdir(), &dest_word);
         let from_stage = matches!(from, CopyFrom::Parent(_));
-        // a stage's result is fixed by its key; context files are hashed once staged
-        let compression = self.compression.name().to_string();
-        let early_key = from_stage.then(|| step_key(node, parents, std::slice::from_ref(&compression)));
+        // a stage's result is fixed by its key; context files are hashed once staged (the
+        // compression is not part of it: an output compresses as it asks)
+        let early_key = from_stage.then(|| step_key(node, parents, &[]));
         if let Some(hit) = early_key.as_ref().and_then(|k| self.recall(k)) {
             return Ok(hit);
         }
@@ -141,7 +141,7 @@ impl Engine<'_> {
         let key = match early_key {
             Some(k) => k,
             None => {
-                let key = step_key(node, parents, &[staged.to_string(), compression.clone()]);
+                let key = step_key(node, parents, &[staged.to_string()]);
                 if let Some(hit) = self.recall(&key) {
                     return Ok(hit);
                 }

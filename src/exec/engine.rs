@@ -26,8 +26,11 @@ use crate::plan::{Action, Node, Plan};
 pub struct Settings {
     /// The working directory contexts are relative to.
     pub cwd: PathBuf,
-    /// SOURCE_DATE_EPOCH (0 when unset).
+    /// SOURCE_DATE_EPOCH (0 when unset): files' and history's times.
     pub epoch: i64,
+    /// The image configs' `created`: SOURCE_DATE_EPOCH, else the git HEAD commit time, else 0
+    /// (set when an output is written, so it never changes a step's result).
+    pub created: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub secrets: BTreeMap<String, PathBuf>,
     /// ssh ids → agent sockets, from the targets' `ssh` attributes.
@@ -55,6 +58,7 @@ pub struct Engine<'a> {
     pub(super) plan: &'a Plan,
     pub(super) cwd: PathBuf,
     pub(super) epoch: i64,
+    pub(super) created: i64,
     /// Secret ids → files, from the targets' `secret` attributes.
     pub(super) secrets: BTreeMap<String, PathBuf>,
     /// ssh ids → agent sockets, from the targets' `ssh` attributes.
@@ -92,7 +96,7 @@ impl<'a> Engine<'a> {
         settings: Settings,
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
-        let Settings { cwd, epoch, secrets, ssh, compression, snapshotter, resolved } = settings;
+        let Settings { cwd, epoch, created, secrets, ssh, compression, snapshotter, resolved } = settings;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
@@ -101,6 +105,7 @@ impl<'a> Engine<'a> {
             plan,
             cwd,
             epoch,
+            created,
             compression,
             snapshotter,
             secrets,

@@ -41,14 +41,23 @@ pub struct Built {
     pub layout: PathBuf,
 }
 
+/// An image's times: its files' (SOURCE_DATE_EPOCH, else 0) and its config's `created`
+/// (SOURCE_DATE_EPOCH, else the git HEAD commit time, else 0).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Times {
+    pub files: i64,
+    pub created: i64,
+}
+
 /// Builds `target` into the OCI layout at `dest`; sources are read relative to `cwd` joined
-/// with the target's context; every timestamp is `epoch` (SOURCE_DATE_EPOCH); base images come
-/// from `registry` (their layers are copied into the layout, never unpacked).
+/// with the target's context; files and history carry `times.files`, the config
+/// `times.created`; base images come from `registry` (their layers are copied into the layout,
+/// never unpacked).
 pub fn build_inline(
     target: &Target,
     cwd: &Path,
     dest: &Path,
-    epoch: i64,
+    times: Times,
     bases: Option<&Bases<'_>>,
     annotations: &Annotations,
     compression: layer::Compression,
@@ -65,7 +74,7 @@ pub fn build_inline(
             .map(|(p, w)| w.join().unwrap_or_else(|_| Err(BuildError::Tool(format!("preparing {p} panicked")))))
             .collect::<Result<Vec<_>, _>>()
     })?;
-    let mtime = epoch.max(0) as u64;
+    let mtime = times.files.max(0) as u64;
     let written: Vec<Option<std::io::Result<layer::Layer>>> = std::thread::scope(|scope| {
         let workers: Vec<_> = prepared
             .iter()
@@ -98,8 +107,8 @@ pub fn build_inline(
             exposed_ports: image.expose.clone(),
         };
         let config_bytes = match &p.base {
-            Some(b) => image::config_on(&b.config, &config, &diff_ids, &history, epoch),
-            None => image::config(&p.platform, &config, &diff_ids, &history, epoch),
+            Some(b) => image::config_on(&b.config, &config, &diff_ids, &history, times.created),
+            None => image::config(&p.platform, &config, &diff_ids, &history, times.created),
         };
         finished.push((p.platform.clone(), config_bytes, layers));
     }

@@ -50,13 +50,56 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// The compressed blob of a layer: known, or written now from its snapshot (and remembered
-    /// by diff_id, so the next build finds it).
+    /// Whether a layer's blob is not yet in this build's compression: none written, or one of
+    /// mpbake's own in the other compression (a base's layers stay as their image has them).
+    pub(super) fn needs_blob(&self, layer: &LayerRef) -> bool {
+        match &layer.descriptor {
+            None => true,
+            Some(d) => layer.origin.is_none() && d.media_type != self.compression.media_type(),
+        }
+    }
+
+    /// The compressed blob of a layer: known, or written now from its snapshot or from its blob
+    /// in the other compression (and remembered by diff_id, so the next build finds it).
+    /// Compression is an output's property: a step's result serves gzip and zstd builds alike.
     pub(super) fn materialize(&self, layer: &LayerRef) -> Result<Descriptor, BuildError> {
-        if let Some(d) = layer.descriptor.clone().or_else(|| self.known_blob(&layer.diff_id)) {
+        if !self.needs_blob(layer) {
+            return layer.descriptor.clone().ok_or_else(|| BuildError::Tool(format!("layer {} has no blob", layer.diff_id)));
+        }
+        if let Some(d) = self.known_blob(&layer.diff_id) {
             return Ok(d);
         }
+        if let Some(other) = layer.descriptor.as_ref().filter(|_| self.snapshot_of(&layer.diff_id).is_none()) {
+            return self.recompress(layer, other);
+        }
         self.rewrite_from_snapshot(layer).map(|(descriptor, _)| descriptor)
+    }
+
+    /// A layer's blob in the other compression, decompressed and compressed again as this build
+    /// asks, stored and recorded.
+    fn recompress(&self, layer: &LayerRef, other: &Descriptor) -> Result<Descriptor, BuildError> {
+        let blob = self.store.get(&other.digest).ok_or_else(|| {
+            BuildError::Tool(format!("layer {} is missing from the content store; building again runs the step that made it", other.digest))
+        })?;
+        let mut tar = Vec::new();
+        std::io::copy(&mut crate::oci::layer::decompress(blob.as_slice()), &mut tar).map_err(io("decompressing a layer"))?;
+        let written = crate::oci::layer::compress_as(tar, None, self.compression).map_err(io("compressing a layer"))?;
+        if written.diff_id != layer.diff_id {
+            return Err(BuildError::Tool(format!(
+                "layer {} does not hash to its diff_id {}; run `mpbake cache prune`",
+                other.digest, layer.diff_id
+            )));
+        }
+        self.record_blob(&layer.diff_id, &written.blob, written.digest)
+    }
+
+    /// Stores a blob written for `diff_id` in this build's compression and records it.
+    fn record_blob(&self, diff_id: &Digest, blob: &[u8], digest: Digest) -> Result<Descriptor, BuildError> {
+        self.store.put(blob).map_err(io("storing a layer"))?;
+        let descriptor = Descriptor::new(self.compression.media_type(), digest, blob.len() as u64);
+        let record = json!({"mediaType": descriptor.media_type, "digest": descriptor.digest.to_string(), "size": descriptor.size});
+        crate::oci::write_atomic(&self.blob_record(diff_id), record.to_string().as_bytes()).map_err(io("recording a layer"))?;
+        Ok(descriptor)
     }
 
     /// A layer's blob written again from its snapshot, stored and recorded.
@@ -71,10 +114,7 @@ impl Engine<'_> {
                 layer.diff_id, written.diff_id
             )));
         }
-        self.store.put(&written.blob).map_err(io("storing a layer"))?;
-        let descriptor = Descriptor::new(self.compression.media_type(), written.digest, written.blob.len() as u64);
-        let record = json!({"mediaType": descriptor.media_type, "digest": descriptor.digest.to_string(), "size": descriptor.size});
-        crate::oci::write_atomic(&self.blob_record(&layer.diff_id), record.to_string().as_bytes()).map_err(io("recording a layer"))?;
+        let descriptor = self.record_blob(&layer.diff_id, &written.blob, written.digest)?;
         Ok((descriptor, written.blob))
     }
 
@@ -112,10 +152,7 @@ impl Engine<'_> {
     }
 
     fn blob_bytes(&self, layer: &LayerRef) -> Result<(Descriptor, Vec<u8>), BuildError> {
-        let descriptor = match (&layer.descriptor, &layer.origin) {
-            (Some(d), _) => d.clone(),
-            (None, _) => self.materialize(layer)?,
-        };
+        let descriptor = self.materialize(layer)?;
         if let Some(bytes) = self.store.get(&descriptor.digest) {
             return Ok((descriptor, bytes));
         }

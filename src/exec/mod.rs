@@ -26,10 +26,10 @@ mod unpack;
 mod users;
 mod workdirs;
 
-pub use annotations::Annotations;
+pub use annotations::{Annotations, commit_time};
 pub use cancel::{cancelled, clean_leftovers, install as handle_signals};
 pub use engine::{Engine, Resolved, Settings, Stats};
-pub use inline::{Bases, Built, build_inline};
+pub use inline::{Bases, Built, Times, build_inline};
 pub use local::write_rootfs;
 pub use rootfs::Snapshotter;
 

@@ -41,7 +41,7 @@ impl Engine<'_> {
             if requested {
                 with_platform(&mut config, platform);
             }
-            config["created"] = json!(rfc3339(self.epoch));
+            config["created"] = json!(rfc3339(self.created));
             let config_bytes = serde_json::to_vec(&config).map_err(|e| BuildError::Tool(e.to_string()))?;
             platforms.push((platform.clone(), config_bytes, layers));
         }
@@ -50,7 +50,7 @@ impl Engine<'_> {
 
     /// Every image's layer descriptors; layers not yet compressed are compressed in parallel.
     fn materialize_all(&self, images: &[(Platform, State)]) -> Result<Vec<Vec<Descriptor>>, BuildError> {
-        let mut pending: Vec<&LayerRef> = images.iter().flat_map(|(_, s)| &s.layers).filter(|l| l.descriptor.is_none()).collect();
+        let mut pending: Vec<&LayerRef> = images.iter().flat_map(|(_, s)| &s.layers).filter(|l| self.needs_blob(l)).collect();
         pending.sort_by(|a, b| a.diff_id.hex.cmp(&b.diff_id.hex));
         pending.dedup_by(|a, b| a.diff_id == b.diff_id);
         let done: Vec<(Digest, Descriptor)> = std::thread::scope(|scope| {
@@ -61,7 +61,10 @@ impl Engine<'_> {
                 .map(|w| w.join().unwrap_or_else(|_| Err(BuildError::Tool("a layer compressor panicked".into()))))
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        let lookup = |l: &LayerRef| l.descriptor.clone().or_else(|| done.iter().find(|(id, _)| *id == l.diff_id).map(|(_, d)| d.clone()));
+        let lookup = |l: &LayerRef| match self.needs_blob(l) {
+            true => done.iter().find(|(id, _)| *id == l.diff_id).map(|(_, d)| d.clone()),
+            false => l.descriptor.clone(),
+        };
         images
             .iter()
             .map(|(_, s)| {
@@ -109,11 +112,19 @@ pub(super) fn finish(
     let mut index = Descriptor::of(MEDIA_INDEX, &index_bytes);
     layout.blob(&index, &index_bytes).map_err(io("storing the index"))?;
     index.annotations = annotations.index_descriptor.clone();
-    if let Some(tag) = tags.first() {
-        index
-            .annotations
-            .insert("org.opencontainers.image.ref.name".into(), tag.rsplit_once(':').map_or(tag.as_str(), |(_, t)| t).to_string());
-    }
-    layout.finish(std::slice::from_ref(&index)).map_err(io("writing index.json"))?;
+    // one entry per tag, so `oci:DIR:TAG` finds each, named as containerd's exporter names them
+    let named: Vec<Descriptor> = tags
+        .iter()
+        .map(|tag| {
+            let mut entry = index.clone();
+            let reference = crate::ir::ImageRef::parse(tag).ok();
+            let short = reference.as_ref().and_then(|r| r.tag.clone()).unwrap_or_else(|| "latest".into());
+            entry.annotations.insert("org.opencontainers.image.ref.name".into(), short);
+            entry.annotations.insert("io.containerd.image.name".into(), reference.map_or_else(|| tag.clone(), |r| r.to_string()));
+            entry
+        })
+        .collect();
+    let entries = if named.is_empty() { std::slice::from_ref(&index) } else { named.as_slice() };
+    layout.finish(entries).map_err(io("writing index.json"))?;
     Ok(Built { index, manifests, layout: dest.to_path_buf() })
 }

@@ -56,8 +56,46 @@ impl Layout {
     pub fn finish(&self, images: &[Descriptor]) -> std::io::Result<()> {
         let dir = std::fs::File::open(&self.dir)?;
         rustix::fs::syncfs(&dir)?;
-        write_atomic(&self.dir.join("index.json"), &index(images, &BTreeMap::new()))
+        write_atomic(&self.dir.join("index.json"), &index(images, &BTreeMap::new()))?;
+        self.prune(images)
     }
+
+    /// Removes the blobs `images` do not reach (what an earlier build left in the layout).
+    fn prune(&self, images: &[Descriptor]) -> std::io::Result<()> {
+        let blobs = self.dir.join("blobs/sha256");
+        let mut reached = std::collections::BTreeSet::new();
+        let mut pending: Vec<String> = images.iter().map(|d| d.digest.hex.clone()).collect();
+        while let Some(hex) = pending.pop() {
+            if !reached.insert(hex.clone()) {
+                continue;
+            }
+            // only an index or a manifest names more blobs; layers are never read here
+            let Ok(bytes) = read_small(&blobs.join(&hex)) else { continue };
+            let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else { continue };
+            let named = json["manifests"].as_array().into_iter().flatten().chain(json["layers"].as_array().into_iter().flatten());
+            pending.extend(named.chain([&json["config"]]).filter_map(|d| d["digest"].as_str()?.strip_prefix("sha256:").map(String::from)));
+        }
+        for entry in std::fs::read_dir(&blobs)? {
+            let entry = entry?;
+            if !reached.contains(entry.file_name().to_string_lossy().as_ref()) {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A blob's bytes when it is a regular file of at most 4 MiB (manifests and configs; a larger
+/// one is a layer, and is not read).
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32).open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() > 4 << 20 {
+        return Err(std::io::Error::other("not a small regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(4 << 20).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The sha256 of a regular file's bytes, read in pieces (a symlink is not followed).

@@ -45,7 +45,7 @@ pub struct Item {
 pub fn items(built: &[Built]) -> Result<Vec<Item>, String> {
     let mut by_tag: BTreeMap<String, Vec<(&Built, Image)>> = BTreeMap::new();
     for b in built {
-        let image = Source::Layout(b.layout.clone()).read().map_err(|e| format!("{}: {e}", b.target))?;
+        let image = Source::Layout { dir: b.layout.clone(), tag: None }.read().map_err(|e| format!("{}: {e}", b.target))?;
         for tag in &b.tags {
             by_tag.entry(tag.clone()).or_default().push((b, image.clone()));
         }

@@ -1,0 +1,142 @@
+//! Rough edges of everyday use, through the CLI (issue 14): every tag in a layout's index.json
+//! (and nothing stale left in it), `created` from the git commit, `inspect` of every form
+//! `build` prints, and `release` refusing an untagged target before building.
+
+mod common;
+mod harness;
+
+use std::process::Command;
+
+use common::Workspace;
+
+const DOCKERFILE: &str = "FROM scratch\nCOPY a.txt /a.txt\n";
+
+fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("not JSON: {e}"))
+}
+
+fn bake(tags: &str) -> String {
+    format!("target \"app\" {{\n  platforms = [\"linux/amd64\"]\n  tags = [{tags}]\n}}\n")
+}
+
+/// The digest of the image a layout's index.json names first, and the config it holds.
+fn config_of(layout: &std::path::Path) -> serde_json::Value {
+    let blob = |digest: &str| std::fs::read(layout.join("blobs/sha256").join(digest.trim_start_matches("sha256:"))).unwrap_or_default();
+    let top = json(&std::fs::read(layout.join("index.json")).unwrap_or_default());
+    let index = json(&blob(top["manifests"][0]["digest"].as_str().unwrap_or_default()));
+    let manifest = json(&blob(index["manifests"][0]["digest"].as_str().unwrap_or_default()));
+    json(&blob(manifest["config"]["digest"].as_str().unwrap_or_default()))
+}
+
+#[test]
+fn every_tag_is_in_the_layout_and_a_rebuild_leaves_no_stale_blob() {
+    let ws = Workspace::with(&[
+        ("Dockerfile", DOCKERFILE),
+        ("a.txt", "one"),
+        ("docker-bake.hcl", &bake("\"r.example/app:1\", \"r.example/team/app:latest\"")),
+    ]);
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    let run = ws.run(&["build", "app"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let layout = ws.path().join("mpbake-out/app");
+    let top = json(&std::fs::read(layout.join("index.json")).unwrap_or_default());
+    let names: Vec<(&str, &str)> = top["manifests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let a = &m["annotations"];
+            (
+                a["org.opencontainers.image.ref.name"].as_str().unwrap_or_default(),
+                a["io.containerd.image.name"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(names, [("1", "r.example/app:1"), ("latest", "r.example/team/app:latest")]);
+    if harness::which("skopeo").is_some() {
+        for tag in ["1", "latest"] {
+            let out = Command::new("skopeo").args(["inspect", "--raw"]).arg(format!("oci:{}:{tag}", layout.display())).output();
+            assert!(out.is_ok_and(|o| o.status.success()), "skopeo finds oci:DIR:{tag}");
+        }
+    }
+    let blobs = || std::fs::read_dir(layout.join("blobs/sha256")).map(|d| d.count()).unwrap_or_default();
+    let before = blobs();
+    ws.write("a.txt", "two");
+    assert_eq!(ws.run(&["build", "app"], &env).code(), 0);
+    assert_eq!(blobs(), before, "index, manifest, config and layer, the old ones removed");
+}
+
+#[test]
+fn created_is_the_commit_time_unless_source_date_epoch_says() {
+    if let Err(reason) = harness::require(&["git"]) {
+        println!("SKIP created from git: {reason}");
+        return;
+    }
+    let ws = Workspace::with(&[("Dockerfile", DOCKERFILE), ("a.txt", "a"), ("docker-bake.hcl", &bake(""))]);
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .current_dir(ws.path())
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .env("GIT_COMMITTER_DATE", "2024-05-06T07:08:09Z")
+            .env("GIT_AUTHOR_DATE", "2024-05-06T07:08:09Z")
+            .output();
+        assert!(out.is_ok_and(|o| o.status.success()), "git {args:?}");
+    };
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    assert_eq!(ws.run(&["build", "app"], &env).code(), 0);
+    assert_eq!(config_of(&ws.path().join("mpbake-out/app"))["created"], "1970-01-01T00:00:00Z", "no checkout: 0");
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "x"]);
+    let run = ws.run(&["build", "app"], &env);
+    assert!(run.code() == 0 && run.stderr().contains("0 steps executed"), "the created time is not part of a step: {}", run.stderr());
+    assert_eq!(config_of(&ws.path().join("mpbake-out/app"))["created"], "2024-05-06T07:08:09Z");
+    let with_epoch = [env[0], ("SOURCE_DATE_EPOCH", "86400")];
+    assert_eq!(ws.run(&["build", "app"], &with_epoch).code(), 0);
+    assert_eq!(config_of(&ws.path().join("mpbake-out/app"))["created"], "1970-01-02T00:00:00Z");
+}
+
+#[test]
+fn inspect_reads_every_form_build_prints_and_says_what_is_missing() {
+    let ws = Workspace::with(&[("Dockerfile", DOCKERFILE), ("a.txt", "a"), ("docker-bake.hcl", &bake("\"r.example/app:1\""))]);
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    assert_eq!(ws.run(&["build", "app"], &env).code(), 0);
+    assert_eq!(ws.run(&["build", "app", "-o", "type=oci,dest=app.tar,tar=true"], &env).code(), 0);
+    assert_eq!(ws.run(&["build", "app", "-o", "type=docker,dest=app-docker.tar"], &env).code(), 0);
+    let digest = |what: &str| {
+        let run = ws.run(&["inspect", "--format", "json", what], &env);
+        assert_eq!(run.code(), 0, "{what}: {}", run.stderr());
+        run.json()["platforms"][0]["config"]["digest"].as_str().unwrap_or_default().to_string()
+    };
+    let config = digest("mpbake-out/app");
+    assert!(config.starts_with("sha256:"), "{config}");
+    for form in
+        ["oci:mpbake-out/app", "oci:mpbake-out/app:1", "oci-archive:app.tar", "app.tar", "docker-archive:app-docker.tar", "app-docker.tar"]
+    {
+        assert_eq!(digest(form), config, "{form} is the same image");
+    }
+    let verify = ws.run(&["verify", "docker-archive:app-docker.tar"], &env);
+    assert_eq!(verify.code(), 0, "verify reads the layers in place: {}{}", verify.stdout(), verify.stderr());
+
+    // what is not there is said plainly, never looked up on Docker Hub
+    let run = ws.run(&["inspect", "mpbake-out/ap"], &env);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("no OCI layout at mpbake-out/ap") && run.stderr().contains("mpbake-out/app"), "{}", run.stderr());
+    let run = ws.run(&["inspect", "oci:mpbake-out/app:2"], &env);
+    assert!(run.code() != 0 && run.stderr().contains("no image tagged `2`") && run.stderr().contains("its tags: 1"), "{}", run.stderr());
+    let run = ws.run(&["inspect", "oci:nowhere"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("no OCI layout at nowhere"), "{}", run.stderr());
+}
+
+#[test]
+fn release_refuses_an_untagged_target_before_building() {
+    let ws = Workspace::with(&[("Dockerfile", DOCKERFILE), ("a.txt", "a"), ("docker-bake.hcl", &bake(""))]);
+    let run = ws.run(&["release", "app"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("release::no-tags") && run.stderr().contains("docker-bake.hcl:1"), "{}", run.stderr());
+    assert!(!run.stderr().contains("steps executed") && !ws.path().join("mpbake-out").exists(), "nothing built: {}", run.stderr());
+}
