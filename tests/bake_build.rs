@@ -88,6 +88,11 @@ fn run_steps_follow_the_targets_extra_hosts_network_and_no_cache() {
     assert_eq!(std::fs::read_to_string(ws.path().join("out/default/seen")).unwrap_or_default(), "moved\n");
     assert!(!run.stderr().contains("`pull`"), "applied, so no warning:\n{}", run.stderr());
 
+    // a base without the target's platform is an error at its FROM line
+    let ws = Workspace::with(&[("Dockerfile", &tagged), ("docker-bake.hcl", &bake("").replace("linux/amd64", "linux/arm64/v9"))]);
+    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("build::base-platform") && run.stderr().contains("Dockerfile:1"), "{}", run.stderr());
+
     // network = "host": every RUN reaches what the host reaches (here the test registry)
     let reach = format!("FROM {busybox}\nRUN wget -q -O /catalog http://{}/v2/_catalog\n", registry.host());
     let ws = Workspace::with(&[("Dockerfile", &reach), ("docker-bake.hcl", &bake(""))]);

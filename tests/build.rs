@@ -149,20 +149,11 @@ fn metadata_file_names_the_digests() {
     assert!(run.stdout().contains(&digest) && digest.starts_with("sha256:"), "{meta}");
     assert_eq!(meta["motd"]["image.name"], "registry.example/motd:dev");
     assert_eq!(meta["motd"]["mpbake.platforms"].as_object().map(|m| m.len()), Some(3));
-}
-
-#[test]
-fn cache_du_and_prune() {
-    let cache = tempfile::tempdir().expect("cache");
-    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or(""))];
-    let hex = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
-    std::fs::create_dir_all(cache.path().join("blobs/sha256")).expect("mkdir");
-    std::fs::write(cache.path().join("blobs/sha256").join(hex), "hello").expect("blob");
-    let du = run_in_env(cache.path(), &["cache", "du"], &env);
-    assert!(du.stdout().contains("1 blobs  5 bytes"), "{}", du.stdout());
-    let prune = run_in_env(cache.path(), &["cache", "prune"], &env);
-    assert!(prune.stdout().contains("removed 1 blobs, 5 bytes"), "{}", prune.stdout());
-    assert!(run_in_env(cache.path(), &["cache", "du"], &env).stdout().contains("0 blobs"));
+    assert_eq!(meta["motd"]["mpbake.outputs"], serde_json::json!(["oci:mpbake-out/motd"]), "where it went, no temporary path");
+    let archived = run_in_env(dir.path(), &["build", "--metadata-file", "meta.json", "-o", "type=oci,dest=motd.tar,tar=true", "motd"], &[]);
+    assert_eq!(archived.code(), 0, "{}", archived.stderr());
+    let meta = json(&std::fs::read(dir.path().join("meta.json")).expect("meta.json"));
+    assert_eq!(meta["motd"]["mpbake.outputs"], serde_json::json!(["oci-archive:motd.tar"]));
 }
 
 #[test]

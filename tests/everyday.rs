@@ -140,3 +140,106 @@ fn release_refuses_an_untagged_target_before_building() {
     assert!(run.stderr().contains("release::no-tags") && run.stderr().contains("docker-bake.hcl:1"), "{}", run.stderr());
     assert!(!run.stderr().contains("steps executed") && !ws.path().join("mpbake-out").exists(), "nothing built: {}", run.stderr());
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_command_line_definition() {
+    let ws = Workspace::new();
+    for (shell, marker) in [("bash", "_mpbake()"), ("zsh", "#compdef mpbake"), ("fish", "complete -c mpbake")] {
+        let run = ws.run(&["completion", shell], &[]);
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+        assert!(run.stdout().contains(marker) && run.stdout().contains("release") && run.stdout().contains("--allow"), "{shell}");
+    }
+    let man = ws.run(&["man"], &[]);
+    assert_eq!(man.code(), 0, "{}", man.stderr());
+    assert!(
+        man.stdout().starts_with(".ie") || man.stdout().contains(".TH mpbake"),
+        "roff: {}",
+        &man.stdout()[..man.stdout().len().min(200)]
+    );
+    assert!(man.stdout().contains("release") && man.stdout().contains("inspect"));
+}
+
+#[test]
+fn cache_du_shows_every_kind_and_prune_removes_the_least_recently_used() {
+    let spec = "target \"old\" {\n  dockerfile = \"old.Dockerfile\"\n}\ntarget \"new\" {\n  dockerfile = \"new.Dockerfile\"\n}\n";
+    let ws = Workspace::with(&[
+        ("old.Dockerfile", "FROM scratch\nCOPY old.txt /\n"),
+        ("new.Dockerfile", "FROM scratch\nCOPY new.txt /\n"),
+        ("old.txt", "old"),
+        ("new.txt", "new"),
+        ("docker-bake.hcl", spec),
+    ]);
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    assert_eq!(ws.run(&["build", "old"], &env).code(), 0);
+    // the old target's step was last used two days ago
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86400);
+    for entry in std::fs::read_dir(cache.path().join("steps")).into_iter().flatten().flatten() {
+        let file = std::fs::File::options().write(true).open(entry.path()).unwrap_or_else(|e| panic!("{e}"));
+        file.set_modified(two_days_ago).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(ws.run(&["build", "new"], &env).code(), 0);
+    let du = ws.run(&["cache", "du"], &env);
+    assert_eq!(du.code(), 0, "{}", du.stderr());
+    let row = |text: &str, kind: &str| -> usize {
+        let line = text.lines().find(|l| l.starts_with(kind)).unwrap_or_else(|| panic!("no {kind} row in {text}"));
+        line[kind.len()..].split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or_default()
+    };
+    assert_eq!(row(&du.stdout(), "step records"), 2, "{}", du.stdout());
+    assert!(row(&du.stdout(), "blobs") >= 2 && du.stdout().contains("total"), "{}", du.stdout());
+
+    let bad = ws.run(&["cache", "prune", "--filter", "until=soon"], &env);
+    assert!(bad.code() == 1 && bad.stderr().contains("not a duration"), "{}", bad.stderr());
+    let prune = ws.run(&["cache", "prune", "--force", "--filter", "until=24h"], &env);
+    assert_eq!(prune.code(), 0, "{}", prune.stderr());
+    assert_eq!(row(&prune.stdout(), "step records"), 1, "only the old step: {}", prune.stdout());
+    let again = ws.run(&["build", "new", "old"], &env);
+    assert!(again.stderr().contains("1 steps executed, 1 from cache"), "the new one was kept: {}", again.stderr());
+
+    let all = ws.run(&["cache", "prune", "--keep-storage", "0"], &env);
+    assert_eq!(all.code(), 0, "{}", all.stderr());
+    assert_eq!(row(&ws.run(&["cache", "du"], &env).stdout(), "total"), 0);
+}
+
+#[test]
+fn check_refuses_a_variant_the_architecture_does_not_have() {
+    let spec = "target \"app\" {\n  platforms = [\"linux/amd64\", \"linux/arm64/v7\"]\n}\n";
+    let ws = Workspace::with(&[("Dockerfile", DOCKERFILE), ("a.txt", "a"), ("docker-bake.hcl", spec)]);
+    let run = ws.run(&["check", "app"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("`v7` is not a variant of arm64") && run.stderr().contains("docker-bake.hcl:2"), "{}", run.stderr());
+    ws.write("docker-bake.hcl", &spec.replace("arm64/v7", "arm64/v9"));
+    assert_eq!(ws.run(&["check", "app"], &[]).code(), 0, "v9 is an arm64 variant");
+}
+
+#[test]
+fn check_finds_what_the_build_would_not_find_in_the_context() {
+    let spec = "target \"app\" {}\ntarget \"tool\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n  from = \"scratch\"\n  file \"/usr/local/bin/xxx\" {\n    source = \"dist/xxx.${TARGETARCH}\"\n  }\n}\n";
+    let dockerfile = "FROM scratch\nCOPY a.txt /\nCOPY secret.txt /\nCOPY missing.txt /\nCOPY *.md /docs/\n";
+    let ws = Workspace::with(&[
+        ("Dockerfile", dockerfile),
+        ("a.txt", "a"),
+        ("secret.txt", "s"),
+        (".dockerignore", "secret.txt\n"),
+        ("dist/xxx.amd64", "x"),
+        ("docker-bake.hcl", spec),
+    ]);
+    let run = ws.run(&["check", "--format", "json", "app", "tool"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let report: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stderr()));
+    let found: Vec<(String, u64)> = report
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "check::missing-source")
+        .map(|d| (d["message"].as_str().unwrap_or_default().to_string(), d["line"].as_u64().unwrap_or_default()))
+        .collect();
+    let lines: Vec<u64> = found.iter().map(|(_, line)| *line).collect();
+    assert_eq!(lines, [3, 4, 5, 5], "secret.txt (ignored), the missing file, no *.md, and arm64's file: {found:?}");
+    assert!(found[0].0.contains("left out (by .dockerignore)") && found[1].0.contains("`missing.txt` is not in"), "{found:?}");
+    assert!(found[3].0.contains("linux/arm64: `dist/xxx.arm64`"), "{found:?}");
+    ws.write("Dockerfile", "FROM scratch\nCOPY a.txt /\n");
+    ws.write("dist/xxx.arm64", "y");
+    let run = ws.run(&["check", "app", "tool"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+}

@@ -8,10 +8,15 @@ use common::Workspace;
 const SPEC: &str = "target \"default\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n}\n";
 
 fn check(dockerfile: &str, spec: &str) -> (Vec<String>, String) {
-    let ws = Workspace::with(&[("Dockerfile", dockerfile), ("docker-bake.hcl", spec)]);
+    // the seed's COPY sources, so check finds them
+    let ws = Workspace::with(&[("Dockerfile", dockerfile), ("docker-bake.hcl", spec), ("dist/xxx.amd64", "a"), ("dist/xxx.arm64", "b")]);
     let run = ws.run(&["check", "--format", "json", "--build-platform", "linux/amd64"], &[]);
     let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout(), run.stderr()));
-    let codes = json.as_array().map(|a| a.iter().filter_map(|d| d["code"].as_str().map(String::from)).collect()).unwrap_or_default();
+    // the lint rules' findings (check also looks for the COPY sources, which these files lack)
+    let codes = json
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["code"].as_str().filter(|c| c.starts_with("lint::")).map(String::from)).collect())
+        .unwrap_or_default();
     let human = ws.run(&["check", "--build-platform", "linux/amd64"], &[]).stderr();
     (codes, human)
 }
@@ -37,6 +42,19 @@ fn constant_platform_early_arg_go_build_and_typo_stage() {
 }
 
 #[test]
+fn an_undeclared_arg_in_from_is_found_with_the_closest_name() {
+    let df = "ARG REGISTRY=registry.example\nFROM ${REGISTY}/busybox:1\nFROM --platform=$BUILDPLATFORM ${REGISTRY}/golang AS b\n";
+    let (codes, human) = check(df, SPEC);
+    assert_eq!(codes, ["lint::undefined-arg-in-from"], "{human}");
+    assert!(
+        human.contains("`REGISTY` is not declared") && human.contains("did you mean `REGISTRY`") && human.contains("Dockerfile:2"),
+        "{human}"
+    );
+    let (codes, _) = check(&df.replace("REGISTY", "REGISTRY"), SPEC);
+    assert!(codes.is_empty(), "declared and automatic ARGs are fine: {codes:?}");
+}
+
+#[test]
 fn the_cross_compiling_form_is_clean() {
     let df = include_str!("../examples/go-hello/Dockerfile");
     let (codes, human) = check(df, SPEC);
@@ -57,7 +75,7 @@ fn rules_switch_off_in_the_dockerfile_and_in_the_spec() {
 #[test]
 fn warnings_fail_check_only_under_strict() {
     let seed = include_str!("../examples/per-arch-binaries/Dockerfile.seed");
-    let ws = Workspace::with(&[("Dockerfile", seed), ("docker-bake.hcl", SPEC)]);
+    let ws = Workspace::with(&[("Dockerfile", seed), ("docker-bake.hcl", SPEC), ("dist/xxx.amd64", "a"), ("dist/xxx.arm64", "b")]);
     assert_eq!(ws.run(&["check"], &[]).code(), 0);
     assert_eq!(ws.run(&["check", "--strict"], &[]).code(), 1);
 }

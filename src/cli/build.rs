@@ -58,10 +58,10 @@ pub fn run(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<ExitC
         dry_run: false,
         docker_media_types: how.docker_media_types || builds.docker_media_types,
         verify: false,
-        metadata_file: None,
+        metadata_file: how.metadata_file.map(String::from),
         insecure,
     };
-    crate::cli::release::publish(&builds.pushes, &options)
+    crate::cli::release::publish(&builds.pushes, &options, builds.metadata.clone())
 }
 
 /// Built targets, their layouts (kept alive here when the output is not a layout), and what
@@ -73,6 +73,8 @@ pub struct Builds {
     insecure_pushes: Vec<String>,
     /// Whether an output asks for docker's media types (`oci-mediatypes=false`).
     docker_media_types: bool,
+    /// `--metadata-file`'s entries, by target.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
     _scratch: Vec<tempfile::TempDir>,
 }
 
@@ -197,8 +199,14 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     }
     let mut metadata = serde_json::Map::new();
     let mut summaries = Vec::new();
-    let mut builds =
-        Builds { built: Vec::new(), pushes: Vec::new(), insecure_pushes: Vec::new(), docker_media_types: false, _scratch: Vec::new() };
+    let mut builds = Builds {
+        built: Vec::new(),
+        pushes: Vec::new(),
+        insecure_pushes: Vec::new(),
+        docker_media_types: false,
+        metadata: serde_json::Map::new(),
+        _scratch: Vec::new(),
+    };
     for name in &p.targets {
         let (Some(target), Some(exports)) = (p.loaded.spec.targets.get(name), exports.get(name)) else { continue };
         let scratch = tempfile::tempdir()?;
@@ -258,6 +266,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
                 }
             }
         }
+        metadata.insert(name.clone(), metadata_entry(&built, &target.tags, &written));
         let written = written.join(", ");
         let line = format!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
         // an archive written to standard output keeps it to itself
@@ -266,7 +275,6 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             false => println!("{line}"),
         }
         summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
-        metadata.insert(name.clone(), metadata_entry(&built, &target.tags));
         let bases = bases_of(name, target, plan);
         builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone(), bases });
         builds._scratch.push(scratch);
@@ -284,6 +292,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     if let Some(file) = how.metadata_file {
         std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&metadata)?)).with_context(|| format!("writing {file}"))?;
     }
+    builds.metadata = metadata;
     Ok(Ok(builds))
 }
 
@@ -480,8 +489,9 @@ fn short(digest: &str) -> &str {
     digest.get(..19).unwrap_or(digest)
 }
 
-/// bake's `--metadata-file` keys for an image, plus mpbake's per-platform manifests and layout.
-fn metadata_entry(built: &exec::Built, tags: &[String]) -> serde_json::Value {
+/// bake's `--metadata-file` keys for an image, plus mpbake's per-platform manifests and where
+/// the outputs went (never a temporary directory).
+fn metadata_entry(built: &exec::Built, tags: &[String], written: &[String]) -> serde_json::Value {
     let platforms: serde_json::Map<String, serde_json::Value> = built
         .manifests
         .iter()
@@ -492,6 +502,6 @@ fn metadata_entry(built: &exec::Built, tags: &[String]) -> serde_json::Value {
         "containerimage.descriptor": {"mediaType": built.index.media_type, "digest": built.index.digest.to_string(), "size": built.index.size},
         "image.name": tags.join(","),
         "mpbake.platforms": platforms,
-        "mpbake.layout": built.layout.display().to_string(),
+        "mpbake.outputs": written,
     })
 }

@@ -17,6 +17,7 @@ pub fn run(args: &SpecArgs, names: &[String], format: CheckFormat, build_platfor
         let mut found = Vec::new();
         outputs::of_targets(&p.loaded.spec, &p.targets, None, false, false, &mut found);
         p.loaded.diags.extend(found);
+        p.loaded.diags.extend(crate::exec::sources::missing(&p.loaded.spec, &p.targets, plan, &std::env::current_dir()?));
         if args.strict {
             p.loaded.diags.make_strict();
         }

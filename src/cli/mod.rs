@@ -135,7 +135,10 @@ enum Command {
     },
     /// Show (`du`) or empty (`prune`) the local content store ($MPBAKE_CACHE_DIR, else
     /// $XDG_CACHE_HOME/mpbake, else ~/.cache/mpbake).
-    Cache { what: CacheWhat },
+    Cache {
+        #[command(subcommand)]
+        what: CacheWhat,
+    },
     /// Write optimized Dockerfiles and a docker-bake.json for BuildKit (or buildah) to build.
     Emit {
         #[command(flatten)]
@@ -156,6 +159,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Engine::Portable)]
         engine: Engine,
     },
+    /// Print a shell completion script: `mpbake completion bash > /etc/bash_completion.d/mpbake`.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `mpbake man > /usr/local/share/man/man1/mpbake.1`.
+    Man,
     /// Report every diagnostic of the spec, its Dockerfiles and the lint rules, without building.
     Check {
         #[command(flatten)]
@@ -199,12 +209,24 @@ enum ListFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 enum CacheWhat {
+    /// What the store holds, by kind (blobs, unpacked layers, step records, cache mounts,
+    /// upload sessions), with the bytes each takes on disk.
     Du,
-    Prune,
+    /// Empty the store, or with --keep-storage/--filter its least recently used part.
+    Prune {
+        /// Keep this much (e.g. 10g, 512m): remove the least recently used until at most this remains.
+        #[arg(long, value_name = "SIZE")]
+        keep_storage: Option<String>,
+        /// `until=DURATION` (e.g. 24h, 7d): remove only what was not used for this long.
+        #[arg(long, value_name = "FILTER")]
+        filter: Vec<String>,
+        /// Do not ask on a terminal.
+        #[arg(short, long)]
+        force: bool,
+    },
 }
-
 /// What `build` and `release` share: the output, parallelism, progress.
 #[derive(Debug, Args)]
 struct BuildFlags {
@@ -318,7 +340,7 @@ pub fn run(cli: Cli) -> ExitCode {
             how.output = Some(how.output.unwrap_or("mpbake-out"));
             how.publishing = true;
             match build::build(&spec, &targets, &how) {
-                Ok(Ok(builds)) => release::publish(&builds.built, &options),
+                Ok(Ok(builds)) => release::publish(&builds.built, &options, builds.metadata.clone()),
                 Ok(Err(code)) => Ok(code),
                 Err(e) => Err(e),
             }
@@ -330,6 +352,14 @@ pub fn run(cli: Cli) -> ExitCode {
             emit::run(&spec, &targets, &output, options, pin)
         }
         Command::Check { spec, targets, format, build_platform } => check::run(&spec, &targets, format, build_platform.as_deref()),
+        Command::Completion { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "mpbake", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(anyhow::Error::from),
     };
     if crate::exec::cancelled() {
         eprintln!("mpbake: the build was cancelled; nothing was tagged and its containers, mounts and temporary files are gone");

@@ -25,7 +25,12 @@ pub struct Options {
 
 /// Publishes built targets; exit 1 for bad input (no tags, overlapping platforms, a failed
 /// verification), 2 when a registry fails (with what was pushed, and no tag moved).
-pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitCode> {
+/// `metadata` holds the build's `--metadata-file` entries by target; each gains what was pushed.
+pub fn publish(
+    built: &[push::Built],
+    options: &Options,
+    mut metadata: serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     if let Some(untagged) = built.iter().find(|b| b.tags.is_empty()) {
         eprintln!("mpbake: error: target `{}` has no tags to publish; give it `tags = [\"REGISTRY/NAME:TAG\"]`", untagged.target);
@@ -103,18 +108,18 @@ pub fn publish(built: &[push::Built], options: &Options) -> anyhow::Result<ExitC
         human(t.present_bytes)
     );
     if let Some(file) = &options.metadata_file {
-        let entries: serde_json::Map<String, serde_json::Value> = items
-            .iter()
-            .zip(&uploaded)
-            .map(|(item, bytes)| {
-                (
-                    item.tag.to_string(),
-                    json!({"targets": item.targets, "containerimage.digest": item.index_digest.to_string(),
-                    "platforms": item.platforms, "uploadedBytes": bytes}),
-                )
-            })
-            .collect();
-        std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&entries)?)).with_context(|| format!("writing {file}"))?;
+        for (item, bytes) in items.iter().zip(&uploaded) {
+            let pushed = json!({"tag": item.tag.to_string(), "containerimage.digest": item.index_digest.to_string(),
+                "platforms": item.platforms, "uploadedBytes": bytes});
+            for target in &item.targets {
+                let entry = metadata.entry(target.clone()).or_insert_with(|| json!({}));
+                match entry["mpbake.pushed"].as_array_mut() {
+                    Some(list) => list.push(pushed.clone()),
+                    None => entry["mpbake.pushed"] = json!([pushed]),
+                }
+            }
+        }
+        std::fs::write(file, format!("{}\n", serde_json::to_string_pretty(&metadata)?)).with_context(|| format!("writing {file}"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -390,6 +390,13 @@ impl<'a> Engine<'a> {
                 ))),
                 other => other,
             },
+            crate::oci::RegistryError::NoPlatform { message, .. } => match input(node, "build::base-platform", format!("`{reference}` {message}")) {
+                BuildError::Input(d) => BuildError::Input(d.with_help(format!(
+                    "build the target for a platform the image has, or use an image that has {}",
+                    node.exec_platform
+                ))),
+                other => other,
+            },
             other => BuildError::Tool(other.to_string()),
         })?;
         let diff_ids: Vec<Digest> =

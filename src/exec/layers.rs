@@ -273,6 +273,9 @@ impl Engine<'_> {
     /// counted as a step taken from the cache.
     pub(super) fn recall(&self, key: &str) -> Option<State> {
         let state = self.load(key)?;
+        // used now: `cache prune --keep-storage` removes the least recently used first
+        let record = std::fs::File::options().write(true).open(self.store.root().join("steps").join(key));
+        let _ = record.and_then(|f| f.set_modified(std::time::SystemTime::now()));
         self.cached.fetch_add(1, Ordering::Relaxed);
         Some(state)
     }

@@ -2,6 +2,7 @@
 //! Dockerfile steps — FROM, config changes, COPY, RUN in runc on overlayfs — cached by content.
 
 mod annotations;
+pub mod cache_usage;
 mod cancel;
 mod chmod;
 mod copied;
@@ -20,6 +21,7 @@ mod rootfs;
 mod run;
 mod runc;
 mod seccomp;
+pub mod sources;
 pub mod ssh;
 mod state;
 mod unpack;

@@ -65,7 +65,37 @@ impl Platform {
         if !KNOWN_ARCH.contains(&arch.as_str()) {
             return Err(PlatformError(format!("unknown architecture `{}` in `{text}` (known: {})", parts[1], KNOWN_ARCH.join(", "))));
         }
+        if let (Some(v), Some(known)) = (&variant, variants_of(&arch))
+            && !known.contains(&v.as_str())
+        {
+            return Err(PlatformError(format!("`{v}` is not a variant of {arch} in `{text}` (known: {})", known.join(", "))));
+        }
         Ok(Platform { os, arch, variant, os_version })
+    }
+
+    /// Whether an image built for `image` runs on this platform, and how far from it (0: the
+    /// same): the same OS and architecture, and an older variant of the architecture as
+    /// containerd's matcher accepts (arm64 v9.2 runs v9, v8.x and v8; amd64 v3 runs v2 and v1;
+    /// arm v7 runs v6 and v5).
+    pub fn runs(&self, image: &Platform) -> Option<u32> {
+        if self.os != image.os || self.arch != image.arch {
+            return None;
+        }
+        if self.variant == image.variant {
+            return Some(0);
+        }
+        let level = |v: &Option<String>| -> Option<u32> {
+            let text = match (v.as_deref(), self.arch.as_str()) {
+                (Some(v), _) => v,
+                (None, "arm64") => "v8",
+                (None, "amd64") => "v1",
+                (None, _) => return None,
+            };
+            let (major, minor) = text.strip_prefix('v')?.split_once('.').unwrap_or((text.strip_prefix('v')?, "0"));
+            Some(major.parse::<u32>().ok()? * 100 + minor.parse::<u32>().ok()?)
+        };
+        let (wanted, offered) = (level(&self.variant)?, level(&image.variant)?);
+        (offered <= wanted).then(|| wanted - offered)
     }
 
     /// One word, as containerd reads it: an OS on the host's architecture (`linux`), else an
@@ -161,6 +191,18 @@ fn split_os_version(os: &str) -> Result<(&str, Option<String>), PlatformError> {
     }
 }
 
+/// The variants an architecture has (containerd's), None for one whose variants are not checked.
+fn variants_of(arch: &str) -> Option<&'static [&'static str]> {
+    match arch {
+        "arm" => Some(&["v5", "v6", "v7", "v8"]),
+        "arm64" => Some(&[
+            "v8", "v8.1", "v8.2", "v8.3", "v8.4", "v8.5", "v8.6", "v8.7", "v8.8", "v8.9", "v9", "v9.1", "v9.2", "v9.3", "v9.4", "v9.5",
+        ]),
+        "amd64" => Some(&["v1", "v2", "v3", "v4"]),
+        _ => None,
+    }
+}
+
 fn normalize_arch(arch: &str, variant: Option<String>) -> (String, Option<String>) {
     let variant = variant.map(|v| if v.chars().all(|c| c.is_ascii_digit()) { format!("v{v}") } else { v });
     match arch {
@@ -227,6 +269,23 @@ impl schemars::JsonSchema for Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variants_are_checked_per_architecture_and_older_ones_run() {
+        let p = |t: &str| Platform::parse(t).unwrap_or_else(|e| panic!("{}", e.0));
+        assert!(Platform::parse("linux/arm64/v9").is_ok() && Platform::parse("linux/amd64/v3").is_ok());
+        let err = Platform::parse("linux/arm64/v7").err().map(|e| e.0).unwrap_or_default();
+        assert!(err.contains("`v7` is not a variant of arm64") && err.contains("v9.5"), "{err}");
+        assert!(Platform::parse("linux/arm/v9").is_err() && Platform::parse("linux/amd64/v5").is_err());
+        assert_eq!(p("linux/arm64/v9").runs(&p("linux/arm64")), Some(100), "v9 runs v8 images");
+        assert_eq!(p("linux/arm64/v9").runs(&p("linux/arm64/v8.2")), Some(98));
+        assert_eq!(p("linux/arm64").runs(&p("linux/arm64/v9")), None, "v8 does not run v9");
+        assert_eq!(p("linux/amd64/v3").runs(&p("linux/amd64")), Some(200));
+        assert_eq!(p("linux/arm/v7").runs(&p("linux/arm/v6")), Some(100));
+        assert_eq!(p("linux/arm/v6").runs(&p("linux/arm/v7")), None);
+        assert_eq!(p("linux/arm64").runs(&p("linux/amd64")), None);
+        assert_eq!(p("linux/riscv64").runs(&p("linux/riscv64")), Some(0));
+    }
 
     fn norm(s: &str) -> String {
         Platform::parse(s).map(|p| p.to_string()).unwrap_or_else(|e| e.0)

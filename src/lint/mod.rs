@@ -8,6 +8,7 @@ mod emulated_run;
 mod go_build_not_cross;
 mod redundant_target_platform;
 mod shell_platform_switch;
+mod undefined_arg_in_from;
 mod unknown_stage;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,7 @@ pub const RULES: &[&Rule] = &[
     &early_target_arg::RULE,
     &go_build_not_cross::RULE,
     &unknown_stage::RULE,
+    &undefined_arg_in_from::RULE,
 ];
 
 /// Runs every rule and drops findings switched off for their target or Dockerfile.

@@ -45,11 +45,16 @@ pub fn pull(registry: &Registry, image: &ImageRef, platform: &Platform) -> Resul
     let mut manifest: Json = serde_json::from_slice(&bytes).map_err(|e| error(format!("manifest is not JSON: {e}")))?;
     if let Some(entries) = manifest["manifests"].as_array() {
         let available: Vec<String> = entries.iter().filter_map(|m| platform_of(&m["platform"])).map(|p| p.to_string()).collect();
+        // the image for this platform, else for the closest older variant (as containerd picks)
         let chosen = entries
             .iter()
-            .find(|m| platform_of(&m["platform"]).as_ref() == Some(platform))
-            .and_then(|m| m["digest"].as_str())
-            .ok_or_else(|| error(format!("no {platform} image in the index (it has {})", available.join(", "))))?;
+            .filter_map(|m| Some((platform.runs(&platform_of(&m["platform"])?)?, m)))
+            .min_by_key(|(distance, _)| *distance)
+            .and_then(|(_, m)| m["digest"].as_str())
+            .ok_or_else(|| RegistryError::NoPlatform {
+                reference: image.to_string(),
+                message: format!("no {platform} image in the index (it has {})", available.join(", ")),
+            })?;
         let by_digest = ImageRef { tag: None, digest: Some(Digest::parse(chosen).map_err(error)?), ..image.clone() };
         let (bytes, digest) = registry.manifest(&by_digest)?;
         manifest_digest = digest;
@@ -60,7 +65,8 @@ pub fn pull(registry: &Registry, image: &ImageRef, platform: &Platform) -> Resul
         serde_json::from_slice(&registry.config(image, &config_digest)?).map_err(|e| error(format!("config is not JSON: {e}")))?;
     let actual = platform_of(&config);
     if actual.as_ref().is_some_and(|p| p.os != platform.os || p.arch != platform.arch) {
-        return Err(error(format!("is {} only, not {platform}", actual.map(|p| p.to_string()).unwrap_or_default())));
+        let message = format!("is {} only, not {platform}", actual.map(|p| p.to_string()).unwrap_or_default());
+        return Err(RegistryError::NoPlatform { reference: image.to_string(), message });
     }
     let layers = manifest["layers"]
         .as_array()

@@ -24,6 +24,9 @@ pub enum RegistryError {
     /// reference is wrong, not the machine.
     #[error("{reference}: the registry has no such tag or repository (manifest unknown)")]
     NotFound { reference: String },
+    /// The image exists, but not for the platform asked for.
+    #[error("{reference}: {message}")]
+    NoPlatform { reference: String, message: String },
 }
 
 /// A registry client with the user's credentials.

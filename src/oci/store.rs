@@ -65,13 +65,6 @@ fn trusted(root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What `cache du` reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Usage {
-    pub blobs: u64,
-    pub bytes: u64,
-}
-
 impl Store {
     /// `$MPBAKE_CACHE_DIR`, else `$XDG_CACHE_HOME/mpbake`, else `~/.cache/mpbake`.
     pub fn default_root() -> PathBuf {
@@ -156,41 +149,43 @@ impl Store {
         Ok(BlobWriter { file: std::io::BufWriter::with_capacity(1 << 20, file), path: self.path(digest) })
     }
 
-    /// How many blobs, and how many bytes, the store holds at `root`.
-    pub fn usage(root: &Path) -> std::io::Result<Usage> {
-        let mut usage = Usage::default();
-        let dir = root.join("blobs/sha256");
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if let Ok(meta) = entry.metadata()
-                && meta.is_file()
-            {
-                usage.blobs += 1;
-                usage.bytes += meta.len();
-            }
-        }
-        Ok(usage)
-    }
-
-    /// Removes every blob, layer record, unpacked layer, step record, cache mount and upload session, once no other mpbake
-    /// process has the store open.
-    pub fn prune(root: &Path) -> std::io::Result<Usage> {
+    /// Waits until no other mpbake process has the store at `root` open, and keeps it so until
+    /// the returned lock is dropped.
+    pub fn lock_exclusive(root: &Path) -> std::io::Result<File> {
         std::fs::create_dir_all(root)?;
         let lock = File::options().create(true).truncate(false).write(true).open(root.join("lock"))?;
         lock.lock()?;
-        let before = Store::usage(root)?;
+        Ok(lock)
+    }
+
+    /// Removes every blob, layer record, unpacked layer, step record, cache mount and upload
+    /// session; the caller holds [`Store::lock_exclusive`].
+    pub fn remove_all(root: &Path) -> std::io::Result<()> {
         for dir in ["blobs", "layers", "snapshots", "steps", "mounts", "uploads", "run"] {
             let dir = root.join(dir);
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)?;
             }
         }
-        Ok(before)
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How many blobs, and how many bytes, the store at `root` holds.
+    fn usage(root: &Path) -> (usize, u64) {
+        let blobs: Vec<u64> = std::fs::read_dir(root.join("blobs/sha256"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .collect();
+        (blobs.len(), blobs.iter().sum())
+    }
 
     #[test]
     fn stores_verifies_and_prunes() {
@@ -201,10 +196,12 @@ mod tests {
         std::fs::write(store.path(&digest), b"damaged").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&digest), None, "a damaged blob is not served");
         store.put(b"hello").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(Store::usage(dir.path()).ok(), Some(Usage { blobs: 1, bytes: 5 }));
+        assert_eq!(usage(dir.path()), (1, 5));
         drop(store);
-        assert_eq!(Store::prune(dir.path()).map(|u| u.blobs).ok(), Some(1));
-        assert_eq!(Store::usage(dir.path()).ok(), Some(Usage::default()));
+        let lock = Store::lock_exclusive(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        Store::remove_all(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        drop(lock);
+        assert_eq!(usage(dir.path()), (0, 0));
     }
 
     #[test]
@@ -222,7 +219,7 @@ mod tests {
         writer.commit().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.get(&digest).as_deref(), Some(&b"streamed"[..]));
         assert_eq!(std::fs::read_dir(dir.path().join("blobs/tmp")).map(|d| d.count()).ok(), Some(0), "no temporary file is left");
-        assert_eq!(Store::usage(dir.path()).ok(), Some(Usage { blobs: 1, bytes: 8 }));
+        assert_eq!(usage(dir.path()), (1, 8));
     }
 
     #[test]
@@ -238,6 +235,6 @@ mod tests {
             })
             .collect();
         assert!(threads.into_iter().all(|t| t.join().unwrap_or(false)));
-        assert_eq!(Store::usage(dir.path()).map(|u| u.blobs).ok(), Some(11));
+        assert_eq!(usage(dir.path()).0, 11);
     }
 }

@@ -82,7 +82,16 @@ pub struct Resources {
     pub cpuset_mems: Option<String>,
 }
 
-/// Docker's size form: `64m` (b, k, m, g; bytes without a unit); Err names `what`.
+/// Docker's size form `64m` (b, k, m, g, t; bytes without a unit), as `--keep-storage` takes it.
+/// Zero is a size here (keep nothing).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    match text.trim().trim_end_matches(|c: char| c.is_ascii_alphabetic()) {
+        "0" => Ok(0),
+        _ => size(text, "size"),
+    }
+}
+
+/// Docker's size form: `64m` (b, k, m, g, t; bytes without a unit); Err names `what`.
 fn size(text: &str, what: &str) -> Result<u64, String> {
     let t = text.trim().to_ascii_lowercase();
     let (digits, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
@@ -91,6 +100,7 @@ fn size(text: &str, what: &str) -> Result<u64, String> {
         "k" => 1 << 10,
         "m" => 1 << 20,
         "g" => 1 << 30,
+        "t" => 1 << 40,
         _ => return Err(format!("{what} `{text}` is not a size (64m, 1g)")),
     };
     digits

@@ -9,6 +9,6 @@ pub mod render;
 pub mod stage;
 mod visiting;
 
-pub use action::{Action, CopyFrom, Resources, RunLimits, RunMount};
+pub use action::{Action, CopyFrom, Resources, RunLimits, RunMount, parse_size};
 pub use build::{Inputs, plan};
 pub use model::{Class, Node, Plan, Summary, TargetPlan};

@@ -80,7 +80,10 @@ pub fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(Strin
     assert!(released.stderr().contains("2 mounted"), "busybox's two layers are mounted from its repository:\n{}", released.stderr());
     let metadata: serde_json::Value =
         serde_json::from_slice(&std::fs::read(per_arch.path().join("release.json")).expect("metadata")).expect("json");
-    let entry = &metadata[format!("{host}/xxx:release")];
+    // keyed by target, as build's and bake's are, with what was pushed under each tag
+    let entry = &metadata["xxx"]["mpbake.pushed"][0];
+    assert_eq!(metadata["xxx"]["containerimage.digest"].as_str(), Some(digest.as_str()));
+    assert_eq!(entry["tag"].as_str(), Some(format!("{host}/xxx:release").as_str()));
     assert_eq!(entry["containerimage.digest"].as_str(), Some(digest.as_str()));
     let expected: u64 = manifests
         .iter()
