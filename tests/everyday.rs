@@ -243,3 +243,31 @@ fn check_finds_what_the_build_would_not_find_in_the_context() {
     let run = ws.run(&["check", "app", "tool"], &[]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
 }
+
+#[test]
+fn spec_errors_point_at_their_cause_and_variables_list_their_docs() {
+    let ws = Workspace::with(&[("docker-bake.hcl", "target \"app\" {\n  tags = [\"abc]\n  args = { A = \"1\" }\n}\n")]);
+    let run = ws.run(&["print", "app"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(
+        run.stderr().contains("a string is not closed") && run.stderr().contains("docker-bake.hcl:2:11"),
+        "where it opens: {}",
+        run.stderr()
+    );
+    ws.write("docker-bake.hcl", "variable \"X\" { default = \"A\" }\ntarget \"app\" {\n  tags = [lowercase(X)]\n}\n");
+    let run = ws.run(&["print", "app"], &[]);
+    assert!(run.code() == 1 && run.stderr().contains("did you mean `lower`?"), "{}", run.stderr());
+
+    let spec = "variable \"REGISTRY\" {\n  type = string\n  default = \"r.example\"\n  description = \"where the bases come from\"\n}\nvariable \"N\" {\n  default = 3\n}\n";
+    ws.write("docker-bake.hcl", spec);
+    let run = ws.run(&["list", "variables"], &[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stdout = run.stdout();
+    let lines: Vec<Vec<&str>> = stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["VARIABLE", "TYPE", "VALUE", "DESCRIPTION"]);
+    assert_eq!(lines[1], ["N", "3"]);
+    assert_eq!(lines[2], ["REGISTRY", "string", "\"r.example\"", "where", "the", "bases", "come", "from"]);
+    let json = ws.run(&["list", "variables", "--format", "json"], &[]).json();
+    assert_eq!(json[1]["description"], "where the bases come from");
+    assert_eq!(json[1]["type"], "string");
+}

@@ -203,5 +203,5 @@ fn list_targets_and_variables() {
     let text = ws.run(&["list", "targets"], &[]).stdout();
     assert!(text.contains("app") && text.contains("the app") && text.contains("default"), "{text}");
     let vars = ws.run(&["list", "variables", "--format", "json"], &[("TAG", "v1")]).json();
-    assert_eq!(vars, json!([{"name": "TAG", "value": "v1"}]));
+    assert_eq!(vars, json!([{"name": "TAG", "value": "v1", "type": null, "description": null}]));
 }

@@ -32,14 +32,30 @@ pub fn run(args: &SpecArgs, what: ListWhat, format: ListFormat) -> anyhow::Resul
             }
         }
         (ListWhat::Variables, ListFormat::Json) => {
-            let vars: Vec<_> = spec.variables.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
+            let vars: Vec<_> = spec
+                .variables
+                .iter()
+                .map(|(n, v)| {
+                    let (description, declared) = spec.variable_docs.get(n).cloned().unwrap_or_default();
+                    json!({"name": n, "value": v, "type": declared, "description": description})
+                })
+                .collect();
             println!("{}", serde_json::to_string_pretty(&vars)?);
         }
         (ListWhat::Variables, ListFormat::Text) => {
-            let width = spec.variables.keys().map(String::len).max().unwrap_or(0).max(8);
-            println!("{:width$}  VALUE", "VARIABLE");
-            for (n, v) in &spec.variables {
-                println!("{n:width$}  {v}");
+            let rows: Vec<[String; 4]> = spec
+                .variables
+                .iter()
+                .map(|(n, v)| {
+                    let (description, declared) = spec.variable_docs.get(n).cloned().unwrap_or_default();
+                    [n.clone(), declared.unwrap_or_default(), v.to_string(), description.unwrap_or_default()]
+                })
+                .collect();
+            let width = |i: usize, title: &str| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0).max(title.len());
+            let (name, ty, value) = (width(0, "VARIABLE"), width(1, "TYPE"), width(2, "VALUE"));
+            println!("{:name$}  {:ty$}  {:value$}  DESCRIPTION", "VARIABLE", "TYPE", "VALUE");
+            for [n, t, v, d] in rows {
+                println!("{}", format!("{n:name$}  {t:ty$}  {v:value$}  {d}").trim_end());
             }
         }
     }

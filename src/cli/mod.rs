@@ -46,7 +46,9 @@ enum Command {
     List {
         #[command(flatten)]
         spec: SpecArgs,
+        /// targets (and groups, with descriptions) or variables (type, value, description).
         what: ListWhat,
+        /// text for people, json for tools.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
@@ -57,6 +59,7 @@ enum Command {
         spec: SpecArgs,
         /// Targets or groups (default: `default`).
         targets: Vec<String>,
+        /// text for people, json for tools, dot for Graphviz.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
         /// The platform of the machine that builds (default: this machine's), e.g. linux/arm64.
@@ -115,22 +118,29 @@ enum Command {
         #[arg(long, value_enum, default_value = "oci")]
         media_types: MediaTypes,
     },
-    /// Show an image — a registry reference or an OCI layout directory — index, platforms,
+    /// Show an image — in a registry, an OCI layout, or an archive — index, platforms,
     /// manifests, configs and layers.
     Inspect {
+        /// The image: REGISTRY/REPO:TAG (or `docker://…`), an OCI layout directory, `oci:DIR[:TAG]`,
+        /// `oci-archive:FILE`, `docker-archive:FILE`, or a tar file of either kind.
         reference: String,
+        /// text for people, json for tools.
         #[arg(long, value_enum, default_value = "text")]
         format: inspect::Format,
-        #[arg(long = "insecure-registry")]
+        /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
+        #[arg(long = "insecure-registry", value_name = "HOST:PORT")]
         insecure: Vec<String>,
     },
     /// Check every platform of an image: config against index, and every ELF file's machine
     /// against the platform (exit 1 on a mismatch).
     Verify {
+        /// The image, in any form `inspect` takes.
         reference: String,
+        /// text for people, json for tools.
         #[arg(long, value_enum, default_value = "text")]
         format: inspect::Format,
-        #[arg(long = "insecure-registry")]
+        /// A registry (HOST:PORT) spoken to over plain HTTP (loopback ones always are).
+        #[arg(long = "insecure-registry", value_name = "HOST:PORT")]
         insecure: Vec<String>,
     },
     /// Show (`du`) or empty (`prune`) the local content store ($MPBAKE_CACHE_DIR, else
@@ -161,6 +171,7 @@ enum Command {
     },
     /// Print a shell completion script: `mpbake completion bash > /etc/bash_completion.d/mpbake`.
     Completion {
+        /// The shell the script is for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -172,6 +183,7 @@ enum Command {
         spec: SpecArgs,
         /// Targets or groups to lint (default: `default`).
         targets: Vec<String>,
+        /// human for people, json for tools, sarif for code scanning (e.g. GitHub's).
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
         /// The platform of the machine that builds (default: this machine's).
@@ -380,4 +392,23 @@ fn report(diags: &Diagnostics, sources: &SourceMap) -> bool {
         eprint!("{}", render_human(&diags.items, sources, std::io::stderr().is_terminal()));
     }
     diags.has_errors()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_argument_of_every_command_says_what_it_is() {
+        let command = <super::Cli as clap::CommandFactory>::command();
+        let mut missing = Vec::new();
+        let mut stack = vec![(String::from("mpbake"), command)];
+        while let Some((path, command)) = stack.pop() {
+            for arg in command.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")) {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            stack.extend(command.get_subcommands().map(|s| (format!("{path} {}", s.get_name()), s.clone())));
+        }
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }

@@ -46,7 +46,7 @@ pub struct Emission {
 pub fn emit(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &[String], out_dir: &Path, options: &Options) -> Emission {
     let mut emitted = BTreeMap::new();
     let mut warnings = Vec::new();
-    let mut bake_spec = Spec { groups: BTreeMap::new(), targets: BTreeMap::new(), variables: BTreeMap::new() };
+    let mut bake_spec = Spec::default();
     for name in targets {
         let Some(target) = spec.targets.get(name) else { continue };
         let result = match dockerfiles.get(name) {

@@ -54,8 +54,54 @@ pub fn parse_template(span: Span, text: &str) -> Result<Vec<TemplatePart>, Diagn
     Ok(Lower { file: span.file }.template_at(&template, span.start as usize))
 }
 
+/// Where a quoted string opens that its line never closes, before `limit` (HCL strings end on
+/// their line): the cause of a syntax error reported further on. Comments, heredocs and
+/// `${…}` interpolations (whose own strings nest) are skipped.
+fn unterminated_string(text: &str, limit: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut i, mut opened, mut depth) = (0, Vec::<usize>::new(), 0usize);
+    while i < limit.min(bytes.len()) {
+        let in_string = opened.len() > depth;
+        match (bytes[i], in_string) {
+            (b'\\', true) => i += 1,
+            (b'"', true) => drop(opened.pop()),
+            (b'"', false) => opened.push(i),
+            (b'\n', true) => return opened.last().copied(),
+            (b'$', true) if bytes.get(i + 1) == Some(&b'{') => {
+                depth = opened.len();
+                i += 1;
+            }
+            (b'}', false) if depth > 0 => depth -= 1,
+            (b'#', false) => i = text[i..].find('\n').map_or(bytes.len(), |n| i + n),
+            (b'/', false) if bytes.get(i + 1) == Some(&b'/') => i = text[i..].find('\n').map_or(bytes.len(), |n| i + n),
+            (b'/', false) if bytes.get(i + 1) == Some(&b'*') => i = text[i..].find("*/").map_or(bytes.len(), |n| i + n + 1),
+            (b'<', false) if text[i..].starts_with("<<") => {
+                // a heredoc: its body runs to the line holding only its marker
+                let header = &text[i + 2..text[i..].find('\n').map_or(bytes.len(), |n| i + n)];
+                let marker = header.trim_start_matches('-').trim();
+                let body_start = i + 2 + header.len();
+                let end = text[body_start..].lines().scan(body_start, |at, line| {
+                    let here = *at;
+                    *at += line.len() + 1;
+                    Some((here, line))
+                });
+                i = end.filter(|(_, line)| !marker.is_empty() && line.trim() == marker).map(|(at, _)| at).next().unwrap_or(bytes.len());
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn parse_error(file: FileId, text: &str, e: &hcl::edit::parser::Error) -> Diagnostic {
     let offset = e.location().offset().min(text.len());
+    if let Some(start) = unterminated_string(text, offset + 1) {
+        let end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+        return Diagnostic::error("spec::syntax", "HCL syntax error: a string is not closed")
+            .with_label(Span::new(file, start..end), "this string opens here and its line ends before a closing `\"`")
+            .with_help("close the quote on the same line (HCL strings cannot span lines; use a heredoc, <<EOT, for several lines)");
+    }
     let end = text[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
     Diagnostic::error("spec::syntax", format!("HCL syntax error: {}", e.message()))
         .with_label(Span::new(file, offset..end), e.message().to_string())
@@ -273,5 +319,18 @@ fn binary_op(op: BinaryOperator) -> BinaryOp {
         BinaryOperator::Mod => BinaryOp::Mod,
         BinaryOperator::And => BinaryOp::And,
         BinaryOperator::Or => BinaryOp::Or,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unclosed_string_is_found_where_it_opens() {
+        let text = "target \"app\" {\n  tags = [\"abc]\n  args = { A = \"1\" }\n}\n";
+        assert_eq!(unterminated_string(text, text.len()), text.find("\"abc"));
+        let fine = "# a \"quote\n/* \" */ x = \"${join(\",\", [\"a\"])}\"\ny = <<EOT\n\"open\nEOT\nz = \"ok\"\n";
+        assert_eq!(unterminated_string(fine, fine.len()), None);
     }
 }

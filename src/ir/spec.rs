@@ -16,6 +16,10 @@ pub struct Spec {
     pub targets: BTreeMap<String, Target>,
     /// Every variable's final value (after environment and `--var` overrides).
     pub variables: BTreeMap<String, serde_json::Value>,
+    /// Each variable's `description` and declared `type`, for `list variables`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub variable_docs: BTreeMap<String, (Option<String>, Option<String>)>,
 }
 
 /// A named list of targets and groups.

@@ -85,6 +85,14 @@ impl<'d> Context<'d> {
         result
     }
 
+    /// A variable's `description` (evaluated) and `type` (its name), for `list variables`.
+    pub fn variable_doc(&self, def: &VariableDef) -> (Option<String>, Option<String>) {
+        let description =
+            def.description.as_ref().and_then(|e| Evaluator::new(self).eval(e).ok()).and_then(|v| v.to_json().as_str().map(String::from));
+        let declared = def.type_expr.as_ref().and_then(|t| VarType::from_expr(t).ok()).map(|t| t.name());
+        (description, declared)
+    }
+
     /// The final value of a declared variable (memoized).
     pub fn variable_value(&self, def: &VariableDef, span: Span) -> EvalResult {
         if let Some(done) = self.variables.borrow().get(&def.name) {

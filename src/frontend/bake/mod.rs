@@ -45,7 +45,9 @@ pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> 
     }
     let ctx = context::Context::new(&defs, &options.inputs);
     let mut variables = BTreeMap::new();
+    let mut variable_docs = BTreeMap::new();
     for def in defs.variables.values() {
+        variable_docs.insert(def.name.clone(), ctx.variable_doc(def));
         match ctx.variable_value(def, def.span) {
             Ok(v) => {
                 variables.insert(def.name.clone(), v.to_json());
@@ -71,5 +73,5 @@ pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> 
     let target_names: Vec<&str> = names.iter().map(String::as_str).collect();
     groups::check(&groups, selected.as_ref().map(|(_, g)| g.as_slice()), &target_names, diags);
     diags.dedup();
-    Spec { groups: groups.into_iter().map(|(n, (g, _))| (n, g)).collect(), targets, variables }
+    Spec { groups: groups.into_iter().map(|(n, (g, _))| (n, g)).collect(), targets, variables, variable_docs }
 }
