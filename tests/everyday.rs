@@ -271,3 +271,54 @@ fn spec_errors_point_at_their_cause_and_variables_list_their_docs() {
     assert_eq!(json[1]["description"], "where the bases come from");
     assert_eq!(json[1]["type"], "string");
 }
+
+#[test]
+fn progress_shows_each_step_with_its_place_and_platforms_in_every_mode() {
+    let dockerfile = "FROM --platform=$BUILDPLATFORM scratch AS builder\nARG TARGETARCH\nCOPY a.txt /a-$TARGETARCH\n\
+                      FROM scratch\nARG TARGETARCH\nCOPY --from=builder /a-$TARGETARCH /a\nCOPY b.txt /b\n";
+    let spec = "target \"app\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n}\n";
+    let ws = Workspace::with(&[("Dockerfile", dockerfile), ("a.txt", "a"), ("b.txt", "b"), ("docker-bake.hcl", spec)]);
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+
+    // plain: a start line, the output, an end line per step, counted within the stage
+    let plain = ws.run(&["build", "--progress", "plain", "app"], &env);
+    assert_eq!(plain.code(), 0, "{}", plain.stderr());
+    let stderr = plain.stderr();
+    let starts: Vec<&str> = stderr.lines().filter(|l| l.starts_with('#') && l.contains(" [")).collect();
+    assert!(starts.iter().any(|l| l.ends_with("[app/stage-1 3/3 linux/arm64] COPY b.txt /b")), "{stderr}");
+    if mpbake::ir::Platform::host().arch == "amd64" {
+        assert!(starts.iter().any(|l| l.contains("[app/builder 1/1 linux/amd64→linux/arm64] COPY a.txt /a-arm64")), "{stderr}");
+    }
+    for start in &starts {
+        let id = start.split_whitespace().next().unwrap_or_default();
+        assert!(stderr.lines().any(|l| l.starts_with(&format!("{id} DONE ")) || *l == format!("{id} CACHED")), "{id} ends: {stderr}");
+    }
+
+    // json: timed events with platforms, and a result per target
+    let json = ws.run(&["build", "--progress", "json", "app"], &env);
+    assert_eq!(json.code(), 0, "{}", json.stderr());
+    let events: Vec<serde_json::Value> = json.stderr().lines().map(|l| self::json(l.as_bytes())).collect();
+    assert!(events.iter().all(|e| e["time"].as_str().is_some_and(|t| t.ends_with('Z'))), "{}", json.stderr());
+    assert!(events.iter().any(|e| e["event"] == "step" && e["status"] == "cached" && e["targetPlatforms"].as_array().is_some()));
+    let result = events.iter().find(|e| e["event"] == "result").unwrap_or_else(|| panic!("no result event: {}", json.stderr()));
+    assert_eq!((result["target"].as_str(), result["platforms"].as_array().map(Vec::len)), (Some("app"), Some(2)));
+    assert_eq!(result["outputs"], serde_json::json!(["oci:mpbake-out/app"]));
+    assert!(json.stdout().contains(result["digest"].as_str().unwrap_or("?")));
+
+    // a terminal (a pseudo-terminal from util-linux's script): spinners, then each step's line
+    if harness::which("script").is_some() {
+        let fresh = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let command = format!("{} build app", env!("CARGO_BIN_EXE_mpbake"));
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(ws.path())
+            .env("MPBAKE_CACHE_DIR", fresh.path())
+            .output();
+        let out = out.unwrap_or_else(|e| panic!("script: {e}"));
+        let screen = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(screen.contains("\u{1b}[2K"), "the spinners are redrawn in place: {screen:?}");
+        assert!(screen.contains("0s [app/stage-1 3/3 linux/arm64] COPY b.txt /b"), "a running step's spinner: {screen:?}");
+        assert!(screen.contains("] COPY b.txt /b  0.") && screen.contains("steps executed"), "{screen:?}");
+    }
+}

@@ -267,6 +267,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             }
         }
         metadata.insert(name.clone(), metadata_entry(&built, &target.tags, &written));
+        progress.result(name, &built.index.digest.to_string(), &platforms, &written);
         let written = written.join(", ");
         let line = format!("{name}  {}  {}  {written}", built.index.digest, platforms.join(","));
         // an archive written to standard output keeps it to itself

@@ -101,6 +101,7 @@ impl<'a> Engine<'a> {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
         super::cancel::clean_leftovers(store.root()).map_err(io("cleaning what a killed mpbake left in the store"))?;
+        progress.number(plan);
         Ok(Engine {
             plan,
             cwd,
@@ -278,7 +279,7 @@ impl<'a> Engine<'a> {
     /// Executes node `index`, whose parents are done.
     fn step(&self, index: usize) -> Result<(), BuildError> {
         let node = &self.plan.nodes[index];
-        let shown = !matches!(node.action, Action::Config { .. });
+        let shown = super::progress::shown(node);
         if shown {
             self.progress.started(node);
         }

@@ -1,15 +1,16 @@
-//! How a build reports its steps: a spinner per running step on a terminal (indicatif), a line
-//! per finished step for CI logs, or a JSON event per line for tools.
+//! How a build reports its steps: a spinner per running step on a terminal (indicatif), start,
+//! output and end lines per step for CI logs (BuildKit's plain form), or a JSON event per line,
+//! each with its time, for tools.
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use crate::plan::Node;
+use crate::plan::{Action, Node, Plan};
 
 /// `--progress`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,6 +35,29 @@ pub struct Progress {
     mode: Mode,
     bars: Option<MultiProgress>,
     running: Mutex<HashMap<String, ProgressBar>>,
+    /// Each shown step's place in its stage for its platforms: (n, of m), as BuildKit counts.
+    counters: OnceLock<HashMap<String, (usize, usize)>>,
+}
+
+/// The time now, RFC 3339 with milliseconds (JSON events).
+fn now() -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
+}
+
+/// Whether the build shows a step (config-only instructions are not).
+pub fn shown(node: &Node) -> bool {
+    !matches!(node.action, Action::Config { .. })
+}
+
+/// The platforms a step runs as and builds for: `linux/amd64`, or `linux/amd64→linux/arm64`
+/// when it runs on the build platform for another target platform.
+fn platforms(node: &Node) -> String {
+    let exec = node.exec_platform.to_string();
+    match node.platforms.iter().collect::<Vec<_>>().as_slice() {
+        [only] if **only != exec => format!("{exec}→{only}"),
+        _ => exec,
+    }
 }
 
 impl Progress {
@@ -44,11 +68,32 @@ impl Progress {
             other => other,
         };
         let bars = (mode == Mode::Tty).then(MultiProgress::new);
-        Progress { mode, bars, running: Mutex::new(HashMap::new()) }
+        Progress { mode, bars, running: Mutex::new(HashMap::new()), counters: OnceLock::new() }
     }
 
-    fn title(node: &Node) -> String {
-        format!("[{} {}] {}", node.stage, node.exec_platform, node.op)
+    /// Numbers the plan's shown steps within their stage and platforms.
+    pub fn number(&self, plan: &Plan) {
+        let mut totals: HashMap<(&str, String), usize> = HashMap::new();
+        let mut counters = HashMap::new();
+        for node in plan.nodes.iter().filter(|n| shown(n)) {
+            let total = totals.entry((node.stage.as_str(), platforms(node))).or_default();
+            *total += 1;
+            counters.insert(node.id.clone(), (*total, 0));
+        }
+        for node in plan.nodes.iter().filter(|n| shown(n)) {
+            let total = totals.get(&(node.stage.as_str(), platforms(node))).copied().unwrap_or_default();
+            if let Some(counter) = counters.get_mut(&node.id) {
+                counter.1 = total;
+            }
+        }
+        let _ = self.counters.set(counters);
+    }
+
+    fn title(&self, node: &Node) -> String {
+        match self.counters.get().and_then(|c| c.get(&node.id)) {
+            Some((n, m)) => format!("[{} {n}/{m} {}] {}", node.stage, platforms(node), node.op),
+            None => format!("[{} {}] {}", node.stage, platforms(node), node.op),
+        }
     }
 
     pub fn started(&self, node: &Node) {
@@ -58,24 +103,19 @@ impl Progress {
                 bar.set_style(
                     ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 );
-                bar.set_message(Self::title(node));
+                bar.set_message(self.title(node));
                 bar.enable_steady_tick(Duration::from_millis(120));
                 if let Ok(mut running) = self.running.lock() {
                     running.insert(node.id.clone(), bar);
                 }
             }
             (Mode::Json, _) => self.event(json!({"event": "step", "status": "started", "id": node.id, "stage": node.stage,
-                "platform": node.exec_platform.to_string(), "op": node.op})),
-            _ => {}
+                "platform": node.exec_platform.to_string(), "targetPlatforms": node.platforms, "op": node.op})),
+            _ => self.line(&format!("#{} {}", node.id, self.title(node))),
         }
     }
 
     pub fn finished(&self, node: &Node, outcome: Outcome) {
-        let status = match outcome {
-            Outcome::Cached => "CACHED".to_string(),
-            Outcome::Done(d) => format!("{:.2}s", d.as_secs_f64()),
-            Outcome::Failed => "FAILED".to_string(),
-        };
         match self.mode {
             Mode::Json => {
                 let (status, seconds) = match outcome {
@@ -83,14 +123,28 @@ impl Progress {
                     Outcome::Done(d) => ("done", d.as_secs_f64()),
                     Outcome::Failed => ("failed", 0.0),
                 };
-                self.event(json!({"event": "step", "status": status, "id": node.id, "seconds": seconds}));
+                self.event(json!({"event": "step", "status": status, "id": node.id, "seconds": seconds,
+                    "platform": node.exec_platform.to_string(), "targetPlatforms": node.platforms}));
             }
-            _ => {
+            Mode::Tty => {
+                let status = match outcome {
+                    Outcome::Cached => "CACHED".to_string(),
+                    Outcome::Done(d) => format!("{:.2}s", d.as_secs_f64()),
+                    Outcome::Failed => "FAILED".to_string(),
+                };
                 let bar = self.running.lock().ok().and_then(|mut r| r.remove(&node.id));
                 if let Some(bar) = bar {
                     bar.finish_and_clear();
                 }
-                self.line(&format!("#{} {}  {status}", node.id, Self::title(node)));
+                self.line(&format!("#{} {}  {status}", node.id, self.title(node)));
+            }
+            _ => {
+                let status = match outcome {
+                    Outcome::Cached => "CACHED".to_string(),
+                    Outcome::Done(d) => format!("DONE {:.2}s", d.as_secs_f64()),
+                    Outcome::Failed => "ERROR".to_string(),
+                };
+                self.line(&format!("#{} {status}", node.id));
             }
         }
     }
@@ -105,6 +159,14 @@ impl Progress {
         }
     }
 
+    /// A target's result once written: a `result` event in JSON (digest, platforms, outputs),
+    /// nothing otherwise (the summary lines say it).
+    pub fn result(&self, target: &str, digest: &str, platforms: &[String], outputs: &[String]) {
+        if self.mode == Mode::Json {
+            self.event(json!({"event": "result", "target": target, "digest": digest, "platforms": platforms, "outputs": outputs}));
+        }
+    }
+
     /// A line that stays above the spinners (a `log` event in JSON).
     pub fn line(&self, text: &str) {
         match (&self.bars, self.mode) {
@@ -116,7 +178,8 @@ impl Progress {
         }
     }
 
-    fn event(&self, value: serde_json::Value) {
+    fn event(&self, mut value: serde_json::Value) {
+        value["time"] = json!(now());
         eprintln!("{value}");
     }
 }
