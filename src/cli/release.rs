@@ -150,18 +150,32 @@ fn verified(built: &[push::Built]) -> bool {
 }
 
 /// `--dry-run`: what would be pushed, and how much of it the registry already has.
+/// What a release would do, blob by blob, without writing: present already, mounted from
+/// another repository of the registry (a base's, or one an earlier tag of this release fills),
+/// or new (uploaded).
 fn dry_run(pusher: &Pusher, items: &[Item]) -> anyhow::Result<ExitCode> {
-    println!("{:<16} {:<48} {:<28} {:>10} {:>10}", "TARGET", "TAG", "PLATFORMS", "NEW", "PRESENT");
+    println!("{:<16} {:<48} {:<28} {:>10} {:>10} {:>10}", "TARGET", "TAG", "PLATFORMS", "NEW", "MOUNT", "PRESENT");
+    // blobs an earlier item would upload, by (registry, digest): later repositories mount them
+    let mut uploaded = std::collections::BTreeSet::new();
     for item in items {
-        let (mut new, mut present) = (0u64, 0u64);
+        let (mut new, mut mount, mut present) = (0u64, 0u64, 0u64);
         let mut seen = std::collections::BTreeSet::new();
         for (_, digest, size) in &item.blobs {
             if !seen.insert(digest.clone()) {
                 continue;
             }
-            match pusher.present(item, digest) {
-                Ok(true) => present += size,
-                Ok(false) => new += size,
+            let key = (item.tag.registry.clone(), digest.clone());
+            let answer = pusher.present(item, digest).and_then(|there| match there || uploaded.contains(&key) {
+                true => Ok((there, true)),
+                false => pusher.mountable(item, digest).map(|from| (false, from.is_some())),
+            });
+            match answer {
+                Ok((true, _)) => present += size,
+                Ok((false, true)) => mount += size,
+                Ok((false, false)) => {
+                    new += size;
+                    uploaded.insert(key);
+                }
                 Err(e) => {
                     eprintln!("mpbake: error: {e}");
                     return Ok(ExitCode::from(2));
@@ -169,11 +183,12 @@ fn dry_run(pusher: &Pusher, items: &[Item]) -> anyhow::Result<ExitCode> {
             }
         }
         println!(
-            "{:<16} {:<48} {:<28} {:>10} {:>10}",
+            "{:<16} {:<48} {:<28} {:>10} {:>10} {:>10}",
             item.targets.join(","),
             item.tag.to_string(),
             item.platforms.join(","),
             human(new),
+            human(mount),
             human(present)
         );
     }

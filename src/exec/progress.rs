@@ -71,19 +71,22 @@ impl Progress {
         Progress { mode, bars, running: Mutex::new(HashMap::new()), counters: OnceLock::new() }
     }
 
-    /// Numbers the plan's shown steps within their stage and platforms.
+    /// Numbers the plan's shown steps within their stage as one platform builds it (a step
+    /// shared by several target platforms counts for each; a stage runs as one platform), as
+    /// BuildKit numbers a stage's steps.
     pub fn number(&self, plan: &Plan) {
-        let mut totals: HashMap<(&str, String), usize> = HashMap::new();
+        let key = |node: &'_ Node, platform: &str| (node.stage.clone(), platform.to_string(), node.exec_platform.to_string());
+        let mut sequences: HashMap<(String, String, String), Vec<&str>> = HashMap::new();
+        for node in plan.nodes.iter().filter(|n| shown(n)) {
+            for platform in &node.platforms {
+                sequences.entry(key(node, platform)).or_default().push(node.id.as_str());
+            }
+        }
         let mut counters = HashMap::new();
         for node in plan.nodes.iter().filter(|n| shown(n)) {
-            let total = totals.entry((node.stage.as_str(), platforms(node))).or_default();
-            *total += 1;
-            counters.insert(node.id.clone(), (*total, 0));
-        }
-        for node in plan.nodes.iter().filter(|n| shown(n)) {
-            let total = totals.get(&(node.stage.as_str(), platforms(node))).copied().unwrap_or_default();
-            if let Some(counter) = counters.get_mut(&node.id) {
-                counter.1 = total;
+            let Some(sequence) = node.platforms.iter().next().and_then(|p| sequences.get(&key(node, p))) else { continue };
+            if let Some(n) = sequence.iter().position(|id| *id == node.id) {
+                counters.insert(node.id.clone(), (n + 1, sequence.len()));
             }
         }
         let _ = self.counters.set(counters);
@@ -149,12 +152,17 @@ impl Progress {
         }
     }
 
-    /// A step's output (a RUN's stdout and stderr).
-    pub fn output(&self, node: &Node, text: &str) {
-        for line in text.lines() {
-            match self.mode {
-                Mode::Json => self.event(json!({"event": "output", "id": node.id, "line": line})),
-                _ => self.line(&format!("#{} {line}", node.id)),
+    /// A line of a step's output (a RUN's stdout or stderr) as it comes; on a terminal the
+    /// step's spinner also shows it.
+    pub fn output(&self, node: &Node, line: &str) {
+        match self.mode {
+            Mode::Json => self.event(json!({"event": "output", "id": node.id, "line": line})),
+            _ => {
+                if let Some(bar) = self.running.lock().ok().and_then(|r| r.get(&node.id).cloned()) {
+                    let last: String = line.chars().take(60).collect();
+                    bar.set_message(format!("{}  > {last}", self.title(node)));
+                }
+                self.line(&format!("#{} {line}", node.id));
             }
         }
     }

@@ -114,15 +114,14 @@ impl Engine<'_> {
         drop(image);
         let state_root = super::cancel::run_dir(self.store.root());
         std::fs::create_dir_all(&state_root).map_err(io("making runc's state directory"))?;
-        let result = runc::run(&rootfs.merged, &process, &state_root);
+        let result = runc::run(&rootfs.merged, &process, &state_root, &|line| self.progress.output(node, line));
         drop(held);
         drop(forwards);
         rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
         match result {
-            Ok(output) => self.progress.output(node, &output),
+            Ok(_) => {}
             Err(RunError::Exit { .. }) if super::cancel::cancelled() => return Err(BuildError::Tool("the build was cancelled".into())),
             Err(RunError::Exit { code, output }) => {
-                self.progress.output(node, &output);
                 let tail: Vec<&str> = output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
                 let mut diagnostic = match input(node, "build::run-failed", format!("`{}` exited with status {code}", node.op)) {
                     BuildError::Input(d) => d,

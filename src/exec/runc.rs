@@ -227,28 +227,53 @@ fn spec(rootfs: &Path, process: &Process) -> Result<Spec, oci_spec::OciSpecError
 /// Runs `process` in `rootfs` (an absolute path) and returns its combined output.
 /// Runs the process in a container on `rootfs`, keeping runc's state under `state_root` (one
 /// directory per mpbake process, so leftovers of a killed one can be found and deleted).
-pub fn run(rootfs: &Path, process: &Process, state_root: &Path) -> Result<String, RunError> {
+pub fn run(rootfs: &Path, process: &Process, state_root: &Path, on_line: &(dyn Fn(&str) + Sync)) -> Result<String, RunError> {
     let bundle = tempfile::tempdir().map_err(|e| RunError::Runtime(e.to_string()))?;
     let spec = spec(rootfs, process).map_err(|e| RunError::Runtime(e.to_string()))?;
     let config = serde_json::to_vec(&spec).map_err(|e| RunError::Runtime(e.to_string()))?;
     std::fs::write(bundle.path().join("config.json"), config).map_err(|e| RunError::Runtime(e.to_string()))?;
     let id = format!("mpbake-{}", uuid::Uuid::new_v4().simple());
     let _running = super::cancel::Running::new(state_root, &id);
-    let output = Command::new("runc")
+    let mut child = Command::new("runc")
         .arg("--root")
         .arg(state_root)
         .args(["run", "--bundle"])
         .arg(bundle.path())
         .arg(&id)
         .stdin(std::process::Stdio::null())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| match e.kind() {
             io::ErrorKind::NotFound => RunError::Runtime("`runc` is not installed (Debian: apt-get install runc)".into()),
             _ => RunError::Runtime(e.to_string()),
         })?;
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    match output.status.code() {
+    // both streams read as they come, each line handed on at once and kept in arrival order
+    let lines = std::sync::Mutex::new(Vec::new());
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    std::thread::scope(|scope| {
+        for stream in [stdout.map(|s| Box::new(s) as Box<dyn io::Read + Send>), stderr.map(|s| Box::new(s) as Box<dyn io::Read + Send>)]
+            .into_iter()
+            .flatten()
+        {
+            let lines = &lines;
+            scope.spawn(move || {
+                let mut reader = io::BufReader::new(stream);
+                let mut line = Vec::new();
+                while io::BufRead::read_until(&mut reader, b'\n', &mut line).is_ok_and(|n| n > 0) {
+                    let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_string();
+                    on_line(&text);
+                    if let Ok(mut lines) = lines.lock() {
+                        lines.push(text);
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    let status = child.wait().map_err(|e| RunError::Runtime(e.to_string()))?;
+    let text = lines.into_inner().unwrap_or_default().join("\n");
+    match status.code() {
         Some(0) => Ok(text),
         Some(code) => Err(RunError::Exit { code, output: text }),
         None => Err(RunError::Runtime(format!("runc was killed by a signal; output:\n{text}"))),

@@ -87,3 +87,34 @@ pub(crate) fn write_output(
     tmp.persist(dest).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// A network error said plainly: what went wrong in words (the host name does not resolve,
+/// nothing answers, no answer in time, a certificate refused), then the error's whole chain,
+/// which reqwest and oci-client otherwise cut at "error sending request for url".
+pub(crate) fn explain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !chain.iter().any(|c| c.contains(&text)) {
+            chain.push(text);
+        }
+        source = e.source();
+    }
+    let detail = chain.join(": ");
+    let lower = detail.to_ascii_lowercase();
+    let plainly = [
+        ("dns error", "the registry's host name does not resolve (DNS)"),
+        ("failed to lookup address", "the registry's host name does not resolve (DNS)"),
+        ("connection refused", "nothing answers at the registry's address (connection refused)"),
+        ("timed out", "the registry did not answer in time"),
+        ("certificate", "the registry's TLS certificate was refused"),
+        ("network is unreachable", "the registry's network is unreachable"),
+    ]
+    .iter()
+    .find(|(cue, _)| lower.contains(cue));
+    match plainly {
+        Some((_, words)) => format!("{words}; {detail}"),
+        None => detail,
+    }
+}

@@ -149,7 +149,7 @@ impl Registry {
             let auth = self.auth(image)?;
             match self.runtime.block_on(call(&self.client, &reference, &auth)) {
                 Ok(value) => return Ok(value),
-                Err(e) => last = e.to_string(),
+                Err(e) => last = super::explain(&e),
             }
         }
         Err(failed(format!("{last} (after {ATTEMPTS} attempts)")))
@@ -216,7 +216,7 @@ impl Registry {
                 self.client.store_auth_if_needed(reference.resolve_registry(), &auth).await;
                 let response = self.client.pull_blob_stream_partial(&reference, text.as_str(), offset, None).await;
                 // a registry that ignores Range sends the whole blob again: skip what we have
-                let (mut stream, mut skip) = match response.map_err(|e| Broken::Network(e.to_string()))? {
+                let (mut stream, mut skip) = match response.map_err(|e| Broken::Network(super::explain(&e)))? {
                     BlobResponse::Partial(stream) => (stream, 0),
                     BlobResponse::Full(stream) => (stream, offset),
                 };
@@ -228,7 +228,7 @@ impl Registry {
                     let next = tokio::time::timeout(stall, stream.next()).await;
                     let Ok(chunk) = next else { return Err(Broken::Stalled(stall)) };
                     let Some(chunk) = chunk else { break };
-                    let chunk = chunk.map_err(|e| Broken::Network(e.to_string()))?;
+                    let chunk = chunk.map_err(|e| Broken::Network(super::explain(&e)))?;
                     window_bytes += chunk.len() as u64;
                     if window.elapsed() >= stall {
                         if window_bytes < 1024 * stall.as_secs() {
@@ -306,6 +306,19 @@ mod tests {
         let host = format!("127.0.0.1:{port}");
         let resolver = Registry::new(std::slice::from_ref(&host), &[]).unwrap_or_else(|e| panic!("{e}"));
         let image = ImageRef::parse(&format!("{host}/nothing:1")).unwrap_or_else(|e| panic!("{e}"));
-        assert!(matches!(resolver.digest(&image), Err(RegistryError::Resolve { .. })));
+        match resolver.digest(&image) {
+            Err(RegistryError::Resolve { message, .. }) => {
+                assert!(message.starts_with("nothing answers at the registry's address"), "{message}")
+            }
+            other => panic!("{:?}", other.map(|d| d.to_string())),
+        }
+        let unknown = ImageRef::parse("registry.invalid/nothing:1").unwrap_or_else(|e| panic!("{e}"));
+        let resolver = Registry::new(&["registry.invalid".to_string()], &[]).unwrap_or_else(|e| panic!("{e}"));
+        match resolver.digest(&unknown) {
+            Err(RegistryError::Resolve { message, .. }) => {
+                assert!(message.starts_with("the registry's host name does not resolve"), "{message}")
+            }
+            other => panic!("{:?}", other.map(|d| d.to_string())),
+        }
     }
 }

@@ -83,7 +83,7 @@ impl Registry {
                 Ok(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))))
             }
             (Ok(None), _) => Ok(String::new()),
-            (Err(e), _) => Err(format!("authenticating: {e}")),
+            (Err(e), _) => Err(format!("authenticating: {}", super::explain(&e))),
         }
     }
 
@@ -96,7 +96,7 @@ impl Registry {
             request = request.header(header::AUTHORIZATION, authorization);
         }
         self.block_on(async {
-            let mut response = request.send().await.map_err(|e| Fetch::Retry(e.to_string()))?;
+            let mut response = request.send().await.map_err(|e| Fetch::Retry(super::explain(&e)))?;
             let status = response.status();
             match status {
                 s if s.is_success() => {}
@@ -114,7 +114,7 @@ impl Registry {
                 return Err(too_large());
             }
             let mut bytes = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| Fetch::Retry(e.to_string()))? {
+            while let Some(chunk) = response.chunk().await.map_err(|e| Fetch::Retry(super::explain(&e)))? {
                 bytes.extend_from_slice(&chunk);
                 if bytes.len() as u64 > SMALL_CAP {
                     return Err(too_large());

@@ -236,7 +236,7 @@ impl Upload<'_> {
                     self.registry.forget_access(self.image);
                 }
                 Ok(reply) => return Ok(reply),
-                Err(e) => return Err(Failure::Retry(e.to_string())),
+                Err(e) => return Err(Failure::Retry(super::explain(&e))),
             }
         }
     }

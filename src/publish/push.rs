@@ -195,6 +195,18 @@ impl<'a> Pusher<'a> {
         self.registry.has_blob(&item.tag, digest).map_err(|e| e.to_string())
     }
 
+    /// A repository of the item's registry that has the blob and that a push would mount it
+    /// from (a base image's; HEAD requests only), for a dry run.
+    pub fn mountable(&self, item: &Item, digest: &Digest) -> Result<Option<String>, String> {
+        for from in &item.mount_from {
+            let there = ImageRef { repository: from.clone(), tag: None, digest: None, ..item.tag.clone() };
+            if self.registry.has_blob(&there, digest).map_err(|e| e.to_string())? {
+                return Ok(Some(from.clone()));
+            }
+        }
+        Ok(None)
+    }
+
     /// Every config and layer of the item, into its repository: each checked, mounted or
     /// uploaded on its own, up to `UPLOADS` at once. After a failure the blobs that did go up
     /// are still counted (for the report) and the first error is returned.

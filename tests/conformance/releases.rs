@@ -69,6 +69,10 @@ pub fn mpbake_releases(registry: &Registry, buildah: &Buildah, busybox: &[(Strin
     assert_eq!(dry.code(), 0, "{}", dry.stderr());
     assert!(dry.stdout().contains(&format!("{host}/xxx:release")) && dry.stderr().contains("nothing was pushed"), "{}", dry.stdout());
     assert!(raw(&format!("{host}/xxx:release")).is_none(), "a dry run pushes nothing");
+    // TARGET TAG PLATFORMS NEW MOUNT PRESENT, sizes as "12.3 kB": busybox's layers would be mounted
+    let row = dry.stdout().lines().find(|l| l.contains(&format!("{host}/xxx:release"))).unwrap_or_default().to_string();
+    let sizes: Vec<&str> = row.split_whitespace().skip(3).collect();
+    assert!(dry.stdout().contains("MOUNT") && sizes.len() == 6 && sizes[2] != "0", "the base's blobs are counted as mounts: {row}");
 
     let released = common::run_in_env(per_arch.path(), &["release", "--metadata-file", "release.json"], &env);
     assert_eq!(released.code(), 0, "mpbake release failed:\n{}", released.stderr());
