@@ -137,6 +137,9 @@ fn resources_limit_the_steps_cgroup_and_security_insecure_is_granted_only_when_a
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(!run.stderr().contains("resources"), "applied, so no warning:\n{}", run.stderr());
+    // a fresh store: the base layer's download is shown, and counted in the totals
+    assert!(run.stderr().contains("downloading sha256:") && run.stderr().contains(&format!("of {busybox} (")), "{}", run.stderr());
+    assert!(run.stderr().contains(", 1 base layers downloaded ("), "{}", run.stderr());
     let read = |name: &str| std::fs::read_to_string(ws.path().join("out/default").join(name)).unwrap_or_default();
     assert_eq!(read("memory").trim(), "67108864");
     assert_eq!(read("cpu").trim(), "50000 100000");

@@ -284,8 +284,13 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     for line in summaries {
         progress.line(&line);
     }
+    let (layers, bytes) = progress.downloaded();
+    let downloads = match layers {
+        0 => String::new(),
+        n => format!(", {n} base layers downloaded ({})", crate::publish::inspect::human(bytes)),
+    };
     progress.line(&format!(
-        "mpbake: {} steps executed, {} from cache, in {:.2}s",
+        "mpbake: {} steps executed, {} from cache{downloads}, in {:.2}s",
         stats.executed,
         stats.cached,
         started.elapsed().as_secs_f64()

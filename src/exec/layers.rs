@@ -169,7 +169,15 @@ impl Engine<'_> {
                 descriptor.digest
             )));
         };
-        let bytes = registry.blob(origin, &descriptor.digest).map_err(|e| BuildError::Tool(e.to_string()))?;
+        let shown = self.progress.download(&descriptor.digest.to_string(), descriptor.size, &origin.to_string());
+        let mut bytes = Vec::new();
+        let fetched = registry.blob_stream(origin, &descriptor.digest, &mut |chunk| {
+            shown.add(chunk.len());
+            bytes.extend_from_slice(chunk);
+            Ok(())
+        });
+        shown.finish(fetched.is_ok());
+        fetched.map_err(|e| BuildError::Tool(e.to_string()))?;
         self.store.put_verified(&descriptor.digest, &bytes).map_err(io("storing a base layer"))?;
         Ok((descriptor, bytes))
     }
@@ -213,13 +221,15 @@ impl Engine<'_> {
             false => None,
         };
         let abandoned = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|scope| {
+        let shown = self.progress.download(&descriptor.digest.to_string(), descriptor.size, &origin.to_string());
+        let result = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel(16);
             let download = scope.spawn(|| {
                 // whole pieces, so the first one shows the compression's magic bytes
                 let mut piece = Vec::with_capacity(PIECE);
                 registry
                     .blob_stream(origin, &descriptor.digest, &mut |bytes| {
+                        shown.add(bytes.len());
                         if let Some(stored) = stored.as_mut() {
                             stored.write_all(bytes)?;
                         }
@@ -247,7 +257,9 @@ impl Engine<'_> {
                 // a download that failed cut the stream short: its error is the cause
                 (Err(e), downloaded) => downloaded.map_err(failed).and(Err(e)),
             }
-        })
+        });
+        shown.finish(result.is_ok());
+        result
     }
 
     /// Unpacks a layer whose blob the store has (or can make from a snapshot).

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -35,8 +36,58 @@ pub struct Progress {
     mode: Mode,
     bars: Option<MultiProgress>,
     running: Mutex<HashMap<String, ProgressBar>>,
-    /// Each shown step's place in its stage for its platforms: (n, of m), as BuildKit counts.
-    counters: OnceLock<HashMap<String, (usize, usize)>>,
+    /// Each shown step's place in its stage for its platforms: (n, of m), as BuildKit counts,
+    /// and the instruction as shown.
+    counters: OnceLock<HashMap<String, (usize, usize, String)>>,
+    /// Base layers downloaded, and their bytes.
+    downloads: (AtomicU64, AtomicU64),
+}
+
+/// One layer being downloaded: a byte bar on a terminal, start and end lines in plain mode,
+/// events in JSON; counted in the build's totals when done.
+pub struct Download<'a> {
+    progress: &'a Progress,
+    digest: String,
+    total: u64,
+    bar: Option<ProgressBar>,
+    started: std::time::Instant,
+}
+
+impl Download<'_> {
+    /// `bytes` more arrived.
+    pub fn add(&self, bytes: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes as u64);
+        }
+    }
+
+    /// The layer is whole (or the download failed: `ok` false).
+    pub fn finish(self, ok: bool) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        if !ok {
+            return;
+        }
+        self.progress.downloads.0.fetch_add(1, Ordering::Relaxed);
+        self.progress.downloads.1.fetch_add(self.total, Ordering::Relaxed);
+        let seconds = self.started.elapsed().as_secs_f64();
+        match self.progress.mode {
+            Mode::Json => self
+                .progress
+                .event(json!({"event": "download", "status": "done", "digest": self.digest, "bytes": self.total, "seconds": seconds})),
+            Mode::Plain => self.progress.line(&format!(
+                "downloaded {} ({}) in {seconds:.2}s",
+                short(&self.digest),
+                crate::publish::inspect::human(self.total)
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn short(digest: &str) -> &str {
+    digest.get(..19).unwrap_or(digest)
 }
 
 /// The time now, RFC 3339 with milliseconds (JSON events).
@@ -60,6 +111,49 @@ fn platforms(node: &Node) -> String {
     }
 }
 
+/// The instruction as BuildKit shows it: a shell-form RUN with the values of the ARGs in scope
+/// put in (`GOARCH=$TARGETARCH` shows `GOARCH=arm64`), quotes and other variables left as
+/// written (BuildKit's RawQuotes and SkipUnsetEnv; the image's ENV is only known when it runs).
+fn shown_op(node: &Node) -> String {
+    let Action::Run { command: crate::ir::Command::Shell(text), args, heredocs, .. } = &node.action else { return node.op.clone() };
+    if !heredocs.is_empty() {
+        return node.op.clone();
+    }
+    let value = |name: &str| args.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let (mut out, mut chars, mut single) = (String::from("RUN "), text.trim().chars().peekable(), false);
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if !single => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '\'' => {
+                single = !single;
+                out.push(c);
+            }
+            '$' if !single => {
+                let braced = chars.next_if_eq(&'{').is_some();
+                let mut name = String::new();
+                while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                    name.push(c);
+                }
+                let closed = !braced || chars.next_if_eq(&'}').is_some();
+                match (closed, value(&name)) {
+                    (true, Some(v)) if !name.is_empty() => out.push_str(&v),
+                    _ => {
+                        out.push('$');
+                        out.push_str(if braced { "{" } else { "" });
+                        out.push_str(&name);
+                        out.push_str(if braced && closed { "}" } else { "" });
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 impl Progress {
     pub fn new(mode: Mode) -> Progress {
         let mode = match mode {
@@ -68,7 +162,30 @@ impl Progress {
             other => other,
         };
         let bars = (mode == Mode::Tty).then(MultiProgress::new);
-        Progress { mode, bars, running: Mutex::new(HashMap::new()), counters: OnceLock::new() }
+        Progress { mode, bars, running: Mutex::new(HashMap::new()), counters: OnceLock::new(), downloads: Default::default() }
+    }
+
+    /// A base layer's download starting: `digest`, `total` bytes, from `image`.
+    pub fn download(&self, digest: &str, total: u64, image: &str) -> Download<'_> {
+        let bar = self.bars.as_ref().map(|bars| {
+            let bar = bars.add(ProgressBar::new(total));
+            let style = ProgressStyle::with_template("{spinner} {elapsed:>4} {msg} {bytes}/{total_bytes} {bytes_per_sec}");
+            bar.set_style(style.unwrap_or_else(|_| ProgressStyle::default_bar()));
+            bar.set_message(format!("downloading {} of {image}", short(digest)));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        match self.mode {
+            Mode::Json => self.event(json!({"event": "download", "status": "started", "digest": digest, "bytes": total, "image": image})),
+            Mode::Plain => self.line(&format!("downloading {} of {image} ({})", short(digest), crate::publish::inspect::human(total))),
+            _ => {}
+        }
+        Download { progress: self, digest: digest.to_string(), total, bar, started: std::time::Instant::now() }
+    }
+
+    /// Base layers downloaded by this build, and their bytes.
+    pub fn downloaded(&self) -> (u64, u64) {
+        (self.downloads.0.load(Ordering::Relaxed), self.downloads.1.load(Ordering::Relaxed))
     }
 
     /// Numbers the plan's shown steps within their stage as one platform builds it (a step
@@ -86,7 +203,7 @@ impl Progress {
         for node in plan.nodes.iter().filter(|n| shown(n)) {
             let Some(sequence) = node.platforms.iter().next().and_then(|p| sequences.get(&key(node, p))) else { continue };
             if let Some(n) = sequence.iter().position(|id| *id == node.id) {
-                counters.insert(node.id.clone(), (n + 1, sequence.len()));
+                counters.insert(node.id.clone(), (n + 1, sequence.len(), shown_op(node)));
             }
         }
         let _ = self.counters.set(counters);
@@ -94,7 +211,7 @@ impl Progress {
 
     fn title(&self, node: &Node) -> String {
         match self.counters.get().and_then(|c| c.get(&node.id)) {
-            Some((n, m)) => format!("[{} {n}/{m} {}] {}", node.stage, platforms(node), node.op),
+            Some((n, m, op)) => format!("[{} {n}/{m} {}] {op}", node.stage, platforms(node)),
             None => format!("[{} {}] {}", node.stage, platforms(node), node.op),
         }
     }
