@@ -322,3 +322,57 @@ fn progress_shows_each_step_with_its_place_and_platforms_in_every_mode() {
         assert!(screen.contains("] COPY b.txt /b  0.") && screen.contains("steps executed"), "{screen:?}");
     }
 }
+
+/// What a terminal shows after `bytes` (120 columns), with times, durations and spinner frames
+/// made stable.
+fn screen(bytes: &[u8]) -> String {
+    let size = |n: u16| std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MIN);
+    let mut terminal = vt100::Parser::new(size(40), size(120), 0);
+    terminal.process(bytes);
+    let mut out = String::new();
+    for row in terminal.screen().rows(0, 120) {
+        let line = row.trim_end();
+        if line.is_empty() {
+            continue;
+        }
+        let words: Vec<String> = line
+            .split(' ')
+            .map(|w| match w {
+                w if w.chars().all(|c| ('\u{2800}'..='\u{28ff}').contains(&c)) && !w.is_empty() => "*".to_string(),
+                w if w.ends_with('s') && w[..w.len() - 1].chars().all(|c| c.is_ascii_digit() || c == '.') && w.len() > 1 => {
+                    "Ts".to_string()
+                }
+                w => w.to_string(),
+            })
+            .collect();
+        out.push_str(&words.join(" "));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_terminal_shows_running_steps_then_their_results() {
+    if let Err(reason) = harness::require(&["script"]) {
+        println!("SKIP the terminal snapshots: {reason}");
+        return;
+    }
+    let dockerfile = "FROM --platform=$BUILDPLATFORM scratch AS builder\nARG TARGETARCH\nCOPY a.txt /a-$TARGETARCH\n\
+                      FROM scratch\nARG TARGETARCH\nCOPY --from=builder /a-$TARGETARCH /a\nCOPY b.txt /b\n";
+    let spec = "target \"app\" {\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n}\n";
+    let ws = Workspace::with(&[("Dockerfile", dockerfile), ("a.txt", "a"), ("b.txt", "b"), ("docker-bake.hcl", spec)]);
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // one step at a time, so what the screen shows follows the plan's order
+    let command = format!("stty cols 120 rows 40; {} build -j 1 app", env!("CARGO_BIN_EXE_mpbake"));
+    let out =
+        Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(ws.path()).env("MPBAKE_CACHE_DIR", cache.path()).output();
+    let out = out.unwrap_or_else(|e| panic!("script: {e}")).stdout;
+    // a moment while the last step runs: the steps done above, its spinner below
+    let running = "[app/stage-1 3/3 linux/arm64] COPY b.txt /b";
+    let text = String::from_utf8_lossy(&out);
+    let at = text.find(running).map(|i| i + running.len()).unwrap_or_else(|| panic!("never showed {running}: {text:?}"));
+    if mpbake::ir::Platform::host().arch == "amd64" {
+        insta::assert_snapshot!("terminal_while_the_last_step_runs", screen(&text.as_bytes()[..at]));
+        insta::assert_snapshot!("terminal_at_the_end", screen(&out));
+    }
+}
