@@ -279,13 +279,17 @@ fn ssh_forwards_the_agent_or_key_files_to_run_mount_ssh() {
     let with_key = format!("  ssh = [\"default={}\"]\n", key.display());
     ws.write("docker-bake.hcl", &bake(&with_key));
     ws.write("Dockerfile", &format!("FROM {image}\nRUN --mount=type=ssh /usr/bin/ssh-add -l > /keys2\n"));
+    // the key is outside the working directory: reading it is granted as buildx asks
     let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("--allow fs.read="), "{}", run.stderr());
+    let grant = format!("fs.read={}", keys.path().display());
+    let run = ws.run(&["build", "--allow", &grant, "-o", "type=local,dest=out"], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(read("keys2").contains("mpbake-test-key"), "{:?}", read("keys2"));
 
     // a required id the target does not give stops the build at the RUN
     ws.write("Dockerfile", &format!("FROM {image}\nRUN --mount=type=ssh,id=deploy,required /usr/bin/ssh-add -l\n"));
-    let run = ws.run(&["build", "-o", "type=local,dest=out"], &env);
+    let run = ws.run(&["build", "--allow", &grant, "-o", "type=local,dest=out"], &env);
     assert!(run.code() == 1 && run.stderr().contains("build::missing-ssh") && run.stderr().contains("Dockerfile:2"), "{}", run.stderr());
 }
 

@@ -376,3 +376,34 @@ fn the_terminal_shows_running_steps_then_their_results() {
         insta::assert_snapshot!("terminal_at_the_end", screen(&out));
     }
 }
+
+#[test]
+fn reading_or_writing_outside_the_working_directory_is_granted_as_buildx_asks() {
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.path().join("a.txt"), "a").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.path().join("Dockerfile"), DOCKERFILE).unwrap_or_else(|e| panic!("{e}"));
+    let spec = format!("target \"app\" {{\n  context = \"{}\"\n}}\n", outside.path().display());
+    let ws = Workspace::with(&[("docker-bake.hcl", &spec)]);
+    let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    let run = ws.run(&["build", "app"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("asks to read") && run.stderr().contains("--allow fs.read="), "{}", run.stderr());
+    let grant = format!("fs.read={}", outside.path().display());
+    assert_eq!(ws.run(&["build", "--allow", &grant, "app"], &env).code(), 0);
+    assert_eq!(ws.run(&["build", "--allow", "fs=*", "app"], &env).code(), 0);
+    assert_eq!(ws.run(&["build", "app"], &[env[0], ("BUILDX_BAKE_ENTITLEMENTS_FS", "0")]).code(), 0, "turned off as in buildx");
+
+    // an output entry that writes outside needs fs.write; -o is what the user typed, so it is granted
+    let out = outside.path().join("image.tar");
+    ws.write(
+        "docker-bake.hcl",
+        &format!("{}  output = [\"type=oci,dest={}\"]\n}}\n", spec.trim_end().trim_end_matches('}'), out.display()),
+    );
+    let run = ws.run(&["build", "--allow", &grant, "app"], &env);
+    assert!(run.code() == 1 && run.stderr().contains("asks to write") && run.stderr().contains("--allow fs.write="), "{}", run.stderr());
+    let both = format!("fs={}", outside.path().display());
+    assert_eq!(ws.run(&["build", "--allow", &both, "app"], &env).code(), 0);
+    assert!(out.is_file());
+    let elsewhere = format!("type=oci,dest={},tar=true", outside.path().join("flag.tar").display());
+    assert_eq!(ws.run(&["build", "--allow", &grant, "-o", &elsewhere, "app"], &env).code(), 0);
+}

@@ -111,6 +111,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         exports = outputs::of_targets(&p.loaded.spec, &p.targets, how.output, how.push, how.load, &mut found);
         if let Some(plan) = &p.plan {
             super::entitlements::check(&p.loaded.spec, &p.targets, plan, &how.allow, &mut found);
+            let written = how.output.is_none().then_some(&exports);
+            super::fs_entitlements::check(&p.loaded.spec, &p.targets, written, &how.allow, &std::env::current_dir()?, &mut found);
         }
         for target in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).filter(|t| how.publishing && t.tags.is_empty()) {
             found.push(

@@ -7,6 +7,7 @@ mod dockerfiles;
 mod emit;
 mod entitlements;
 mod export;
+mod fs_entitlements;
 mod inspect;
 mod list;
 mod load;
