@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use std::process::ExitCode;
 
 use super::outputs::{self, Export};
-use super::{SpecArgs, export, planned, report};
+use super::{SpecArgs, bases, export, planned, report, run_inputs};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError, progress};
 use crate::ir::ImageRef;
@@ -16,7 +16,6 @@ use crate::oci::store::Store;
 use crate::plan::{Action, Plan};
 use crate::publish::push;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 /// How to build: `--output`, `--metadata-file`, `-j`, `--progress`.
 pub struct How<'a> {
@@ -148,14 +147,14 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let cwd = std::env::current_dir()?;
     let created = epoch_set.or_else(|| exec::commit_time(&cwd)).unwrap_or(0);
     let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
-    let hosts = registry_hosts(&p, plan);
+    let hosts = bases::registry_hosts(&p, plan);
     let root = Store::default_root();
     let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
     // one client (loading the system's CA certificates is a good part of a small build)
     let registry = (!hosts.is_empty()).then(|| crate::oci::Registry::new(&hosts, &how.insecure)).transpose()?;
     // registry bases with ONBUILD triggers: planned again, so a stage built on one runs them
-    let resolved = registry.as_ref().map(|r| resolve_bases(r, plan)).unwrap_or_default();
-    let triggers = triggers_of(&resolved);
+    let resolved = registry.as_ref().map(|r| bases::resolve_bases(r, plan)).unwrap_or_default();
+    let triggers = bases::triggers_of(&resolved);
     if !triggers.is_empty() {
         p.with_base_triggers(triggers);
         if report(&p.loaded.diags, &p.loaded.sources) {
@@ -165,10 +164,10 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
     let store = open_store()?;
     let bases = registry.as_ref().map(|registry| exec::Bases { registry, store: &store });
-    let env_secrets = private_dir()?;
-    let secrets = secrets(&p, &cwd, env_secrets.path())?;
+    let env_secrets = exec::private_dir("secrets", true)?;
+    let secrets = run_inputs::secrets(&p, &cwd, env_secrets.path())?;
     let progress = progress::Progress::new(how.progress);
-    let (ssh, _key_agents) = match ssh_agents(&p) {
+    let (ssh, _key_agents) = match run_inputs::ssh_agents(&p) {
         Ok(agents) => agents,
         Err(e) => {
             eprintln!("mpbake: error: {e}");
@@ -247,6 +246,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             Ok(built) => built,
             Err(e) => return Ok(Err(failed(e, &p))),
         };
+        let base_images = bases::bases_of(name, target, plan);
         let platforms: Vec<String> = built.manifests.iter().filter_map(|m| m.platform.as_ref().map(ToString::to_string)).collect();
         let place = export::Place { name, target, layout: &built.layout, progress: &progress, engine: docker_engine.as_ref() };
         let mut written = Vec::new();
@@ -260,7 +260,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
                     target: name.clone(),
                     tags: names.clone(),
                     layout: built.layout.clone(),
-                    bases: bases_of(name, target, plan),
+                    bases: base_images.clone(),
                 });
                 builds.docker_media_types |= docker_media_types;
                 if *insecure {
@@ -278,8 +278,12 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             false => println!("{line}"),
         }
         summaries.push(summary(name, plan, &engine, &built, &platforms, &written));
-        let bases = bases_of(name, target, plan);
-        builds.built.push(push::Built { target: name.clone(), tags: target.tags.clone(), layout: built.layout.clone(), bases });
+        builds.built.push(push::Built {
+            target: name.clone(),
+            tags: target.tags.clone(),
+            layout: built.layout.clone(),
+            bases: base_images,
+        });
         builds._scratch.push(scratch);
     }
     let stats = engine.stats();
@@ -319,135 +323,6 @@ fn failed(error: BuildError, p: &planned::Planned) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The registries base images come from: every FROM of the plan (linked targets included) and
-/// the selected inline images' bases.
-/// The plan's registry bases resolved once, by (reference, platform); the engine takes what
-/// the registry answered (errors too) instead of asking again.
-fn resolve_bases(registry: &crate::oci::Registry, plan: &Plan) -> exec::Resolved {
-    let mut wanted: BTreeMap<(String, String), (ImageRef, &Platform)> = BTreeMap::new();
-    for node in &plan.nodes {
-        let Action::From { reference } = &node.action else { continue };
-        if let (false, Ok(image)) = (reference == "scratch", ImageRef::parse(reference)) {
-            wanted.entry((reference.clone(), node.exec_platform.to_string())).or_insert((image, &node.exec_platform));
-        }
-    }
-    // all at once, as the build's FROM steps asked before
-    std::thread::scope(|scope| {
-        let asked: Vec<_> = wanted
-            .into_iter()
-            .map(|(key, (image, platform))| (key, scope.spawn(move || crate::oci::pull::pull(registry, &image, platform))))
-            .collect();
-        asked.into_iter().filter_map(|(key, asking)| Some((key, asking.join().ok()?))).collect()
-    })
-}
-
-/// The ONBUILD triggers of the resolved bases that have some.
-fn triggers_of(resolved: &exec::Resolved) -> BTreeMap<(String, String), Vec<String>> {
-    let strings = |p: &crate::oci::pull::Pulled| -> Vec<String> {
-        p.config["config"]["OnBuild"].as_array().into_iter().flatten().filter_map(|t| Some(t.as_str()?.to_string())).collect()
-    };
-    resolved.iter().filter_map(|(key, pulled)| Some((key.clone(), strings(pulled.as_ref().ok()?))).filter(|(_, t)| !t.is_empty())).collect()
-}
-
-fn registry_hosts(p: &planned::Planned, plan: &Plan) -> Vec<String> {
-    let inline = p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).flat_map(inline_bases);
-    let mut hosts: Vec<String> = step_bases(plan, |_| true).chain(inline).map(|image| image.registry).collect();
-    hosts.sort();
-    hosts.dedup();
-    hosts
-}
-
-/// The registry images a target is built on (FROM steps, inline `from`s).
-fn bases_of(name: &str, target: &crate::ir::Target, plan: &Plan) -> Vec<ImageRef> {
-    step_bases(plan, |n| n.targets.contains(name)).chain(inline_bases(target)).collect()
-}
-
-/// The images of the plan's FROM steps that `keep` keeps.
-fn step_bases<'a>(plan: &'a Plan, keep: impl Fn(&crate::plan::Node) -> bool + 'a) -> impl Iterator<Item = ImageRef> + 'a {
-    plan.nodes.iter().filter(move |n| keep(n)).filter_map(|n| match &n.action {
-        Action::From { reference } if reference != "scratch" => ImageRef::parse(reference).ok(),
-        _ => None,
-    })
-}
-
-/// An inline image's bases: its `from` and its platform overrides'.
-fn inline_bases(target: &crate::ir::Target) -> impl Iterator<Item = ImageRef> + '_ {
-    target.image.iter().flat_map(|i| i.from.iter().chain(i.platform.values().filter_map(|o| o.from.as_ref()))).filter_map(|b| match b {
-        crate::ir::BaseImage::Image(r) => Some(r.clone()),
-        crate::ir::BaseImage::Scratch => None,
-    })
-}
-
-/// The targets' secrets by id: `src=FILE` as is, `env=NAME` written to a file under `dir`.
-fn secrets(p: &planned::Planned, cwd: &Path, dir: &Path) -> anyhow::Result<BTreeMap<String, PathBuf>> {
-    let mut out = BTreeMap::new();
-    for target in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)) {
-        for secret in &target.secret {
-            let Some(id) = secret.get("id") else { continue };
-            let path = match (secret.get("src").or(secret.get("source")), secret.get("env")) {
-                (Some(src), _) => cwd.join(src),
-                (None, Some(var)) => write_secret(dir, &std::env::var(var).unwrap_or_default())?,
-                // bake's default: an environment variable named like the id
-                (None, None) => write_secret(dir, &std::env::var(id.to_uppercase()).unwrap_or_default())?,
-            };
-            out.insert(id.clone(), path);
-        }
-    }
-    Ok(out)
-}
-
-/// The targets' ssh agents by id: the socket an entry names, else SSH_AUTH_SOCK's, or an
-/// ssh-agent started for the key files it names (kept running by the returned guards).
-fn ssh_agents(p: &planned::Planned) -> Result<(BTreeMap<String, PathBuf>, Vec<exec::ssh::KeyAgent>), String> {
-    use std::os::unix::fs::FileTypeExt;
-    let (mut sockets, mut agents) = (BTreeMap::new(), Vec::new());
-    for entry in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).flat_map(|t| &t.ssh) {
-        let id = entry.get("id").cloned().unwrap_or_else(|| "default".into());
-        if sockets.contains_key(&id) {
-            continue;
-        }
-        let paths: Vec<PathBuf> =
-            entry.get("paths").into_iter().flat_map(|p| p.split(',')).filter(|p| !p.is_empty()).map(PathBuf::from).collect();
-        let socket = match paths.as_slice() {
-            [] => std::env::var_os("SSH_AUTH_SOCK")
-                .map(PathBuf::from)
-                .ok_or(format!("ssh `{id}` forwards the agent at SSH_AUTH_SOCK, which is not set"))?,
-            [one] if std::fs::metadata(one).is_ok_and(|m| m.file_type().is_socket()) => one.clone(),
-            keys => {
-                let agent = exec::ssh::KeyAgent::start(keys).map_err(|e| format!("ssh `{id}`: {e}"))?;
-                let socket = agent.socket.clone();
-                agents.push(agent);
-                socket
-            }
-        };
-        sockets.insert(id, socket);
-    }
-    Ok((sockets, agents))
-}
-
-/// A directory only this user can enter (0700), in memory where the machine has a tmpfs for it
-/// (/dev/shm), removed when dropped: where secrets from the environment are written.
-fn private_dir() -> std::io::Result<tempfile::TempDir> {
-    use std::os::unix::fs::PermissionsExt;
-    // named after this process, so the next mpbake removes what a killed one left
-    let prefix = format!("mpbake-secrets-{}.", std::process::id());
-    let builder = || {
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).permissions(std::fs::Permissions::from_mode(0o700));
-        builder
-    };
-    builder().tempdir_in("/dev/shm").or_else(|_| builder().tempdir())
-}
-
-/// A secret's value in a new file (0600) of the private directory `dir`.
-fn write_secret(dir: &Path, value: &str) -> std::io::Result<PathBuf> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = dir.join(uuid::Uuid::new_v4().simple().to_string());
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?.write_all(value.as_bytes())?;
-    Ok(path)
 }
 
 /// A Dockerfile target's platforms, already built, written as a layout at `dest`.

@@ -1,5 +1,6 @@
 //! The command line: clap types and the wiring of stages; the only place anyhow is used.
 
+mod bases;
 mod build;
 mod cache;
 mod check;
@@ -16,6 +17,7 @@ mod plan;
 mod planned;
 mod print;
 pub(crate) mod release;
+mod run_inputs;
 mod select;
 mod unhonoured;
 

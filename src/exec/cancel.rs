@@ -74,6 +74,23 @@ fn alive(pid: &str) -> bool {
     Path::new("/proc").join(pid).exists()
 }
 
+/// A directory only this user can enter (0700), named `mpbake-KIND-PID.…` so the next build
+/// removes what a killed one left ([`clean_leftovers`]); in memory (/dev/shm) when `in_memory`
+/// and the machine has it (secrets); removed when dropped.
+pub fn private_dir(kind: &str, in_memory: bool) -> std::io::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt;
+    let prefix = format!("mpbake-{kind}-{}.", std::process::id());
+    let builder = || {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).permissions(std::fs::Permissions::from_mode(0o700));
+        builder
+    };
+    match in_memory {
+        true => builder().tempdir_in("/dev/shm").or_else(|_| builder().tempdir()),
+        false => builder().tempdir(),
+    }
+}
+
 /// Cleans what dead mpbake processes left in the store at `root`: their containers deleted,
 /// their overlay mounts detached, their scratch and state directories removed.
 pub fn clean_leftovers(root: &Path) -> std::io::Result<()> {

@@ -29,7 +29,7 @@ mod users;
 mod workdirs;
 
 pub use annotations::{Annotations, commit_time};
-pub use cancel::{cancelled, clean_leftovers, install as handle_signals};
+pub use cancel::{cancelled, clean_leftovers, install as handle_signals, private_dir};
 pub use engine::{Engine, Resolved, Settings, Stats};
 pub use inline::{Bases, Built, Times, build_inline};
 pub use local::write_rootfs;

@@ -15,12 +15,6 @@ use super::state::{State, absolute};
 use super::{BuildError, io};
 use crate::plan::{Node, RunMount};
 
-/// A private directory (0700) named after this process, so the next build removes what a
-/// killed one left (`mpbake-ssh-PID.…`).
-fn private_dir() -> std::io::Result<tempfile::TempDir> {
-    tempfile::Builder::new().prefix(&format!("mpbake-ssh-{}.", std::process::id())).tempdir()
-}
-
 /// A socket forwarding every connection to an agent; closed and removed when dropped.
 pub struct Forward {
     pub path: PathBuf,
@@ -32,7 +26,7 @@ pub struct Forward {
 impl Forward {
     /// Listens on a new socket owned by `uid`:`gid` with `mode`, forwarding to `agent`.
     pub fn start(agent: &Path, uid: u32, gid: u32, mode: u32) -> std::io::Result<Forward> {
-        let dir = private_dir()?;
+        let dir = super::cancel::private_dir("ssh", false)?;
         let path = dir.path().join("agent.sock");
         let listener = UnixListener::bind(&path)?;
         rustix::fs::chown(&path, Some(rustix::fs::Uid::from_raw(uid)), Some(rustix::fs::Gid::from_raw(gid)))?;
@@ -85,7 +79,7 @@ pub struct KeyAgent {
 impl KeyAgent {
     /// Starts an agent and adds `keys`; Err says what is missing or which key was refused.
     pub fn start(keys: &[PathBuf]) -> Result<KeyAgent, String> {
-        let dir = private_dir().map_err(|e| format!("making the ssh agent's directory: {e}"))?;
+        let dir = super::cancel::private_dir("ssh", false).map_err(|e| format!("making the ssh agent's directory: {e}"))?;
         let socket = dir.path().join("agent.sock");
         let child = std::process::Command::new("ssh-agent").arg("-D").arg("-a").arg(&socket).stdout(std::process::Stdio::null()).spawn();
         let child = child.map_err(|e| match e.kind() {
