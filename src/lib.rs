@@ -8,6 +8,7 @@ pub mod exec;
 pub mod frontend;
 pub mod ir;
 pub mod lint;
+pub mod nodes;
 pub mod oci;
 pub mod plan;
 pub mod publish;

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use std::process::ExitCode;
 
 use super::outputs::{self, Export};
-use super::{SpecArgs, bases, export, planned, report, run_inputs};
+use super::{SpecArgs, bases, export, on_nodes, planned, report, run_inputs};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError, progress};
 use crate::ir::ImageRef;
@@ -30,6 +30,8 @@ pub struct How<'a> {
     pub load: bool,
     /// `--allow`: the entitlements granted.
     pub allow: Vec<String>,
+    /// `--node`: engines that build some platforms.
+    pub nodes: Vec<String>,
     /// `release`: every target needs tags, checked before anything is built.
     pub publishing: bool,
     /// `--media-types docker` for the push.
@@ -103,6 +105,14 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         }
         p = planned::planned(&args, &rest, None)?;
     }
+    let nodes = match on_nodes::nodes_of(&p.loaded.spec, &how.nodes) {
+        Ok(nodes) => nodes,
+        Err(e) => {
+            eprintln!("mpbake: {e}");
+            return Ok(Err(ExitCode::from(1)));
+        }
+    };
+    let mut placement = crate::nodes::Placement::default();
     let mut exports = BTreeMap::new();
     if p.plan.is_some() {
         super::unhonoured::warn(&p.loaded.spec, &p.targets, &mut p.loaded.diags);
@@ -112,6 +122,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             super::entitlements::check(&p.loaded.spec, &p.targets, plan, &how.allow, &mut found);
             let written = how.output.is_none().then_some(&exports);
             super::fs_entitlements::check(&p.loaded.spec, &p.targets, written, &how.allow, &std::env::current_dir()?, &mut found);
+            placement = on_nodes::place(&p, plan, &nodes, &mut found);
         }
         for target in p.targets.iter().filter_map(|n| p.loaded.spec.targets.get(n)).filter(|t| how.publishing && t.tags.is_empty()) {
             found.push(
@@ -192,12 +203,42 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         .targets
         .iter()
         .filter(|n| p.dockerfiles.contains_key(*n))
-        .filter_map(|n| plan.targets.get(n))
-        .flat_map(|t| t.platforms.values().cloned())
+        .filter_map(|n| plan.targets.get(n).map(|t| (n, t)))
+        .flat_map(|(n, t)| t.platforms.iter().filter(|(pl, _)| !placement.remote.contains_key(&(n.clone(), (*pl).clone()))))
+        .map(|(_, id)| id.clone())
         .collect();
-    if let Err(e) = engine.build(&finals, how.jobs) {
+    let jobs = crate::nodes::Jobs {
+        nodes: &nodes,
+        placement: &placement,
+        inputs: on_nodes::inputs(&p, &placement, &cwd),
+        registry_config: on_nodes::registry_config(&hosts),
+        store: &store,
+        compression: how.compression,
+        progress: &progress,
+    };
+    let (here, there) = std::thread::scope(|scope| {
+        let there = scope.spawn(|| crate::nodes::build_all(&jobs));
+        let here = engine.build(&finals, how.jobs);
+        (here, there.join())
+    });
+    if let Err(e) = here {
         return Ok(Err(failed(e, &p)));
     }
+    let mut from_nodes = match there {
+        Ok(Ok(results)) => results,
+        Ok(Err(crate::nodes::NodeError::Build(message))) => {
+            eprintln!("mpbake: error: {message}");
+            return Ok(Err(ExitCode::from(1)));
+        }
+        Ok(Err(crate::nodes::NodeError::Nodes(message))) => {
+            eprintln!("mpbake: error: {message}");
+            return Ok(Err(ExitCode::from(2)));
+        }
+        Err(_) => {
+            eprintln!("mpbake: error: the builds on nodes stopped unexpectedly");
+            return Ok(Err(ExitCode::from(2)));
+        }
+    };
     let mut metadata = serde_json::Map::new();
     let mut summaries = Vec::new();
     let mut builds = Builds {
@@ -231,7 +272,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             }
         };
         let built = match p.dockerfiles.contains_key(name) {
-            true => build_dockerfile_target(&engine, plan, target, &dest, &annotations),
+            true => build_dockerfile_target(&engine, plan, target, &dest, &annotations, &mut from_nodes),
             false => exec::build_inline(
                 target,
                 &cwd,
@@ -332,13 +373,23 @@ fn build_dockerfile_target(
     target: &crate::ir::Target,
     dest: &Path,
     annotations: &exec::Annotations,
+    from_nodes: &mut crate::nodes::Results,
 ) -> Result<exec::Built, BuildError> {
     let mut images = Vec::new();
-    for (platform, id) in plan.targets.get(&target.name).map(|t| &t.platforms).into_iter().flatten() {
-        let platform = Platform::parse(platform).map_err(|e| BuildError::Tool(e.0))?;
-        images.push((platform, engine.state_of(id)?));
+    let mut built_by = BTreeMap::new();
+    for (written, id) in plan.targets.get(&target.name).map(|t| &t.platforms).into_iter().flatten() {
+        let platform = Platform::parse(written).map_err(|e| BuildError::Tool(e.0))?;
+        match from_nodes.remove(&(target.name.clone(), written.clone())) {
+            Some((fetched, node)) => {
+                built_by.insert(written.clone(), node);
+                images.push((platform, exec::Made::Fetched(fetched)));
+            }
+            None => images.push((platform, exec::Made::Here(engine.state_of(id)?))),
+        }
     }
-    engine.write_layout(dest, &images, &target.tags, annotations, !target.platforms.is_empty())
+    let built = engine.write_layout(dest, &images, &target.tags, annotations, !target.platforms.is_empty())?;
+    on_nodes::verify(dest, &built_by).map_err(BuildError::Tool)?;
+    Ok(exec::Built { built_by, ..built })
 }
 
 /// A target's line in the end-of-build summary: platforms, index, steps run and reused, bytes.
@@ -358,7 +409,10 @@ fn summary(name: &str, plan: &Plan, engine: &exec::Engine, built: &exec::Built, 
             _ => ran += 1,
         }
     }
-    let work = if steps { format!("{ran} steps run, {cached} cached") } else { "no RUN or COPY steps".to_string() };
+    let mut work = if steps { format!("{ran} steps run, {cached} cached") } else { "no RUN or COPY steps".to_string() };
+    for (platform, node) in &built.built_by {
+        work.push_str(&format!(", {platform} built on node {node}"));
+    }
     let bytes: u64 = walkdir::WalkDir::new(&built.layout).into_iter().flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum();
     format!(
         "mpbake: {name}: {} ({}), {work}, {} -> {written}",
@@ -386,5 +440,6 @@ fn metadata_entry(built: &exec::Built, tags: &[String], written: &[String]) -> s
         "image.name": tags.join(","),
         "mpbake.platforms": platforms,
         "mpbake.outputs": written,
+        "mpbake.nodes": built.built_by,
     })
 }

@@ -12,6 +12,7 @@ mod fs_entitlements;
 mod inspect;
 mod list;
 mod load;
+mod on_nodes;
 mod outputs;
 mod plan;
 mod planned;
@@ -68,6 +69,10 @@ enum Command {
         /// The platform of the machine that builds (default: this machine's), e.g. linux/arm64.
         #[arg(long)]
         build_platform: Option<String>,
+        /// A node that would build some platforms: `[NAME=]PLATFORM[,PLATFORM]=ENDPOINT`, as
+        /// `build --node` takes it; the plan shows which target platforms it takes.
+        #[arg(long = "node", value_name = "NODE")]
+        nodes: Vec<String>,
     },
     /// Build targets — inline images and Dockerfiles, daemonless — into OCI layouts on disk.
     Build {
@@ -257,6 +262,11 @@ struct BuildFlags {
     /// host's network), `security.insecure` (privileged RUN); repeatable.
     #[arg(long = "allow", value_name = "ENTITLEMENT")]
     allow: Vec<String>,
+    /// Build a platform on a node, a Docker Engine that builds it natively:
+    /// `[NAME=]PLATFORM[,PLATFORM]=ENDPOINT`, the endpoint as DOCKER_HOST takes it (unix://,
+    /// tcp://, ssh://USER@HOST) or a docker context's name; repeatable (docs/nodes.md).
+    #[arg(long = "node", value_name = "NODE")]
+    nodes: Vec<String>,
     /// Steps run at once (default: the number of CPUs).
     #[arg(short = 'j', long = "jobs")]
     jobs: Option<usize>,
@@ -291,6 +301,7 @@ impl BuildFlags {
             push,
             load,
             allow: self.allow.clone(),
+            nodes: self.nodes.clone(),
             publishing: false,
             docker_media_types: false,
             insecure: self.insecure.clone(),
@@ -336,7 +347,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Print { spec, targets } => print::run(&spec, &targets),
         Command::List { spec, what, format } => list::run(&spec, what, format),
-        Command::Plan { spec, targets, format, build_platform } => plan::run(&spec, &targets, format, build_platform.as_deref()),
+        Command::Plan { spec, targets, format, build_platform, nodes } => {
+            plan::run(&spec, &targets, format, build_platform.as_deref(), &nodes)
+        }
         Command::Cache { what } => cache::run(what),
         Command::Build { mut spec, targets, flags, metadata_file, push, load, call, check, media_types } => {
             if let Some(call) = call.or(check.then(|| "check".to_string())) {

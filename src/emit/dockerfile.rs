@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::Options;
 use super::fixes;
+use super::rebase;
 use super::selections::{self, Selection};
 use crate::frontend::dockerfile::expand::expand;
 use crate::ir::{Dockerfile, OpKind, Platform, Stage, Target};
@@ -47,7 +48,13 @@ pub fn from_dockerfile(target: &Target, df: &Dockerfile, options: &Options) -> E
         };
         let _ = writeln!(out, "FROM {}{base} AS {}", platform_flag(stage), stage_name(df, *index));
         for op in &stage.ops {
+            let rebased = options.context_prefix.as_deref().and_then(|prefix| match &op.kind {
+                OpKind::Copy(c) => rebase::copy(c, prefix),
+                OpKind::Run { mounts, .. } if !mounts.is_empty() => Some(rebase::run_mounts(&op.text, prefix)),
+                _ => None,
+            });
             let text = match &op.kind {
+                _ if let Some(text) = rebased => text,
                 OpKind::Copy(c)
                     if options.buildkit
                         && !c.link

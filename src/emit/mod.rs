@@ -4,6 +4,7 @@
 pub mod bake_json;
 pub mod dockerfile;
 mod fixes;
+mod rebase;
 mod selections;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,9 @@ pub struct Options {
     pub fix: bool,
     /// Base images to pin: the reference as the plan expanded it → its digest (`--pin`).
     pub pins: BTreeMap<String, String>,
+    /// Where the context is in the context sent (a node's tar holds the Dockerfile beside the
+    /// context, under this directory): COPY sources and context bind mounts are moved there.
+    pub context_prefix: Option<String>,
 }
 
 /// One emitted target: the Dockerfile's file name, text, and the changes made.

@@ -57,7 +57,7 @@ pub fn emit(target: &Target, options: &Options, out: &mut String) -> Selection {
     if per_platform.iter().all(|(_, f)| f.is_empty()) {
         return Selection::None;
     }
-    if let Some(lines) = templated(&per_platform) {
+    if let Some(lines) = templated(&per_platform, options) {
         return Selection::Templated(lines);
     }
     let _ = writeln!(out, "\n# Per-arch file selections: one stage per platform, picked by MPBAKE_PLATFORM.");
@@ -65,11 +65,19 @@ pub fn emit(target: &Target, options: &Options, out: &mut String) -> Selection {
         let _ = writeln!(out, "FROM scratch AS mpbake-files-{}", suffix(p));
         for (dest, (source, file)) in files {
             let link = if options.buildkit { " --link" } else { "" };
-            let _ = writeln!(out, "COPY{link}{} {source} {dest}", flags(file));
+            let _ = writeln!(out, "COPY{link}{} {} {dest}", flags(file), in_context(options, source));
         }
     }
     let _ = writeln!(out, "FROM mpbake-files-{SELECTOR} AS mpbake-files");
     Selection::Stage("mpbake-files".into())
+}
+
+/// A context path as the emitted Dockerfile reads it (under the node context's prefix).
+fn in_context(options: &Options, source: &str) -> String {
+    match &options.context_prefix {
+        Some(prefix) => format!("{prefix}/{}", source.trim_start_matches('/')),
+        None => source.to_string(),
+    }
 }
 
 fn flags(file: &FileSelection) -> String {
@@ -80,14 +88,14 @@ fn flags(file: &FileSelection) -> String {
 
 /// One COPY per destination when, for every file, a template of the platform ARGs gives each
 /// platform's source (and every platform has the same destinations and flags).
-fn templated(per_platform: &PlatformFiles) -> Option<Vec<String>> {
+fn templated(per_platform: &PlatformFiles, options: &Options) -> Option<Vec<String>> {
     let (first_platform, first_files) = per_platform.first()?;
     let mut lines = Vec::new();
     for (dest, (source, file)) in first_files {
         let template = candidates(source, first_platform).into_iter().find(|t| {
             per_platform.iter().all(|(p, files)| files.get(dest).is_some_and(|(s, f)| *s == render(t, p) && flags(f) == flags(file)))
         })?;
-        lines.push(format!("COPY{} {template} {dest}", flags(file)));
+        lines.push(format!("COPY{} {} {dest}", flags(file), in_context(options, &template)));
     }
     per_platform.iter().all(|(_, files)| files.len() == first_files.len()).then_some(lines)
 }

@@ -39,6 +39,8 @@ pub struct Built {
     pub index: Descriptor,
     pub manifests: Vec<Descriptor>,
     pub layout: PathBuf,
+    /// Platform → the node that built it (none built here).
+    pub built_by: std::collections::BTreeMap<String, String>,
 }
 
 /// An image's times: its files' (SOURCE_DATE_EPOCH, else 0) and its config's `created`

@@ -11,6 +11,7 @@ mod copy_step;
 mod diff;
 mod engine;
 mod ignore;
+pub use ignore::Ignore;
 mod inline;
 mod layers;
 mod local;
@@ -33,7 +34,9 @@ pub use cancel::{cancelled, clean_leftovers, install as handle_signals, private_
 pub use engine::{Engine, Resolved, Settings, Stats};
 pub use inline::{Bases, Built, Times, build_inline};
 pub use local::write_rootfs;
+pub use output::{Fetched, Made};
 pub use rootfs::Snapshotter;
+pub use state::LayerRef;
 
 use crate::diag::Diagnostic;
 

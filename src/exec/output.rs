@@ -15,6 +15,28 @@ use crate::ir::{Digest, Platform};
 use crate::oci::image::{self, Descriptor, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_MANIFEST, rfc3339};
 use crate::oci::layout::Layout;
 
+/// A platform's image for a layout: built here, or built by a node and fetched.
+pub enum Made {
+    Here(State),
+    Fetched(Fetched),
+}
+
+/// An image a node built: its config's exact bytes (kept, so its digest is the node's image
+/// ID) and its layers, already in the store in this build's compression.
+pub struct Fetched {
+    pub config: Vec<u8>,
+    pub layers: Vec<LayerRef>,
+}
+
+impl Made {
+    fn layers(&self) -> &[LayerRef] {
+        match self {
+            Made::Here(state) => &state.layers,
+            Made::Fetched(fetched) => &fetched.layers,
+        }
+    }
+}
+
 impl Engine<'_> {
     /// Writes `images` into the layout at `dest`; the index is named after the first tag.
     /// `requested`: the platforms were asked for (not this machine's by default), so each config
@@ -22,7 +44,7 @@ impl Engine<'_> {
     pub fn write_layout(
         &self,
         dest: &Path,
-        images: &[(Platform, State)],
+        images: &[(Platform, Made)],
         tags: &[String],
         annotations: &Annotations,
         requested: bool,
@@ -30,13 +52,20 @@ impl Engine<'_> {
         let layout = Layout::create(dest).map_err(io("creating the OCI layout"))?;
         let descriptors = self.materialize_all(images)?;
         let mut platforms = Vec::new();
-        for ((platform, state), layers) in images.iter().zip(descriptors) {
-            for (layer, descriptor) in state.layers.iter().zip(&layers) {
+        for ((platform, made), layers) in images.iter().zip(descriptors) {
+            for (layer, descriptor) in made.layers().iter().zip(&layers) {
                 if !layout.has(&descriptor.digest) {
                     let (_, bytes) = self.blob(layer)?;
                     layout.blob(descriptor, &bytes).map_err(io("storing a layer"))?;
                 }
             }
+            let state = match made {
+                Made::Here(state) => state,
+                Made::Fetched(fetched) => {
+                    platforms.push((platform.clone(), fetched.config.clone(), layers));
+                    continue;
+                }
+            };
             let mut config = state.config.clone();
             if requested {
                 with_platform(&mut config, platform);
@@ -49,8 +78,8 @@ impl Engine<'_> {
     }
 
     /// Every image's layer descriptors; layers not yet compressed are compressed in parallel.
-    fn materialize_all(&self, images: &[(Platform, State)]) -> Result<Vec<Vec<Descriptor>>, BuildError> {
-        let mut pending: Vec<&LayerRef> = images.iter().flat_map(|(_, s)| &s.layers).filter(|l| self.needs_blob(l)).collect();
+    fn materialize_all(&self, images: &[(Platform, Made)]) -> Result<Vec<Vec<Descriptor>>, BuildError> {
+        let mut pending: Vec<&LayerRef> = images.iter().flat_map(|(_, m)| m.layers()).filter(|l| self.needs_blob(l)).collect();
         pending.sort_by(|a, b| a.diff_id.hex.cmp(&b.diff_id.hex));
         pending.dedup_by(|a, b| a.diff_id == b.diff_id);
         let done: Vec<(Digest, Descriptor)> = std::thread::scope(|scope| {
@@ -67,8 +96,8 @@ impl Engine<'_> {
         };
         images
             .iter()
-            .map(|(_, s)| {
-                s.layers.iter().map(|l| lookup(l).ok_or_else(|| BuildError::Tool(format!("layer {} has no blob", l.diff_id)))).collect()
+            .map(|(_, m)| {
+                m.layers().iter().map(|l| lookup(l).ok_or_else(|| BuildError::Tool(format!("layer {} has no blob", l.diff_id)))).collect()
             })
             .collect()
     }
@@ -126,5 +155,5 @@ pub(super) fn finish(
         .collect();
     let entries = if named.is_empty() { std::slice::from_ref(&index) } else { named.as_slice() };
     layout.finish(entries).map_err(io("writing index.json"))?;
-    Ok(Built { index, manifests, layout: dest.to_path_buf() })
+    Ok(Built { index, manifests, layout: dest.to_path_buf(), built_by: Default::default() })
 }

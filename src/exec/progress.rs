@@ -155,6 +155,11 @@ fn shown_op(node: &Node) -> String {
 }
 
 impl Progress {
+    /// The mode in use (`auto` resolved).
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     pub fn new(mode: Mode) -> Progress {
         let mode = match mode {
             Mode::Auto if std::io::stderr().is_terminal() => Mode::Tty,
@@ -303,7 +308,8 @@ impl Progress {
         }
     }
 
-    fn event(&self, mut value: serde_json::Value) {
+    /// A JSON event, stamped with its time.
+    pub fn event(&self, mut value: serde_json::Value) {
         value["time"] = json!(now());
         eprintln!("{value}");
     }

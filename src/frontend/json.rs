@@ -10,7 +10,7 @@ use crate::source::{FileId, Span};
 
 /// Block kinds allowed at the top level, and nested block kinds per parent (with whether the
 /// nested block takes a label).
-const TOP_BLOCKS: &[&str] = &["variable", "function", "target", "group"];
+const TOP_BLOCKS: &[&str] = &["variable", "function", "target", "group", "node"];
 const NESTED: &[(&str, &str, bool)] =
     &[("variable", "validation", false), ("target", "file", true), ("target", "platform", true), ("platform", "file", true)];
 

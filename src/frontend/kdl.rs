@@ -10,7 +10,7 @@ use crate::frontend::syntax::{Attr, Block, Body, Expr, ExprKind};
 use crate::frontend::value::Value;
 use crate::source::{FileId, Span};
 
-const TOP_BLOCKS: &[&str] = &["variable", "function", "target", "group"];
+const TOP_BLOCKS: &[&str] = &["variable", "function", "target", "group", "node"];
 /// Nested blocks per parent, and whether they take a label.
 const NESTED: &[(&str, &str, bool)] =
     &[("variable", "validation", false), ("target", "file", true), ("target", "platform", true), ("platform", "file", true)];

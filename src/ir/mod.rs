@@ -8,7 +8,7 @@ mod spec;
 pub use dockerfile::{ArgDecl, Command, CopyOp, Dockerfile, HealthOptions, Mount, Op, OpKind, Stage};
 pub use image_ref::{DOCKER_HUB, Digest, ImageRef, hex};
 pub use platform::{Platform, PlatformError};
-pub use spec::{BaseImage, Composable, FileMode, FileSelection, Group, InlineImage, PlatformOverride, Resources, Spec, Target};
+pub use spec::{BaseImage, BuildNode, Composable, FileMode, FileSelection, Group, InlineImage, PlatformOverride, Resources, Spec, Target};
 
 /// The JSON Schema of the IR (`schemas/spec.schema.json` holds it; a test fails when it is stale).
 pub fn json_schema() -> serde_json::Value {

@@ -20,6 +20,28 @@ pub struct Spec {
     #[serde(skip)]
     #[schemars(skip)]
     pub variable_docs: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// mpbake-only `node` blocks: engines that build some platforms (not in bake's print form).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub nodes: BTreeMap<String, BuildNode>,
+}
+
+/// A node: a Docker Engine (BuildKit inside) at an endpoint — a URL as `DOCKER_HOST` takes it,
+/// or a docker context's name — that builds `platforms` (docs/nodes.md).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BuildNode {
+    pub name: String,
+    pub endpoint: String,
+    pub platforms: Vec<Platform>,
+    /// Where the spec declares it (none for `--node`).
+    pub span: Option<Span>,
+}
+
+impl BuildNode {
+    /// Whether this node builds `platform`.
+    pub fn builds(&self, platform: &Platform) -> bool {
+        self.platforms.iter().any(|p| p.runs(platform).is_some())
+    }
 }
 
 /// A named list of targets and groups.

@@ -12,7 +12,7 @@ mod small;
 pub mod store;
 mod upload;
 
-pub use registry::{Registry, RegistryError};
+pub use registry::{Credential, Registry, RegistryError, credentials};
 
 /// Writes a file whole or not at all: a temporary file beside it (unique per process and
 /// thread), fsync, rename.

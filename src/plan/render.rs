@@ -4,8 +4,9 @@ use std::fmt::Write as _;
 
 use super::model::{Class, Plan};
 
-/// `11 nodes: 4 shared, 7 per-platform, 0 emulated, 6 no-exec` and a table of the steps.
-pub fn text(plan: &Plan) -> String {
+/// `11 nodes: 4 shared, 7 per-platform, 0 emulated, 6 no-exec`, a table of the steps, and
+/// each target platform's final step with where it is built (`placed`: by target and platform).
+pub fn text(plan: &Plan, placed: &std::collections::BTreeMap<(String, String), String>) -> String {
     let s = &plan.summary;
     let mut out = format!(
         "build platform {}\n{} nodes: {} shared, {} per-platform, {} emulated, {} no-exec\n\n",
@@ -29,7 +30,11 @@ pub fn text(plan: &Plan) -> String {
     out.push('\n');
     for (name, target) in &plan.targets {
         for (platform, node) in &target.platforms {
-            let _ = writeln!(out, "{name} {platform} → {node}");
+            match placed.get(&(name.clone(), platform.clone())) {
+                Some(place) => writeln!(out, "{name} {platform} → {node}  {place}"),
+                None => writeln!(out, "{name} {platform} → {node}"),
+            }
+            .unwrap_or_default();
         }
     }
     out

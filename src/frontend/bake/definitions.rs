@@ -43,9 +43,11 @@ pub struct Definitions {
     /// All blocks defining a target, in order; their attributes merge last-wins.
     pub targets: IndexMap<String, Vec<Block>>,
     pub groups: IndexMap<String, Vec<Block>>,
+    /// mpbake's `node` blocks; a later one of a name replaces an earlier one.
+    pub nodes: IndexMap<String, Block>,
 }
 
-const BLOCK_KINDS: &[&str] = &["target", "group", "variable", "function"];
+const BLOCK_KINDS: &[&str] = &["target", "group", "variable", "function", "node"];
 /// Built-in variables; definitions of these names are ignored, as in bake.
 pub const RESERVED: &[&str] = &["BAKE_CMD_CONTEXT", "BAKE_LOCAL_PLATFORM"];
 
@@ -110,6 +112,9 @@ impl Definitions {
             match block.kind.as_str() {
                 "target" => self.targets.entry(name).or_default().push(block.clone()),
                 "group" => self.groups.entry(name).or_default().push(block.clone()),
+                "node" => {
+                    self.nodes.insert(name, block.clone());
+                }
                 "variable" => {
                     let def = variable(block, diags);
                     match self.variables.get_mut(&name) {

@@ -10,6 +10,7 @@ mod inherit;
 mod links;
 mod lower;
 mod matrix;
+mod nodes;
 mod overrides;
 pub mod schema;
 mod targets;
@@ -73,5 +74,6 @@ pub fn evaluate(bodies: &[Body], options: &Options, diags: &mut Diagnostics) -> 
     let target_names: Vec<&str> = names.iter().map(String::as_str).collect();
     groups::check(&groups, selected.as_ref().map(|(_, g)| g.as_slice()), &target_names, diags);
     diags.dedup();
-    Spec { groups: groups.into_iter().map(|(n, (g, _))| (n, g)).collect(), targets, variables, variable_docs }
+    let nodes = nodes::evaluate(&ctx, diags);
+    Spec { groups: groups.into_iter().map(|(n, (g, _))| (n, g)).collect(), targets, variables, variable_docs, nodes }
 }

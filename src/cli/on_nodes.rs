@@ -1,0 +1,88 @@
+//! `build`'s part for nodes: the nodes (spec blocks, then `--node`), which target platforms go
+//! to them, what each node is sent (the emitted Dockerfile, the context, args) and the images
+//! it sends back, checked before they join an index.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+
+use super::planned::Planned;
+use crate::diag::Diagnostic;
+use crate::nodes::{self, Node, Placement};
+use crate::plan::Plan;
+
+/// The spec's nodes, then those of `--node` (one of the same name replaces the spec's).
+pub fn nodes_of(spec: &crate::ir::Spec, flags: &[String]) -> Result<Vec<Node>, String> {
+    let mut nodes: Vec<Node> = spec.nodes.values().cloned().collect();
+    for flag in flags {
+        let node = nodes::parse_flag(flag)?;
+        nodes.retain(|n| n.name != node.name);
+        nodes.push(node);
+    }
+    Ok(nodes)
+}
+
+/// Where each target platform goes; what a node cannot be given is in `found`.
+pub fn place(p: &Planned, plan: &Plan, nodes: &[Node], found: &mut Vec<Diagnostic>) -> Placement {
+    let placement = nodes::place(plan, &p.dockerfiles, &p.targets, nodes);
+    found.extend(nodes::placement::unsupported(&p.loaded.spec, &p.dockerfiles, &placement));
+    placement
+}
+
+/// What each placed target sends its node.
+pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path) -> BTreeMap<String, nodes::Input> {
+    let options = crate::emit::Options { context_prefix: Some(nodes::CONTEXT_PREFIX.into()), ..Default::default() };
+    let mut inputs = BTreeMap::new();
+    for (name, _) in placement.remote.keys() {
+        let (Some(target), Some(df)) = (p.loaded.spec.targets.get(name), p.dockerfiles.get(name)) else { continue };
+        let emitted = crate::emit::dockerfile::from_dockerfile(target, df, &options);
+        // RUN has no network here unless the target asks for the host's; a node does the same
+        let network = match target.network.as_deref() {
+            Some("host") => "host",
+            _ => "none",
+        };
+        let input = nodes::Input {
+            context: cwd.join(target.context.as_deref().unwrap_or(".")),
+            ignore: df.ignore.clone(),
+            dockerfile: emitted.text,
+            args: target.args.clone(),
+            network: Some(network.to_string()),
+        };
+        inputs.insert(name.clone(), input);
+    }
+    inputs
+}
+
+/// `X-Registry-Config` for the bases' registries: docker's credentials for each that has some.
+pub fn registry_config(hosts: &[String]) -> Option<String> {
+    let mut config = serde_json::Map::new();
+    for host in hosts {
+        if let crate::oci::Credential::Auth(oci_client::secrets::RegistryAuth::Basic(user, password)) = crate::oci::credentials(host) {
+            config.insert(host.clone(), serde_json::json!({"username": user, "password": password}));
+        }
+    }
+    (!config.is_empty()).then(|| base64::engine::general_purpose::URL_SAFE.encode(serde_json::Value::Object(config).to_string()))
+}
+
+/// Checks a layout's platforms that nodes built — config platform and ELF machines, as `verify`
+/// does — and says which node built a wrong one.
+pub fn verify(layout: &Path, built_by: &BTreeMap<String, String>) -> Result<(), String> {
+    if built_by.is_empty() {
+        return Ok(());
+    }
+    let source = crate::publish::source::Source::open(&format!("oci:{}", layout.display()), &[])?;
+    let report = crate::publish::verify::verify(&source, &source.read()?)?;
+    let wrong: Vec<String> = report
+        .findings
+        .iter()
+        .filter_map(|f| built_by.get(&f.platform).map(|node| (node, f)))
+        .map(|(node, f)| {
+            format!("node {node} built {}: {}{}", f.platform, f.path.as_deref().map(|p| format!("{p} ")).unwrap_or_default(), f.message)
+        })
+        .collect();
+    match wrong.is_empty() {
+        true => Ok(()),
+        false => Err(wrong.join("; ")),
+    }
+}

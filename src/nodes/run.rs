@@ -1,0 +1,180 @@
+//! Builds the placed target platforms on their nodes, all at once: each job tries its nodes in
+//! order (a node that cannot be reached or drops the build hands the job to the next, and is
+//! not tried again), streams the node's progress, and takes the image into the store.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use super::api::{Api, Failure, Request};
+use super::progress::Reporter;
+use super::{Node, Placement, context, import};
+use crate::exec::Fetched;
+use crate::exec::progress::Progress;
+use crate::ir::Platform;
+use crate::oci::layer::Compression;
+use crate::oci::store::Store;
+
+/// What a node needs to build one target: its context, the Dockerfile `emit` wrote for it (the
+/// context under `c/`), build args and network.
+pub struct Input {
+    pub context: PathBuf,
+    pub ignore: Vec<String>,
+    pub dockerfile: String,
+    pub args: BTreeMap<String, String>,
+    pub network: Option<String>,
+}
+
+/// Everything the node builds share.
+pub struct Jobs<'a> {
+    pub nodes: &'a [Node],
+    pub placement: &'a Placement,
+    pub inputs: BTreeMap<String, Input>,
+    /// `X-Registry-Config` for the bases' registries.
+    pub registry_config: Option<String>,
+    pub store: &'a Store,
+    pub compression: Compression,
+    pub progress: &'a Progress,
+}
+
+/// Why the node builds failed: a step failed (exit 1: the input), or no node could build a
+/// target platform (exit 2: the machines).
+#[derive(Debug)]
+pub enum NodeError {
+    Build(String),
+    Nodes(String),
+}
+
+/// The images, by (target, platform), with the name of the node that built each.
+pub type Results = BTreeMap<(String, String), (Fetched, String)>;
+
+/// Builds every placed target platform.
+pub fn build_all(jobs: &Jobs) -> Result<Results, NodeError> {
+    if jobs.placement.remote.is_empty() {
+        return Ok(Results::new());
+    }
+    let down = Mutex::new(greet(jobs));
+    let mut tars = BTreeMap::new();
+    for (name, input) in &jobs.inputs {
+        let tar = context::tar(&input.context, &input.ignore, &input.dockerfile)
+            .map_err(|e| NodeError::Nodes(format!("packing the context of `{name}` for its node: {e}")))?;
+        tars.insert(name.clone(), tar);
+    }
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = jobs
+            .placement
+            .remote
+            .iter()
+            .map(|((target, platform), order)| {
+                let (down, tars) = (&down, &tars);
+                scope.spawn(move || {
+                    let built = one(jobs, target, platform, order, tars.get(target).cloned().unwrap_or_default(), down);
+                    ((target.clone(), platform.clone()), built)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().map_err(|_| NodeError::Nodes("a node's job panicked".into()))).collect()
+    });
+    let mut results = Results::new();
+    for outcome in outcomes {
+        let (key, built) = outcome?;
+        results.insert(key, built?);
+    }
+    Ok(results)
+}
+
+/// Reaches every node once, says what each is, and returns why each unreachable one is down.
+fn greet(jobs: &Jobs) -> Vec<Option<String>> {
+    let versions: Vec<Result<super::api::Version, String>> = std::thread::scope(|scope| {
+        let calls: Vec<_> = jobs.nodes.iter().map(|n| scope.spawn(move || Api::connect(&n.endpoint).map(|(_, v)| v))).collect();
+        calls.into_iter().map(|c| c.join().unwrap_or_else(|_| Err("panicked".into()))).collect()
+    });
+    let mut down = Vec::new();
+    for (node, version) in jobs.nodes.iter().zip(versions) {
+        match version {
+            Ok(v) => {
+                let runs = Platform::parse(&v.platform).ok();
+                let emulated: Vec<String> =
+                    node.platforms.iter().filter(|p| runs.as_ref().is_none_or(|r| r.runs(p).is_none())).map(ToString::to_string).collect();
+                let note = match emulated.is_empty() {
+                    true => String::new(),
+                    false => format!("; it runs on {}, so it emulates {}", v.platform, emulated.join(", ")),
+                };
+                jobs.progress.line(&format!("node {} ({}): Docker Engine {} (API {}){note}", node.name, node.endpoint, v.server, v.api));
+                down.push(None);
+            }
+            Err(e) => {
+                jobs.progress.line(&format!("node {} ({}) cannot be reached: {e}", node.name, node.endpoint));
+                down.push(Some(e));
+            }
+        }
+    }
+    down
+}
+
+/// Builds one target platform on the first of `order` that delivers.
+fn one(
+    jobs: &Jobs,
+    target: &str,
+    platform: &str,
+    order: &[usize],
+    tar: Vec<u8>,
+    down: &Mutex<Vec<Option<String>>>,
+) -> Result<(Fetched, String), NodeError> {
+    let Some(input) = jobs.inputs.get(target) else { return Err(NodeError::Nodes(format!("`{target}` has no input for its node"))) };
+    let mut reasons = Vec::new();
+    for &index in order {
+        let node = &jobs.nodes[index];
+        if let Some(reason) = down.lock().ok().and_then(|d| d[index].clone()) {
+            reasons.push(format!("{}: {reason}", node.name));
+            continue;
+        }
+        match on_node(jobs, node, input, target, platform, tar.clone()) {
+            Ok(fetched) => return Ok((fetched, node.name.clone())),
+            Err(Failure::Build(message)) => {
+                return Err(NodeError::Build(format!("{target} ({platform}) on node {}: {message}", node.name)));
+            }
+            Err(Failure::Node(message)) => {
+                jobs.progress.line(&format!("node {} failed building {target} ({platform}): {message}", node.name));
+                if let Ok(mut d) = down.lock() {
+                    d[index] = Some(message.clone());
+                }
+                reasons.push(format!("{}: {message}", node.name));
+            }
+        }
+    }
+    Err(NodeError::Nodes(format!(
+        "no node could build {platform} of `{target}` ({}); nothing was tagged, and a rerun builds what is left",
+        reasons.join("; ")
+    )))
+}
+
+/// One attempt: build on `node`, fetch the image, check its platform.
+fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str, tar: Vec<u8>) -> Result<Fetched, Failure> {
+    let (api, _) = Api::connect(&node.endpoint).map_err(Failure::Node)?;
+    let request = Request {
+        dockerfile: context::DOCKERFILE,
+        platform,
+        args: &input.args,
+        target: None,
+        network: input.network.as_deref(),
+        registry_config: jobs.registry_config.clone(),
+    };
+    let mut reporter = Reporter::new(jobs.progress, &node.name, target, platform);
+    let image = api.build(tar, &request, &mut |status| reporter.status(status))?;
+    let saved = tempfile::NamedTempFile::new_in(jobs.store.root()).map_err(|e| Failure::Node(e.to_string()))?;
+    api.save(&image, saved.path()).map_err(|e| Failure::Node(format!("fetching image {image}: {e}")))?;
+    let fetched =
+        import::import(saved.path(), &image, jobs.store, jobs.compression).map_err(|e| Failure::Node(format!("image {image}: {e}")))?;
+    let config: serde_json::Value = serde_json::from_slice(&fetched.config).unwrap_or_default();
+    let field = |k: &str| config[k].as_str().unwrap_or_default().to_string();
+    let built =
+        Platform { os: field("os"), arch: field("architecture"), variant: config["variant"].as_str().map(String::from), os_version: None };
+    let asked = Platform::parse(platform).map_err(|e| Failure::Build(e.0))?;
+    if built.runs(&asked).is_none() {
+        return Err(Failure::Node(format!(
+            "asked for {platform}, it built {built}: it does not build the platform it was declared for (check the node's platforms)"
+        )));
+    }
+    Ok(fetched)
+}
