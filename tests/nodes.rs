@@ -103,3 +103,206 @@ fn the_go_hello_builds_each_platform_on_its_node_and_releases_one_index() {
     let verified = common::run_in_env(hello.path(), &["verify", &format!("{host}/hello:dev")], &env);
     assert_eq!(verified.code(), 0, "{}{}", verified.stdout(), verified.stderr());
 }
+
+/// A six-target group (a matrix) whose RUN needs the target's own userland, its nodes declared
+/// in the bake file; `arm-b`'s endpoint is `ARM_B` so a test can point it elsewhere.
+const GROUP: &str = r#"variable "REGISTRY" {}
+variable "AMD" {}
+variable "ARM_A" {}
+variable "ARM_B" {}
+
+node "amd" {
+  endpoint  = AMD
+  platforms = ["linux/amd64"]
+}
+node "arm-a" {
+  endpoint  = ARM_A
+  platforms = ["linux/arm64"]
+}
+node "arm-b" {
+  endpoint  = ARM_B
+  platforms = ["linux/arm64"]
+}
+
+group "default" {
+  targets = ["svc"]
+}
+
+target "svc" {
+  name      = "svc${n}"
+  matrix    = { n = [1, 2, 3, 4, 5, 6] }
+  args      = { REGISTRY = REGISTRY, N = n }
+  platforms = ["linux/amd64", "linux/arm64"]
+  tags      = ["${REGISTRY}/svc${n}:dev"]
+}
+"#;
+
+const GROUP_DOCKERFILE: &str =
+    "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nARG N\nRUN uname -m > /arch && echo \"$N\" > /n && sleep ${SLEEP:-0}\n";
+
+/// Which node built each target's platforms, from `--metadata-file`.
+fn built_by(metadata: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(metadata).unwrap_or_else(|e| panic!("{}: {e}", metadata.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("metadata JSON");
+    let by: serde_json::Map<String, serde_json::Value> =
+        json.as_object().into_iter().flatten().map(|(t, v)| (t.clone(), v["mpbake.nodes"].clone())).collect();
+    serde_json::Value::Object(by)
+}
+
+fn absent(reference: &str) -> bool {
+    let out = Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false"]).arg(format!("docker://{reference}")).output();
+    !out.expect("skopeo").status.success()
+}
+
+#[test]
+fn a_group_spreads_over_the_nodes_of_a_platform_and_bad_nodes_never_move_a_tag() {
+    if let Err(reason) = require(TOOLS) {
+        println!("SKIP remote nodes: {reason}");
+        return;
+    }
+    ensure_binfmt();
+    let registry = Registry::start();
+    let host = registry.host();
+    images::fill(&host, &Buildah::new());
+    let (amd, arm_a, arm_b) = (Dockerd::start(&host), Dockerd::start(&host), Dockerd::start(&host));
+    let socket = |d: &Dockerd| format!("unix://{}", d.socket().display());
+    let ws = common::Workspace::with(&[("docker-bake.hcl", GROUP), ("Dockerfile", GROUP_DOCKERFILE)]);
+    let cache = tempfile::tempdir().expect("cache");
+    let (amd_at, arm_a_at, arm_b_at) = (socket(&amd), socket(&arm_a), socket(&arm_b));
+    let env = |arm_b: &str| {
+        vec![
+            ("REGISTRY", host.clone()),
+            ("AMD", amd_at.clone()),
+            ("ARM_A", arm_a_at.clone()),
+            ("ARM_B", arm_b.to_string()),
+            ("MPBAKE_CACHE_DIR", cache.path().display().to_string()),
+        ]
+    };
+    let as_refs = |v: &[(&'static str, String)]| v.iter().map(|(k, x)| (*k, x.clone())).collect::<Vec<_>>();
+    let run = |args: &[&str], arm_b: &str| {
+        let vars = as_refs(&env(arm_b));
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ws.run(args, &pairs)
+    };
+
+    // an arm64 node that does not answer, with no other: exit 2 naming it, nothing built or tagged
+    let lone = run(
+        &[
+            "release",
+            "--progress",
+            "plain",
+            "--node",
+            "arm-a=linux/arm64=unix:///nonexistent/docker.sock",
+            "--node",
+            "arm-b=linux/arm64=unix:///nonexistent/b.sock",
+        ],
+        "x",
+    );
+    assert_eq!(lone.code(), 2, "{}", lone.stderr());
+    assert!(
+        lone.stderr().contains("no node that builds linux/arm64 answers")
+            && lone.stderr().contains("node arm-a (unix:///nonexistent/docker.sock)"),
+        "{}",
+        lone.stderr()
+    );
+    assert!(!lone.stderr().contains("#amd/"), "nothing is built when a platform has no node: {}", lone.stderr());
+    assert!(absent(&format!("{host}/svc1:dev")));
+
+    // arm-b unreachable: arm-a takes all of linux/arm64, and says why arm-b did not
+    let failover = run(&["release", "--progress", "plain", "--metadata-file", "failover.json"], "unix:///nonexistent/arm-b.sock");
+    assert_eq!(failover.code(), 0, "{}", failover.stderr());
+    assert!(failover.stderr().contains("node arm-b (unix:///nonexistent/arm-b.sock) cannot be reached"), "{}", failover.stderr());
+    let by = built_by(&ws.path().join("failover.json"));
+    for n in 1..=6 {
+        assert_eq!(by[format!("svc{n}")], serde_json::json!({"linux/amd64": "amd", "linux/arm64": "arm-a"}), "{by}");
+    }
+
+    // both arm64 nodes answer: the six arm64 builds are shared three and three
+    let plan = run(&["plan", "--format", "json"], &arm_b_at);
+    let placement = plan.json()["placement"].clone();
+    let firsts: Vec<String> =
+        (1..=6).map(|n| placement[format!("svc{n}")]["linux/arm64"][0].as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(firsts.iter().filter(|n| *n == "arm-a").count(), 3, "{placement}");
+    assert_eq!(firsts.iter().filter(|n| *n == "arm-b").count(), 3, "{placement}");
+    let shared = run(&["release", "--progress", "plain", "--metadata-file", "shared.json"], &arm_b_at);
+    assert_eq!(shared.code(), 0, "{}", shared.stderr());
+    let by = built_by(&ws.path().join("shared.json"));
+    let on_b = (1..=6).filter(|n| by[format!("svc{n}")]["linux/arm64"] == "arm-b").count();
+    assert_eq!(on_b, 3, "{by}");
+    let b_images: Vec<String> = engine_images(&arm_b).into_iter().map(|(id, arch)| format!("{arch} {id}")).collect();
+    for n in (1..=6).filter(|n| by[format!("svc{n}")]["linux/arm64"] == "arm-b") {
+        let configs = configs_of(&format!("{host}/svc{n}:dev"), &host, &format!("svc{n}"));
+        let (_, config) = configs.iter().find(|(a, _)| a == "arm64").cloned().unwrap_or_default();
+        assert!(b_images.contains(&format!("arm64 {config}")), "svc{n}'s arm64 image is arm-b's own: {b_images:?}");
+    }
+    // the RUN ran on the node for its platform (through qemu on this amd64 machine)
+    let arch = stdout(arm_b.docker().args([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--platform",
+        "linux/arm64",
+        &format!("{host}/svc1:dev"),
+        "cat",
+        "/arch",
+    ]));
+    assert_eq!(arch, "aarch64");
+}
+
+#[test]
+fn a_node_killed_mid_build_moves_no_tag_and_a_rerun_finishes() {
+    if let Err(reason) = require(TOOLS) {
+        println!("SKIP remote nodes: {reason}");
+        return;
+    }
+    ensure_binfmt();
+    let registry = Registry::start();
+    let host = registry.host();
+    images::fill(&host, &Buildah::new());
+    // only the arm64 build is slow: the node is killed while it runs
+    let dockerfile =
+        "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nRUN if [ \"$(uname -m)\" = aarch64 ]; then sleep 15; fi; uname -m > /arch\n";
+    let bake = "variable \"REGISTRY\" {}\ntarget \"slow\" {\n  args = { REGISTRY = REGISTRY }\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n  tags = [\"${REGISTRY}/slow:dev\"]\n}\n";
+    let ws = common::Workspace::with(&[("docker-bake.hcl", bake), ("Dockerfile", dockerfile)]);
+    let cache = tempfile::tempdir().expect("cache");
+    let cache_dir = cache.path().display().to_string();
+    let arm = Dockerd::start(&host);
+    let mut release = Command::new(env!("CARGO_BIN_EXE_mpbake"));
+    release
+        .args(["release", "slow", "--progress", "plain", "--node", &node_flag("arm", "linux/arm64", &arm)])
+        .current_dir(ws.path())
+        .env("REGISTRY", &host)
+        .env("MPBAKE_CACHE_DIR", &cache_dir)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    let mut child = release.spawn().expect("start mpbake");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut log = String::new();
+    loop {
+        let mut line = String::new();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut line).expect("read stderr");
+        assert!(n > 0, "mpbake ended before the node's RUN started:\n{log}");
+        log.push_str(&line);
+        if line.starts_with("#arm/") && line.contains("RUN if") {
+            break;
+        }
+    }
+    arm.kill();
+    std::io::Read::read_to_string(&mut stderr, &mut log).expect("read stderr");
+    let status = child.wait().expect("mpbake");
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains("no node could build linux/arm64 of `slow`") && log.contains("arm: "), "the message names the node:\n{log}");
+    assert!(absent(&format!("{host}/slow:dev")), "no tag moved");
+
+    // the machine is back (a new engine at a new place): the rerun builds what is left
+    let arm = Dockerd::start(&host);
+    let rerun = ws.run(
+        &["release", "slow", "--progress", "plain", "--node", &node_flag("arm", "linux/arm64", &arm), "--metadata-file", "m.json"],
+        &[("REGISTRY", &host), ("MPBAKE_CACHE_DIR", &cache_dir)],
+    );
+    assert_eq!(rerun.code(), 0, "{}", rerun.stderr());
+    assert!(rerun.stderr().contains("0 steps executed"), "linux/amd64 was built by the first run: {}", rerun.stderr());
+    assert_eq!(built_by(&ws.path().join("m.json"))["slow"], serde_json::json!({"linux/arm64": "arm"}));
+    assert!(!absent(&format!("{host}/slow:dev")));
+}

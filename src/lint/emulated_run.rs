@@ -17,7 +17,7 @@ fn check(ctx: &Context) -> Vec<Finding> {
             let target = n.targets.iter().next()?.clone();
             let diagnostic = warning("lint::emulated-run", format!("this RUN would run under emulation for {} on a {host} host", n.exec_platform))
                 .with_label(span, format!("emulated for {}: qemu-user, typically 8–20× slower than native", n.exec_platform))
-                .with_help("compile in a stage `FROM --platform=$BUILDPLATFORM ...` that cross-compiles for $TARGETOS/$TARGETARCH, then COPY --from it; for prebuilt binaries use a per-arch `file` selection (docs/rules/emulated-run.md)");
+                .with_help(format!("compile in a stage `FROM --platform=$BUILDPLATFORM ...` that cross-compiles for $TARGETOS/$TARGETARCH, then COPY --from it; for prebuilt binaries use a per-arch `file` selection; where the RUN needs the target's own userland, add a node for {0}: `--node {0}=ssh://USER@HOST` (docs/rules/emulated-run.md)", n.exec_platform));
             Some(Finding { target, diagnostic })
         })
         .collect()

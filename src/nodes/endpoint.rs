@@ -103,12 +103,16 @@ pub struct Tunnel {
 }
 
 impl Tunnel {
-    /// Starts `ssh -L` (batch mode: keys or an agent, never a password prompt) and waits for
-    /// the local socket.
+    /// Starts `ssh -L` (batch mode: keys or an agent, never a password prompt; the user's ssh
+    /// configuration decides host keys) and waits for the local socket.
     pub fn open(destination: &str, port: Option<u16>, remote_socket: &str) -> Result<Tunnel, String> {
         let dir = tempfile::Builder::new().prefix("mpbake-ssh-").tempdir().map_err(|e| e.to_string())?;
         let socket = dir.path().join("docker.sock");
-        let mut command = Command::new("ssh");
+        // MPBAKE_SSH_COMMAND, as git's GIT_SSH_COMMAND: the ssh to run, with its options
+        let ssh = std::env::var("MPBAKE_SSH_COMMAND").ok().filter(|c| !c.trim().is_empty()).unwrap_or_else(|| "ssh".into());
+        let mut words = ssh.split_whitespace();
+        let mut command = Command::new(words.next().unwrap_or("ssh"));
+        command.args(words);
         command.args(["-nNT", "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes", "-L"]);
         command.arg(format!("{}:{remote_socket}", socket.display()));
         if let Some(port) = port {

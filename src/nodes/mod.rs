@@ -14,7 +14,7 @@ mod trace;
 
 pub use context::PREFIX as CONTEXT_PREFIX;
 pub use placement::{Placement, place};
-pub use run::{Input, Jobs, NodeError, Results, build_all};
+pub use run::{Input, Jobs, NodeError, Results, build_all, reach};
 
 use crate::ir::Platform;
 

@@ -48,12 +48,37 @@ pub enum NodeError {
 /// The images, by (target, platform), with the name of the node that built each.
 pub type Results = BTreeMap<(String, String), (Fetched, String)>;
 
-/// Builds every placed target platform.
-pub fn build_all(jobs: &Jobs) -> Result<Results, NodeError> {
+/// The nodes as first reached: why each that did not answer is down.
+pub struct Reached(Vec<Option<String>>);
+
+/// Reaches every node before anything is built; Err when a placed target platform has no node
+/// that answers (mpbake never falls back to emulation for it).
+pub fn reach(jobs: &Jobs) -> Result<Reached, NodeError> {
+    if jobs.placement.remote.is_empty() {
+        return Ok(Reached(Vec::new()));
+    }
+    let down = greet(jobs);
+    for ((target, platform), order) in &jobs.placement.remote {
+        if order.iter().all(|&i| down[i].is_some()) {
+            let reasons: Vec<String> = order
+                .iter()
+                .map(|&i| format!("node {} ({}): {}", jobs.nodes[i].name, jobs.nodes[i].endpoint, down[i].clone().unwrap_or_default()))
+                .collect();
+            return Err(NodeError::Nodes(format!(
+                "no node that builds {platform} answers, so `{target}` cannot be built ({}); start the node, or build {platform} here by leaving its node out",
+                reasons.join("; ")
+            )));
+        }
+    }
+    Ok(Reached(down))
+}
+
+/// Builds every placed target platform on the nodes `reach` found.
+pub fn build_all(jobs: &Jobs, reached: Reached) -> Result<Results, NodeError> {
     if jobs.placement.remote.is_empty() {
         return Ok(Results::new());
     }
-    let down = Mutex::new(greet(jobs));
+    let down = Mutex::new(reached.0);
     let mut tars = BTreeMap::new();
     for (name, input) in &jobs.inputs {
         let tar = context::tar(&input.context, &input.ignore, &input.dockerfile)

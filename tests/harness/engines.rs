@@ -133,6 +133,15 @@ impl Dockerd {
         d
     }
 
+    /// Kills the daemon and the containerd it started at once (SIGKILL), as a machine that
+    /// dies mid-build; matched by their own arguments, never by the socket path clients name.
+    pub fn kill(&self) {
+        for pattern in [format!("data-root {}", self.dir.path().join("data").display()), self.dir.path().join("exec").display().to_string()]
+        {
+            let _ = Command::new("pkill").args(["-KILL", "-f", &pattern]).status();
+        }
+    }
+
     /// The daemon's API socket.
     pub fn socket(&self) -> PathBuf {
         self.dir.path().join("sock")
