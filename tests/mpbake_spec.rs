@@ -205,3 +205,71 @@ fn list_targets_and_variables() {
     let vars = ws.run(&["list", "variables", "--format", "json"], &[("TAG", "v1")]).json();
     assert_eq!(vars, json!([{"name": "TAG", "value": "v1", "type": null, "description": null}]));
 }
+
+#[test]
+fn node_blocks_place_platforms_in_hcl_and_kdl_alike() {
+    let dockerfile = "FROM scratch\nCOPY a /a\n";
+    let hcl = r#"
+variable "ARM" { default = "ssh://builder@arm1" }
+node "arm1" {
+  endpoint  = ARM
+  platforms = ["linux/arm64"]
+}
+target "app" {
+  platforms = ["linux/amd64", "linux/arm64"]
+}
+"#;
+    let kdl = r#"
+variable "ARM" { default "ssh://builder@arm1"; }
+node "arm1" {
+  endpoint ARM
+  platforms "linux/arm64"
+}
+target "app" {
+  platforms "linux/amd64" "linux/arm64"
+}
+"#;
+    let placements: Vec<serde_json::Value> = [("mpbake.hcl", hcl), ("mpbake.kdl", kdl)]
+        .iter()
+        .map(|(name, text)| {
+            let ws = Workspace::with(&[(name, text), ("Dockerfile", dockerfile), ("a", "a")]);
+            let run = ws.run(&["plan", "app", "--format", "json"], &[]);
+            assert_eq!(run.code(), 0, "{name}: {}", run.stderr());
+            run.json()["placement"].clone()
+        })
+        .collect();
+    assert_eq!(placements[0], json!({"app": {"linux/amd64": [], "linux/arm64": ["arm1"]}}));
+    assert_eq!(placements[0], placements[1]);
+
+    // the print form is bake's: no node in it
+    let ws = Workspace::with(&[("docker-bake.hcl", hcl), ("Dockerfile", dockerfile)]);
+    let printed = ws.run(&["print", "app"], &[]);
+    assert_eq!(printed.code(), 0, "{}", printed.stderr());
+    assert!(!printed.stdout().contains("arm1"), "{}", printed.stdout());
+
+    // a --node of the same name replaces the spec's; the text form says where
+    let plan = ws.run(&["plan", "app", "--node", "arm1=linux/arm64,linux/amd64=tcp://10.9.9.9:2375"], &[]);
+    assert!(plan.stdout().contains("app linux/amd64 → ") && plan.stdout().contains("node arm1 (tcp://10.9.9.9:2375)"), "{}", plan.stdout());
+    assert!(!plan.stdout().contains("ssh://"), "{}", plan.stdout());
+
+    // a node without platforms is an error where it is declared; a bad --node is refused
+    let ws = Workspace::with(&[("docker-bake.hcl", "node \"x\" {\n  endpoint = \"unix:///x\"\n}\ntarget \"app\" {}\n")]);
+    let run = ws.run(&["plan", "app"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("spec::incomplete-node") && run.stderr().contains("docker-bake.hcl:1:6"), "{}", run.stderr());
+    let run = Workspace::with(&[("docker-bake.hcl", hcl)]).run(&["plan", "app", "--node", "linux/arm64"], &[]);
+    assert_eq!(run.code(), 1);
+    assert!(run.stderr().contains("PLATFORM[,PLATFORM]=ENDPOINT"), "{}", run.stderr());
+}
+
+#[test]
+fn a_target_a_node_cannot_be_sent_is_an_error_at_its_run() {
+    let dockerfile = "FROM scratch AS b\nCOPY a /a\nFROM busybox\nRUN --mount=type=secret,id=tok cat /run/secrets/tok\n";
+    let hcl = "target \"app\" {\n  platforms = [\"linux/arm64\"]\n}\n";
+    let ws = Workspace::with(&[("docker-bake.hcl", hcl), ("Dockerfile", dockerfile), ("a", "a")]);
+    let run = ws.run(&["plan", "app", "--node", "linux/arm64=unix:///x.sock"], &[]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    assert!(run.stderr().contains("build::node-unsupported") && run.stderr().contains("Dockerfile:4:1"), "{}", run.stderr());
+    let here = ws.run(&["plan", "app"], &[]);
+    assert_eq!(here.code(), 0, "built here, the same target is fine: {}", here.stderr());
+}

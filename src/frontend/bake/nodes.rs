@@ -33,7 +33,9 @@ pub fn evaluate(ctx: &Context, diags: &mut Diagnostics) -> BTreeMap<String, Buil
                     for item in items {
                         match item.to_template_string().map(|s| Platform::parse(&s)) {
                             Some(Ok(p)) => node.platforms.push(p),
-                            Some(Err(e)) => diags.push(Diagnostic::error("spec::platform", e.0).with_label(attr.expr.span, "in this list")),
+                            Some(Err(e)) => {
+                                diags.push(Diagnostic::error("spec::invalid-platform", e.0).with_label(attr.expr.span, "in this list"))
+                            }
                             None => diags.push(wrong("a list of platforms")),
                         }
                     }
