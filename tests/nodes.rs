@@ -306,3 +306,66 @@ fn a_node_killed_mid_build_moves_no_tag_and_a_rerun_finishes() {
     assert_eq!(built_by(&ws.path().join("m.json"))["slow"], serde_json::json!({"linux/arm64": "arm"}));
     assert!(!absent(&format!("{host}/slow:dev")));
 }
+
+#[test]
+fn a_node_that_builds_another_platform_is_caught_and_named() {
+    if let Err(reason) = require(TOOLS) {
+        println!("SKIP remote nodes: {reason}");
+        return;
+    }
+    let registry = Registry::start();
+    let host = registry.host();
+    images::fill(&host, &Buildah::new());
+    let engine = Dockerd::start(&host);
+    let liar = harness::liar::Liar::start(&engine.socket(), "linux/arm64", "linux/amd64");
+    let dockerfile = "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nCOPY a /a\n";
+    let bake = "variable \"REGISTRY\" {}\ntarget \"app\" {\n  args = { REGISTRY = REGISTRY }\n  platforms = [\"linux/arm64\"]\n  tags = [\"${REGISTRY}/app:dev\"]\n}\n";
+    let ws = common::Workspace::with(&[("docker-bake.hcl", bake), ("Dockerfile", dockerfile), ("a", "a\n")]);
+    let cache = tempfile::tempdir().expect("cache");
+    let node = format!("liar=linux/arm64=unix://{}", liar.socket.display());
+    let run = ws
+        .run(&["release", "app", "--node", &node], &[("REGISTRY", &host), ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(run.stderr().contains("liar: asked for linux/arm64, it built linux/amd64"), "{}", run.stderr());
+    assert!(absent(&format!("{host}/app:dev")), "no tag moved");
+}
+
+#[test]
+fn an_ssh_node_builds_through_a_tunnel_that_ends_with_the_build() {
+    if let Err(reason) = require(&[TOOLS, &["/usr/sbin/sshd", "ssh", "ssh-keygen"]].concat()) {
+        println!("SKIP remote nodes: {reason}");
+        return;
+    }
+    let registry = Registry::start();
+    let host = registry.host();
+    images::fill(&host, &Buildah::new());
+    let engine = Dockerd::start(&host);
+    let sshd = harness::sshd::Sshd::start();
+    let hello = example_copy("go-hello");
+    let cache = tempfile::tempdir().expect("cache");
+    let ssh = sshd.ssh_command();
+    let env = [
+        ("REGISTRY", host.as_str()),
+        ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default()),
+        ("MPBAKE_SSH_COMMAND", ssh.as_str()),
+    ];
+    // the engine's socket on the "remote" machine is named in the URL's path
+    let node = format!("arm=linux/arm64=ssh://root@127.0.0.1:{}{}", sshd.port, engine.socket().display());
+    let built = common::run_in_env(hello.path(), &["build", "--progress", "plain", "--node", &node, "--metadata-file", "m.json"], &env);
+    assert_eq!(built.code(), 0, "{}", built.stderr());
+    assert_eq!(built_by(&hello.path().join("m.json"))["hello"], serde_json::json!({"linux/arm64": "arm"}));
+    assert!(built.stderr().contains("node arm (ssh://root@127.0.0.1:"), "{}", built.stderr());
+    let tunnels = Command::new("pgrep").args(["-f", &ssh]).output().expect("pgrep");
+    assert!(tunnels.stdout.is_empty(), "no ssh tunnel outlives the build: {}", String::from_utf8_lossy(&tunnels.stdout));
+
+    // a host key the client does not trust: refused in batch mode, exit 2 naming the node
+    let stranger = harness::sshd::Sshd::start();
+    let node = format!("arm=linux/arm64=ssh://root@127.0.0.1:{}{}", stranger.port, engine.socket().display());
+    let refused = common::run_in_env(hello.path(), &["build", "--node", &node], &env);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains("node arm (ssh://root@127.0.0.1:") && refused.stderr().contains("Host key verification failed"),
+        "{}",
+        refused.stderr()
+    );
+}

@@ -7,8 +7,10 @@
 pub mod elf;
 pub mod engines;
 pub mod images;
+pub mod liar;
 pub mod proxy;
 pub mod registry;
+pub mod sshd;
 pub mod tokens;
 
 use std::path::PathBuf;
