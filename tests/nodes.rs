@@ -72,14 +72,23 @@ fn the_go_hello_builds_each_platform_on_its_node_and_releases_one_index() {
     let (amd, arm) = (Dockerd::start(&host), Dockerd::start(&host));
     let hello = example_copy("go-hello");
     let cache = tempfile::tempdir().expect("cache");
-    let env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
-    let nodes = ["--node", &node_flag("amd", "linux/amd64", &amd), "--node", &node_flag("arm", "linux/arm64", &arm)];
+    // the amd64 node is named by a docker context, made by docker's own CLI
+    let docker_config = tempfile::tempdir().expect("docker config");
+    let endpoint = format!("host=unix://{}", amd.socket().display());
+    harness::run(Command::new("/usr/bin/docker").arg("--config").arg(docker_config.path()).args(["context", "create", "amd-ctx", "--docker", &endpoint]));
+    let env = [
+        ("REGISTRY", host.as_str()),
+        ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default()),
+        ("DOCKER_CONFIG", docker_config.path().to_str().unwrap_or_default()),
+    ];
+    let nodes = ["--node", "amd=linux/amd64=amd-ctx", "--node", &node_flag("arm", "linux/arm64", &arm)];
 
     // the plan says where each platform goes
     let plan = common::run_in_env(hello.path(), &[&["plan"][..], &nodes].concat(), &env);
     assert_eq!(plan.code(), 0, "{}", plan.stderr());
     let arm_line = plan.stdout().lines().find(|l| l.starts_with("hello linux/arm64 → ")).map(String::from).unwrap_or_default();
     assert!(arm_line.ends_with(&format!("node arm (unix://{})", arm.socket().display())), "{}", plan.stdout());
+    assert!(plan.stdout().contains("node amd (amd-ctx)"), "{}", plan.stdout());
 
     let release =
         common::run_in_env(hello.path(), &[&["release", "--progress", "plain", "--metadata-file", "m.json"][..], &nodes].concat(), &env);
