@@ -57,7 +57,8 @@ fn emitted_dockerfiles_build_on_buildah_and_buildkit() {
     ensure_binfmt();
     let registry = Registry::start();
     let buildah = Buildah::new();
-    let busybox = images::fill(&registry.host(), &buildah);
+    let image_work = tempfile::tempdir().expect("image work dir");
+    let busybox = images::fill(&registry.host(), &buildah, image_work.path());
     let dockerd = Dockerd::start(&registry.host());
     let args = vec![format!("REGISTRY={}", registry.host())];
 

@@ -68,14 +68,20 @@ fn the_go_hello_builds_each_platform_on_its_node_and_releases_one_index() {
     ensure_binfmt();
     let registry = Registry::start();
     let host = registry.host();
-    images::fill(&host, &Buildah::new());
+    let image_work = tempfile::tempdir().expect("image work dir");
+    images::fill(&host, &Buildah::new(), image_work.path());
     let (amd, arm) = (Dockerd::start(&host), Dockerd::start(&host));
     let hello = example_copy("go-hello");
     let cache = tempfile::tempdir().expect("cache");
     // the amd64 node is named by a docker context, made by docker's own CLI
     let docker_config = tempfile::tempdir().expect("docker config");
     let endpoint = format!("host=unix://{}", amd.socket().display());
-    harness::run(Command::new("/usr/bin/docker").arg("--config").arg(docker_config.path()).args(["context", "create", "amd-ctx", "--docker", &endpoint]));
+    harness::run(
+        Command::new("/usr/bin/docker")
+            .arg("--config")
+            .arg(docker_config.path())
+            .args(["context", "create", "amd-ctx", "--docker", &endpoint]),
+    );
     let env = [
         ("REGISTRY", host.as_str()),
         ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default()),
@@ -172,7 +178,8 @@ fn a_group_spreads_over_the_nodes_of_a_platform_and_bad_nodes_never_move_a_tag()
     ensure_binfmt();
     let registry = Registry::start();
     let host = registry.host();
-    images::fill(&host, &Buildah::new());
+    let image_work = tempfile::tempdir().expect("image work dir");
+    images::fill(&host, &Buildah::new(), image_work.path());
     let (amd, arm_a, arm_b) = (Dockerd::start(&host), Dockerd::start(&host), Dockerd::start(&host));
     let socket = |d: &Dockerd| format!("unix://{}", d.socket().display());
     let ws = common::Workspace::with(&[("docker-bake.hcl", GROUP), ("Dockerfile", GROUP_DOCKERFILE)]);
@@ -268,7 +275,8 @@ fn a_node_killed_mid_build_moves_no_tag_and_a_rerun_finishes() {
     ensure_binfmt();
     let registry = Registry::start();
     let host = registry.host();
-    images::fill(&host, &Buildah::new());
+    let image_work = tempfile::tempdir().expect("image work dir");
+    images::fill(&host, &Buildah::new(), image_work.path());
     // only the arm64 build is slow: the node is killed while it runs
     let dockerfile =
         "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nRUN if [ \"$(uname -m)\" = aarch64 ]; then sleep 15; fi; uname -m > /arch\n";
@@ -324,7 +332,8 @@ fn a_node_that_builds_another_platform_is_caught_and_named() {
     }
     let registry = Registry::start();
     let host = registry.host();
-    images::fill(&host, &Buildah::new());
+    let image_work = tempfile::tempdir().expect("image work dir");
+    images::fill(&host, &Buildah::new(), image_work.path());
     let engine = Dockerd::start(&host);
     let liar = harness::liar::Liar::start(&engine.socket(), "linux/arm64", "linux/amd64");
     let dockerfile = "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nCOPY a /a\n";
@@ -347,7 +356,8 @@ fn an_ssh_node_builds_through_a_tunnel_that_ends_with_the_build() {
     }
     let registry = Registry::start();
     let host = registry.host();
-    images::fill(&host, &Buildah::new());
+    let image_work = tempfile::tempdir().expect("image work dir");
+    images::fill(&host, &Buildah::new(), image_work.path());
     let engine = Dockerd::start(&host);
     let sshd = harness::sshd::Sshd::start();
     let hello = example_copy("go-hello");

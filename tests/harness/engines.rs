@@ -179,13 +179,12 @@ impl Drop for Dockerd {
         // SIGTERM lets dockerd stop the containerd it started; SIGKILL only if it hangs
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
             std::thread::sleep(Duration::from_millis(200));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // dockerd mounts its data root on itself; one killed (`kill`) leaves that mount behind
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path().join("data")).stderr(Stdio::null()).status();
     }
 }

@@ -58,10 +58,10 @@ pub fn busybox_rootfs(debs: &Path, arch: &str, into: &Path) -> PathBuf {
 }
 
 /// Pushes `REGISTRY/busybox:1` (an index: amd64 + arm64) and `REGISTRY/golang:1.19` (amd64) built from
-/// Debian packages; returns the busybox binary of each architecture, for use as test payloads.
-pub fn fill(registry: &str, buildah: &Buildah) -> Vec<(String, PathBuf)> {
+/// Debian packages, their root filesystems made in `work` (the caller's, removed with it);
+/// returns the busybox binary of each architecture, for use as test payloads.
+pub fn fill(registry: &str, buildah: &Buildah, work: &Path) -> Vec<(String, PathBuf)> {
     let debs = debs();
-    let work = tempfile::tempdir().expect("image work dir").keep();
     let mut binaries = Vec::new();
     let mut names = Vec::new();
     for arch in ["amd64", "arm64"] {
