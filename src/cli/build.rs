@@ -216,22 +216,10 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         compression: how.compression,
         progress: &progress,
     };
-    let reached = match crate::nodes::reach(&jobs) {
-        Ok(reached) => reached,
-        Err(e) => return Ok(Err(node_failed(e))),
-    };
-    let (here, there) = std::thread::scope(|scope| {
-        let there = scope.spawn(|| crate::nodes::build_all(&jobs, reached));
-        let here = engine.build(&finals, how.jobs);
-        (here, there.join())
-    });
-    if let Err(e) = here {
-        return Ok(Err(failed(e, &p)));
-    }
-    let mut from_nodes = match there {
-        Ok(Ok(results)) => results,
-        Ok(Err(e)) => return Ok(Err(node_failed(e))),
-        Err(_) => return Ok(Err(node_failed(crate::nodes::NodeError::Nodes("the builds on nodes stopped unexpectedly".into())))),
+    let mut from_nodes = match on_nodes::build_both(&engine, &finals, how.jobs, &jobs) {
+        Ok(results) => results,
+        Err(on_nodes::Failed::Here(e)) => return Ok(Err(failed(e, &p))),
+        Err(on_nodes::Failed::There(code)) => return Ok(Err(code)),
     };
     let mut metadata = serde_json::Map::new();
     let mut summaries = Vec::new();
@@ -358,16 +346,6 @@ fn failed(error: BuildError, p: &planned::Planned) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Reports a failed node build: exit 1 when a step failed, 2 when no node could build.
-fn node_failed(error: crate::nodes::NodeError) -> ExitCode {
-    let (message, code) = match error {
-        crate::nodes::NodeError::Build(m) => (m, 1),
-        crate::nodes::NodeError::Nodes(m) => (m, 2),
-    };
-    eprintln!("mpbake: error: {message}");
-    ExitCode::from(code)
 }
 
 /// A Dockerfile target's platforms, already built, written as a layout at `dest`.

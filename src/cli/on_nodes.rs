@@ -38,20 +38,48 @@ pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path) -> BTreeMap<String
         let (Some(target), Some(df)) = (p.loaded.spec.targets.get(name), p.dockerfiles.get(name)) else { continue };
         let emitted = crate::emit::dockerfile::from_dockerfile(target, df, &options);
         // RUN has no network here unless the target asks for the host's; a node does the same
-        let network = match target.network.as_deref() {
-            Some("host") => "host",
-            _ => "none",
-        };
+        let network = if target.network.as_deref() == Some("host") { "host" } else { "none" };
         let input = nodes::Input {
             context: cwd.join(target.context.as_deref().unwrap_or(".")),
             ignore: df.ignore.clone(),
             dockerfile: emitted.text,
             args: target.args.clone(),
-            network: Some(network.to_string()),
+            network: network.into(),
         };
         inputs.insert(name.clone(), input);
     }
     inputs
+}
+
+/// Why `build_both` failed: a step here (to report as a build error), or the nodes (reported).
+pub enum Failed {
+    Here(crate::exec::BuildError),
+    There(std::process::ExitCode),
+}
+
+/// Builds `finals` here and the placed target platforms on their nodes, at once, once every
+/// node was reached (a platform none of whose nodes answers fails before anything is built).
+pub fn build_both(engine: &crate::exec::Engine, finals: &[String], parallel: usize, jobs: &nodes::Jobs) -> Result<nodes::Results, Failed> {
+    let reached = nodes::reach(jobs).map_err(|e| Failed::There(reported(e)))?;
+    let (here, there) = std::thread::scope(|scope| {
+        let there = scope.spawn(|| nodes::build_all(jobs, reached));
+        (engine.build(finals, parallel), there.join())
+    });
+    here.map_err(Failed::Here)?;
+    match there {
+        Ok(results) => results.map_err(|e| Failed::There(reported(e))),
+        Err(_) => Err(Failed::There(reported(nodes::NodeError::Nodes("the builds on nodes stopped unexpectedly".into())))),
+    }
+}
+
+/// Says why the nodes failed; exit 1 when a step failed there, 2 when no node could build.
+fn reported(error: nodes::NodeError) -> std::process::ExitCode {
+    let (message, code) = match error {
+        nodes::NodeError::Build(m) => (m, 1),
+        nodes::NodeError::Nodes(m) => (m, 2),
+    };
+    eprintln!("mpbake: error: {message}");
+    std::process::ExitCode::from(code)
 }
 
 /// `X-Registry-Config` for the bases' registries: docker's credentials for each that has some.

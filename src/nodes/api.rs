@@ -39,13 +39,12 @@ pub struct Version {
     pub platform: String,
 }
 
-/// What to build: the Dockerfile's name in the context, the platform, args, stage, network.
+/// What to build: the Dockerfile's name in the context (its last stage), the platform, args, network.
 pub struct Request<'a> {
     pub dockerfile: &'a str,
     pub platform: &'a str,
     pub args: &'a std::collections::BTreeMap<String, String>,
-    pub target: Option<&'a str>,
-    pub network: Option<&'a str>,
+    pub network: &'a str,
     /// `X-Registry-Config`: credentials for the registries the bases come from.
     pub registry_config: Option<String>,
 }
@@ -99,8 +98,7 @@ impl Api {
     pub fn build(&self, context: Vec<u8>, request: &Request, report: &mut dyn FnMut(Status)) -> Result<String, Failure> {
         let args = serde_json::to_string(request.args).unwrap_or_default();
         let mut query = vec![("version", "2"), ("dockerfile", request.dockerfile), ("platform", request.platform), ("buildargs", &args)];
-        query.extend(request.target.map(|t| ("target", t)));
-        query.extend(request.network.map(|n| ("networkmode", n)));
+        query.push(("networkmode", request.network));
         let mut post = self.http.post(format!("{}/v1.41/build", self.base)).query(&query).header("Content-Type", "application/x-tar");
         if let Some(config) = &request.registry_config {
             post = post.header("X-Registry-Config", config);

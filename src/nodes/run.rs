@@ -22,7 +22,8 @@ pub struct Input {
     pub ignore: Vec<String>,
     pub dockerfile: String,
     pub args: BTreeMap<String, String>,
-    pub network: Option<String>,
+    /// `none`, or `host` when the target asks for it.
+    pub network: String,
 }
 
 /// Everything the node builds share.
@@ -181,8 +182,7 @@ fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str
         dockerfile: context::DOCKERFILE,
         platform,
         args: &input.args,
-        target: None,
-        network: input.network.as_deref(),
+        network: &input.network,
         registry_config: jobs.registry_config.clone(),
     };
     let mut reporter = Reporter::new(jobs.progress, &node.name, target, platform);
