@@ -27,30 +27,12 @@ trap cleanup EXIT
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
 mpbake="$repo/target/release/mpbake"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' "$work/registry" "$port" > "$work/registry.yml"
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
-pids+=($!)
-until curl -sf "http://127.0.0.1:$port/v2/" >/dev/null; do sleep 0.1; done
-registry="127.0.0.1:$port"
-
-mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register
-(cd "$work" && apt-get download -qq busybox-static:amd64 busybox-static:arm64 2>/dev/null)
 bah() { buildah --root "$work/buildah" --runroot "$work/run" --storage-driver vfs "$@"; }
-for arch in amd64 arm64; do
-  dpkg -x "$work"/busybox-static_*_"$arch".deb "$work/rootfs-$arch"
-  for applet in $("$work/rootfs-amd64/bin/busybox" --list 2>/dev/null || "$work/rootfs-$arch/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$work/rootfs-$arch/bin/$applet"
-  done
-  ctr=$(bah from --arch "$arch" scratch)
-  bah copy "$ctr" "$work/rootfs-$arch/" / >/dev/null
-  bah config --arch "$arch" --os linux --cmd /bin/sh "$ctr"
-  bah commit -q "$ctr" "busybox-$arch" >/dev/null
-done
-bah manifest create bb >/dev/null
-for arch in amd64 arm64; do bah manifest add bb "containers-storage:localhost/busybox-$arch" >/dev/null; done
-bah manifest push --all --tls-verify=false bb "docker://$registry/busybox:1" >/dev/null 2>&1
+# shellcheck source=benches/common.sh
+source "$repo/benches/common.sh"
+start_registry
+pids+=("$registry_pid")
+push_busybox
 
 for d in amd arm; do
   mkdir -p "$work/$d"

@@ -26,37 +26,11 @@ mount -o loop,discard "$work/store.img" "$work/store"
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
 mpbake="$repo/target/release/mpbake"
 
-# a registry on a free loopback port
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$work/registry.yml" <<YML
-version: 0.1
-log: {level: error}
-storage: {filesystem: {rootdirectory: $work/registry}}
-http: {addr: 127.0.0.1:$port}
-YML
-docker-registry serve "$work/registry.yml" >/dev/null 2>&1 &
-registry_pid=$!
-until curl -sf "http://127.0.0.1:$port/v2/" >/dev/null; do sleep 0.1; done
-registry="127.0.0.1:$port"
-
-# busybox for amd64 and arm64 from Debian packages, pushed as one index
-mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > /proc/sys/fs/binfmt_misc/register
-(cd "$work" && apt-get download -qq busybox-static:amd64 busybox-static:arm64 2>/dev/null)
 bah() { buildah --root "$work/store/buildah" --runroot "$work/run" --storage-driver vfs "$@"; }
-for arch in amd64 arm64; do
-  dpkg -x "$work"/busybox-static_*_"$arch".deb "$work/rootfs-$arch"
-  for applet in $("$work/rootfs-amd64/bin/busybox" --list 2>/dev/null || "$work/rootfs-$arch/bin/busybox" --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$work/rootfs-$arch/bin/$applet"
-  done
-  ctr=$(bah from --arch "$arch" scratch)
-  bah copy "$ctr" "$work/rootfs-$arch/" / >/dev/null
-  bah config --arch "$arch" --os linux --cmd /bin/sh "$ctr"
-  bah commit -q "$ctr" "busybox-$arch" >/dev/null
-done
-bah manifest create bb >/dev/null
-for arch in amd64 arm64; do bah manifest add bb "containers-storage:localhost/busybox-$arch" >/dev/null; done
-bah manifest push --all --tls-verify=false bb "docker://$registry/busybox:1" >/dev/null 2>&1
+# shellcheck source=benches/common.sh
+source "$repo/benches/common.sh"
+start_registry
+push_busybox
 
 # the example with real binaries (static busybox of each architecture)
 cp -a "$repo/examples/per-arch-binaries" "$work/example"

@@ -59,17 +59,31 @@ fn configs_of(index_ref: &str, registry: &str, repo: &str) -> Vec<(String, Strin
         .collect()
 }
 
-#[test]
-fn the_go_hello_builds_each_platform_on_its_node_and_releases_one_index() {
-    if let Err(reason) = require(TOOLS) {
+/// A registry filled with the test bases (busybox for both platforms, golang for amd64), qemu
+/// registered; None (with the reason printed) when the real parts are absent outside CI.
+struct Bases {
+    _registry: Registry,
+    host: String,
+    _work: tempfile::TempDir,
+}
+
+fn bases(extra_tools: &[&str]) -> Option<Bases> {
+    if let Err(reason) = require(&[TOOLS, extra_tools].concat()) {
         println!("SKIP remote nodes: {reason}");
-        return;
+        return None;
     }
     ensure_binfmt();
     let registry = Registry::start();
     let host = registry.host();
-    let image_work = tempfile::tempdir().expect("image work dir");
-    images::fill(&host, &Buildah::new(), image_work.path());
+    let work = tempfile::tempdir().expect("image work dir");
+    images::fill(&host, &Buildah::new(), work.path());
+    Some(Bases { _registry: registry, host, _work: work })
+}
+
+#[test]
+fn the_go_hello_builds_each_platform_on_its_node_and_releases_one_index() {
+    let Some(bases) = bases(&[]) else { return };
+    let host = bases.host.clone();
     let (amd, arm) = (Dockerd::start(&host), Dockerd::start(&host));
     let hello = example_copy("go-hello");
     let cache = tempfile::tempdir().expect("cache");
@@ -171,15 +185,8 @@ fn absent(reference: &str) -> bool {
 
 #[test]
 fn a_group_spreads_over_the_nodes_of_a_platform_and_bad_nodes_never_move_a_tag() {
-    if let Err(reason) = require(TOOLS) {
-        println!("SKIP remote nodes: {reason}");
-        return;
-    }
-    ensure_binfmt();
-    let registry = Registry::start();
-    let host = registry.host();
-    let image_work = tempfile::tempdir().expect("image work dir");
-    images::fill(&host, &Buildah::new(), image_work.path());
+    let Some(bases) = bases(&[]) else { return };
+    let host = bases.host.clone();
     let (amd, arm_a, arm_b) = (Dockerd::start(&host), Dockerd::start(&host), Dockerd::start(&host));
     let socket = |d: &Dockerd| format!("unix://{}", d.socket().display());
     let ws = common::Workspace::with(&[("docker-bake.hcl", GROUP), ("Dockerfile", GROUP_DOCKERFILE)]);
@@ -268,15 +275,8 @@ fn a_group_spreads_over_the_nodes_of_a_platform_and_bad_nodes_never_move_a_tag()
 
 #[test]
 fn a_node_killed_mid_build_moves_no_tag_and_a_rerun_finishes() {
-    if let Err(reason) = require(TOOLS) {
-        println!("SKIP remote nodes: {reason}");
-        return;
-    }
-    ensure_binfmt();
-    let registry = Registry::start();
-    let host = registry.host();
-    let image_work = tempfile::tempdir().expect("image work dir");
-    images::fill(&host, &Buildah::new(), image_work.path());
+    let Some(bases) = bases(&[]) else { return };
+    let host = bases.host.clone();
     // only the arm64 build is slow: the node is killed while it runs
     let dockerfile =
         "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nRUN if [ \"$(uname -m)\" = aarch64 ]; then sleep 15; fi; uname -m > /arch\n";
@@ -326,14 +326,8 @@ fn a_node_killed_mid_build_moves_no_tag_and_a_rerun_finishes() {
 
 #[test]
 fn a_node_that_builds_another_platform_is_caught_and_named() {
-    if let Err(reason) = require(TOOLS) {
-        println!("SKIP remote nodes: {reason}");
-        return;
-    }
-    let registry = Registry::start();
-    let host = registry.host();
-    let image_work = tempfile::tempdir().expect("image work dir");
-    images::fill(&host, &Buildah::new(), image_work.path());
+    let Some(bases) = bases(&[]) else { return };
+    let host = bases.host.clone();
     let engine = Dockerd::start(&host);
     let liar = harness::liar::Liar::start(&engine.socket(), "linux/arm64", "linux/amd64");
     let dockerfile = "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nCOPY a /a\n";
@@ -350,14 +344,8 @@ fn a_node_that_builds_another_platform_is_caught_and_named() {
 
 #[test]
 fn an_ssh_node_builds_through_a_tunnel_that_ends_with_the_build() {
-    if let Err(reason) = require(&[TOOLS, &["/usr/sbin/sshd", "ssh", "ssh-keygen"]].concat()) {
-        println!("SKIP remote nodes: {reason}");
-        return;
-    }
-    let registry = Registry::start();
-    let host = registry.host();
-    let image_work = tempfile::tempdir().expect("image work dir");
-    images::fill(&host, &Buildah::new(), image_work.path());
+    let Some(bases) = bases(&["/usr/sbin/sshd", "ssh", "ssh-keygen"]) else { return };
+    let host = bases.host.clone();
     let engine = Dockerd::start(&host);
     let sshd = harness::sshd::Sshd::start();
     let hello = example_copy("go-hello");
