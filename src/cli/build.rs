@@ -194,6 +194,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         compression: how.compression,
         snapshotter: how.snapshotter,
         resolved,
+        imported: Default::default(),
     };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,

@@ -41,6 +41,8 @@ pub struct Settings {
     /// Bases already resolved in the registry by (reference, platform) (the build read them
     /// for their ONBUILD triggers): not asked for again.
     pub resolved: Resolved,
+    /// Step keys whose records were imported from a shared cache for this build.
+    pub imported: std::collections::HashSet<String>,
 }
 
 /// Registry bases resolved before the build, with what the registry answered.
@@ -51,6 +53,8 @@ pub type Resolved = BTreeMap<(String, String), Result<pull::Pulled, crate::oci::
 pub struct Stats {
     pub executed: usize,
     pub cached: usize,
+    /// Of `cached`, the steps whose records came from a shared cache.
+    pub imported: usize,
 }
 
 /// Executes one plan; steps whose parents are done run in parallel.
@@ -86,6 +90,10 @@ pub struct Engine<'a> {
     pub(super) progress: &'a Progress,
     pub(super) executed: AtomicUsize,
     pub(super) cached: AtomicUsize,
+    /// Keys imported from a shared cache, and how many of them were recalled.
+    pub(super) imported: (std::collections::HashSet<String>, AtomicUsize),
+    /// Each built node's step key, by position in the plan.
+    pub(super) keys: Mutex<Vec<Option<String>>>,
 }
 
 impl<'a> Engine<'a> {
@@ -96,7 +104,7 @@ impl<'a> Engine<'a> {
         settings: Settings,
         progress: &'a Progress,
     ) -> Result<Engine<'a>, BuildError> {
-        let Settings { cwd, epoch, created, secrets, ssh, compression, snapshotter, resolved } = settings;
+        let Settings { cwd, epoch, created, secrets, ssh, compression, snapshotter, resolved, imported } = settings;
         for dir in ["steps", "layers"] {
             std::fs::create_dir_all(store.root().join(dir)).map_err(io("opening the step records"))?;
         }
@@ -124,11 +132,17 @@ impl<'a> Engine<'a> {
             progress,
             executed: AtomicUsize::new(0),
             cached: AtomicUsize::new(0),
+            imported: (imported, AtomicUsize::new(0)),
+            keys: Mutex::new(vec![None; plan.nodes.len()]),
         })
     }
 
     pub fn stats(&self) -> Stats {
-        Stats { executed: self.executed.load(Ordering::Relaxed), cached: self.cached.load(Ordering::Relaxed) }
+        Stats {
+            executed: self.executed.load(Ordering::Relaxed),
+            cached: self.cached.load(Ordering::Relaxed),
+            imported: self.imported.1.load(Ordering::Relaxed),
+        }
     }
 
     /// Executes the steps the nodes with these ids need: a step starts once its parents are
@@ -315,7 +329,11 @@ impl<'a> Engine<'a> {
         if let Ok(mut outcomes) = self.outcomes.lock() {
             outcomes[index] = Some(outcome);
         }
-        self.lock_states()[index] = Some(result?);
+        let state = result?;
+        if let Ok(mut keys) = self.keys.lock() {
+            keys[index] = Some(state.key.clone());
+        }
+        self.lock_states()[index] = Some(state);
         self.read_by(node);
         Ok(())
     }

@@ -289,6 +289,9 @@ impl Engine<'_> {
         let record = std::fs::File::options().write(true).open(self.store.root().join("steps").join(key));
         let _ = record.and_then(|f| f.set_modified(std::time::SystemTime::now()));
         self.cached.fetch_add(1, Ordering::Relaxed);
+        if self.imported.0.contains(key) {
+            self.imported.1.fetch_add(1, Ordering::Relaxed);
+        }
         Some(state)
     }
 
@@ -339,21 +342,26 @@ impl Engine<'_> {
 
     /// Records a result under its key (atomically: a crash leaves no half record).
     pub(super) fn store_state(&self, state: &State) -> Result<(), BuildError> {
-        let layers: Vec<Json> = state
-            .layers
-            .iter()
-            .map(|l| {
-                let mut entry = json!({"diffId": l.diff_id.to_string(), "origin": l.origin.as_ref().map(ToString::to_string)});
-                if let Some(d) = &l.descriptor {
-                    entry["mediaType"] = json!(d.media_type);
-                    entry["digest"] = json!(d.digest.to_string());
-                    entry["size"] = json!(d.size);
-                }
-                entry
-            })
-            .collect();
-        let record = json!({"config": state.config, "layers": layers, "cmdSet": state.cmd_set, "workdirs": state.workdirs});
         let path = self.store.root().join("steps").join(&state.key);
-        crate::oci::write_atomic(&path, record.to_string().as_bytes()).map_err(io("recording a step"))
+        crate::oci::write_atomic(&path, record_of(state).to_string().as_bytes()).map_err(io("recording a step"))
     }
+}
+
+/// A step result as its record holds it: config, layers (diff_id, origin, blob when known),
+/// whether CMD was set, the WORKDIRs owed.
+pub(super) fn record_of(state: &State) -> Json {
+    let layers: Vec<Json> = state
+        .layers
+        .iter()
+        .map(|l| {
+            let mut entry = json!({"diffId": l.diff_id.to_string(), "origin": l.origin.as_ref().map(ToString::to_string)});
+            if let Some(d) = &l.descriptor {
+                entry["mediaType"] = json!(d.media_type);
+                entry["digest"] = json!(d.digest.to_string());
+                entry["size"] = json!(d.size);
+            }
+            entry
+        })
+        .collect();
+    json!({"config": state.config, "layers": layers, "cmdSet": state.cmd_set, "workdirs": state.workdirs})
 }

@@ -22,6 +22,7 @@ mod rootfs;
 mod run;
 mod runc;
 mod seccomp;
+mod shared;
 pub mod sources;
 pub mod ssh;
 mod state;
