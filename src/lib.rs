@@ -12,4 +12,5 @@ pub mod nodes;
 pub mod oci;
 pub mod plan;
 pub mod publish;
+pub mod share;
 pub mod source;

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use std::process::ExitCode;
 
 use super::outputs::{self, Export};
-use super::{SpecArgs, bases, export, on_nodes, planned, report, run_inputs};
+use super::{SpecArgs, bases, export, on_nodes, planned, report, run_inputs, shared_cache};
 use crate::diag::Diagnostics;
 use crate::exec::{self, BuildError, progress};
 use crate::ir::ImageRef;
@@ -32,6 +32,9 @@ pub struct How<'a> {
     pub allow: Vec<String>,
     /// `--node`: engines that build some platforms.
     pub nodes: Vec<String>,
+    /// `--cache-from`, `--cache-to`: shared caches for every target.
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
     /// `release`: every target needs tags, checked before anything is built.
     pub publishing: bool,
     /// `--media-types docker` for the push.
@@ -158,7 +161,11 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let cwd = std::env::current_dir()?;
     let created = epoch_set.or_else(|| exec::commit_time(&cwd)).unwrap_or(0);
     let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
-    let hosts = bases::registry_hosts(&p, plan);
+    let caches = shared_cache::caches(&p.loaded.spec, &p.targets, &how.cache_from, &how.cache_to);
+    let mut hosts = bases::registry_hosts(&p, plan);
+    hosts.extend(caches.hosts());
+    hosts.sort();
+    hosts.dedup();
     let root = Store::default_root();
     let open_store = || Store::open(&root).with_context(|| format!("opening the content store {}", root.display()));
     // one client (loading the system's CA certificates is a good part of a small build)
@@ -194,7 +201,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         compression: how.compression,
         snapshotter: how.snapshotter,
         resolved,
-        imported: Default::default(),
+        imported: caches.import(&store, registry.as_ref(), &hosts, &progress),
     };
     let engine = match exec::Engine::new(plan, &store, registry.as_ref(), settings, &progress) {
         Ok(e) => e,
@@ -310,6 +317,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         });
         builds._scratch.push(scratch);
     }
+    caches.export(&engine, plan, registry.as_ref(), &store, &progress);
     let stats = engine.stats();
     for line in summaries {
         progress.line(&line);
@@ -319,8 +327,9 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         0 => String::new(),
         n => format!(", {n} base layers downloaded ({})", crate::publish::inspect::human(bytes)),
     };
+    let imported = if stats.imported > 0 { format!(" ({} imported)", stats.imported) } else { String::new() };
     progress.line(&format!(
-        "mpbake: {} steps executed, {} from cache{downloads}, in {:.2}s",
+        "mpbake: {} steps executed, {} from cache{imported}{downloads}, in {:.2}s",
         stats.executed,
         stats.cached,
         started.elapsed().as_secs_f64()

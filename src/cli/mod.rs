@@ -20,6 +20,7 @@ mod print;
 pub(crate) mod release;
 mod run_inputs;
 mod select;
+mod shared_cache;
 mod unhonoured;
 
 use std::io::IsTerminal;
@@ -267,6 +268,16 @@ struct BuildFlags {
     /// tcp://, ssh://USER@HOST) or a docker context's name; repeatable (docs/nodes.md).
     #[arg(long = "node", value_name = "NODE")]
     nodes: Vec<String>,
+    /// Import step records from a shared cache before building, as bake's `cache-from`:
+    /// `type=registry,ref=REGISTRY/REPO:TAG` (or the bare ref) or `type=local,src=DIR`;
+    /// repeatable, tried in order, for every target (docs/cache.md).
+    #[arg(long = "cache-from", value_name = "CACHE")]
+    cache_from: Vec<String>,
+    /// Export every target's step records after building, as bake's `cache-to`:
+    /// `type=registry,ref=…` or `type=local,dest=DIR`, with `mode=min` (the outputs' steps) or
+    /// `mode=max` (every step); repeatable.
+    #[arg(long = "cache-to", value_name = "CACHE")]
+    cache_to: Vec<String>,
     /// Steps run at once (default: the number of CPUs).
     #[arg(short = 'j', long = "jobs")]
     jobs: Option<usize>,
@@ -302,6 +313,8 @@ impl BuildFlags {
             load,
             allow: self.allow.clone(),
             nodes: self.nodes.clone(),
+            cache_from: self.cache_from.clone(),
+            cache_to: self.cache_to.clone(),
             publishing: false,
             docker_media_types: false,
             insecure: self.insecure.clone(),

@@ -20,8 +20,13 @@ fn unhonoured(t: &Target) -> Vec<(&'static str, String, &'static str)> {
             out.push((attr, detail, instead));
         }
     };
-    note(!t.cache_from.is_empty(), "cache-from", format!(" ({})", types(&t.cache_from)), "mpbake's own store caches steps");
-    note(!t.cache_to.is_empty(), "cache-to", format!(" ({})", types(&t.cache_to)), "mpbake's own store caches steps");
+    let skipped = |entries: &[crate::ir::Composable], writing: bool| -> Vec<String> {
+        entries.iter().filter_map(|e| crate::share::entry(e, writing).err()).collect()
+    };
+    let (from, to) = (skipped(&t.cache_from, false), skipped(&t.cache_to, true));
+    let instead = "mpbake shares caches through type=local and type=registry (docs/cache.md)";
+    note(!from.is_empty(), "cache-from", format!(" ({})", from.join("; ")), instead);
+    note(!to.is_empty(), "cache-to", format!(" ({})", to.join("; ")), instead);
     note(!t.attest.is_empty(), "attest", format!(" ({})", types(&t.attest)), "no attestations are made");
     let network = t.network.as_deref().filter(|n| !matches!(*n, "none" | "default" | "host"));
     note(network.is_some(), "network", format!(" ({})", network.unwrap_or_default()), "RUN takes none, default or host");

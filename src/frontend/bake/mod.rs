@@ -19,6 +19,7 @@ mod types;
 use std::collections::BTreeMap;
 
 pub use context::Inputs;
+pub use convert::composable_from_csv;
 pub use overrides::SetOverride;
 
 use crate::diag::Diagnostics;
