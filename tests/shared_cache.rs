@@ -151,6 +151,37 @@ fn the_go_hello_rebuilds_from_a_shared_cache_on_a_fresh_machine() {
     let i = fresh();
     let after = hello.build(i.path(), &["--cache-from", &format!("{host}/cache:shared")]);
     assert_eq!((executed(&after), digest(&after)), (0, digest(&warm)), "{}", after.stderr());
+
+    // mounts=true: the Go build cache of `RUN --mount=type=cache` travels too, so a RUN that
+    // must run again (a changed source) starts warm on a fresh machine
+    let dockerfile = std::fs::read_to_string(hello.dir.path().join("Dockerfile")).unwrap_or_default().replace(
+        "RUN CGO_ENABLED=0",
+        "RUN --mount=type=cache,target=/tmp/go-cache echo \"go cache entries: $(ls /tmp/go-cache | wc -l)\" && CGO_ENABLED=0",
+    );
+    std::fs::write(hello.dir.path().join("Dockerfile.mounts"), dockerfile).expect("Dockerfile.mounts");
+    let mounted = ["--set", "hello.dockerfile=Dockerfile.mounts"];
+    let with_mounts = format!("type=registry,ref={host}/cache:mounts,mode=max,mounts=true");
+    let j = fresh();
+    let exported = hello.build(j.path(), &[&mounted[..], &["--cache-to", &with_mounts]].concat());
+    assert_eq!(exported.code(), 0, "{}", exported.stderr());
+    assert!(exported.stderr().contains("1 cache mounts"), "{}", exported.stderr());
+    std::fs::write(
+        hello.dir.path().join("main.go"),
+        std::fs::read_to_string(hello.dir.path().join("main.go")).unwrap_or_default().replace("Hi", "Hey"),
+    )
+    .expect("edit main.go");
+    let (k, l) = (fresh(), fresh());
+    let warm = hello.build(k.path(), &[&mounted[..], &["--cache-from", &format!("{host}/cache:mounts")]].concat());
+    let cold = hello.build(l.path(), &mounted);
+    assert_eq!((warm.code(), cold.code()), (0, 0), "{}\n{}", warm.stderr(), cold.stderr());
+    assert!(warm.stderr().contains("1 cache mounts restored"), "{}", warm.stderr());
+    let entries = |run: &common::Run| -> Vec<usize> {
+        let stderr = run.stderr();
+        stderr.lines().filter_map(|l| l.split("go cache entries: ").nth(1)).filter_map(|n| n.trim().parse().ok()).collect()
+    };
+    assert!(!entries(&warm).is_empty() && entries(&warm).iter().all(|n| *n > 0), "restored before the RUN: {}", warm.stderr());
+    assert!(entries(&cold).iter().any(|n| *n == 0), "a fresh machine starts empty: {}", cold.stderr());
+    assert_eq!(digest(&warm), digest(&cold));
 }
 
 /// Pushes a manifest in BuildKit's cache format (its config media type) to the registry by

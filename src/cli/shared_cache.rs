@@ -76,17 +76,42 @@ impl Caches {
             let positions = plan.nodes.iter().enumerate().filter(|(_, n)| {
                 n.targets.iter().any(|t| targets.contains(t)) && (entry.mode == Mode::Max || finals.contains(n.stage.as_str()))
             });
-            let keys = engine.keys_of(positions.map(|(i, _)| i));
+            let positions: Vec<usize> = positions.map(|(i, _)| i).collect();
+            let keys = engine.keys_of(positions.iter().copied());
+            let mounts = if entry.mounts { cache_mounts(plan, &positions) } else { Vec::new() };
             let sessions = store.root().join("uploads");
-            match share::export(engine, &keys, &entry.place, registry, &sessions) {
+            let what = share::Export { keys: &keys, mounts: &mounts };
+            match share::export(engine, &what, &entry.place, registry, &sessions) {
                 Ok(done) => progress.line(&format!(
-                    "mpbake: cache-to {}: {} step records, {} new",
+                    "mpbake: cache-to {}: {} step records, {} cache mounts, {} new",
                     entry.place,
                     done.records,
+                    mounts.len(),
                     crate::publish::inspect::human(done.bytes)
                 )),
                 Err(why) => progress.line(&format!("mpbake: warning: cache-to {}: {why}; the build's result is not affected", entry.place)),
             }
         }
     }
+}
+
+/// The ids of the cache mounts the RUN steps at `positions` use: `id=`, else an absolute
+/// `target` (a relative one depends on the image's WORKDIR, which the plan does not hold).
+fn cache_mounts(plan: &Plan, positions: &[usize]) -> Vec<String> {
+    let mut ids: Vec<String> = positions
+        .iter()
+        .filter_map(|&i| match &plan.nodes[i].action {
+            crate::plan::Action::Run { mounts, .. } => Some(mounts),
+            _ => None,
+        })
+        .flatten()
+        .filter(|m| m.mount.kind == "cache")
+        .filter_map(|m| {
+            let target = m.mount.get("target").or(m.mount.get("dst")).or(m.mount.get("destination")).filter(|t| t.starts_with('/'));
+            m.mount.get("id").or(target).map(String::from)
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }

@@ -37,6 +37,7 @@ pub use inline::{Bases, Built, Times, build_inline};
 pub use local::write_rootfs;
 pub use output::{Fetched, Made};
 pub use rootfs::Snapshotter;
+pub use shared::restore_mount;
 pub use state::LayerRef;
 
 use crate::diag::Diagnostic;

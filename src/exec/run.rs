@@ -166,7 +166,7 @@ impl Engine<'_> {
             "cache" => {
                 let destination = at(None)?;
                 let id = m.mount.get("id").map(String::from).unwrap_or_else(|| destination.clone());
-                let source = self.store.root().join("mounts").join(crate::ir::Digest::sha256(id.as_bytes()).hex);
+                let source = super::shared::mount_dir(self.store.root(), &id);
                 if !source.is_dir() {
                     std::fs::create_dir_all(&source).map_err(io("creating a cache mount"))?;
                     let (uid, gid) = (m.mount.get("uid").and_then(|u| u.parse().ok()), m.mount.get("gid").and_then(|g| g.parse().ok()));

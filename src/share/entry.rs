@@ -26,6 +26,8 @@ pub enum Mode {
 pub struct Entry {
     pub place: Place,
     pub mode: Mode,
+    /// `mounts=true`: cache-to also exports the content of `RUN --mount=type=cache` directories.
+    pub mounts: bool,
 }
 
 impl std::fmt::Display for Place {
@@ -58,7 +60,8 @@ pub fn entry(fields: &Composable, writing: bool) -> Result<Entry, String> {
         }
         other => return Err(format!("type={other} is not supported (mpbake shares caches through type=local and type=registry)")),
     };
-    Ok(Entry { place, mode })
+    let mounts = fields.get("mounts").is_some_and(|m| m == "true");
+    Ok(Entry { place, mode, mounts })
 }
 
 /// The distinct entries of `lists` in order, and why each unusable one is skipped.
@@ -89,6 +92,7 @@ mod tests {
         assert_eq!(entry(&fields("type=local,dest=c,src=d"), true).unwrap().place, Place::Local("c".into()));
         assert_eq!(entry(&fields("type=local,dest=c,src=d"), false).unwrap().place, Place::Local("d".into()));
         assert_eq!(entry(&fields("type=local,src=d"), false).unwrap().mode, Mode::Min);
+        assert!(entry(&fields("type=local,dest=c,mounts=true"), true).unwrap().mounts);
         assert!(entry(&fields("type=gha,scope=x"), true).unwrap_err().contains("not supported"));
         assert!(entry(&fields("type=local,src=d"), true).unwrap_err().contains("dest"));
         let (list, skipped) = entries([&fields("type=local,src=a"), &fields("type=local,src=a"), &fields("type=s3")], false);

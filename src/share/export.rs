@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::entry::Place;
-use super::format::{self, Records};
+use super::format::{self, Held};
 use super::import::read;
 use crate::exec::Engine;
 use crate::ir::Digest;
@@ -25,31 +25,47 @@ pub struct Exported {
     pub bytes: u64,
 }
 
-/// Exports the records of `keys` to `place`; `sessions` keeps resumable uploads.
-pub fn export(engine: &Engine, keys: &[String], place: &Place, registry: Option<&Registry>, sessions: &Path) -> Result<Exported, String> {
-    let mut records = Records::new();
+/// What to export: step keys, and the ids of cache mounts whose content goes too.
+pub struct Export<'a> {
+    pub keys: &'a [String],
+    pub mounts: &'a [String],
+}
+
+/// Exports `what` to `place`; `sessions` keeps resumable uploads.
+pub fn export(engine: &Engine, what: &Export, place: &Place, registry: Option<&Registry>, sessions: &Path) -> Result<Exported, String> {
+    let mut held = Held::default();
     let mut blobs: BTreeMap<Digest, Descriptor> = BTreeMap::new();
-    for key in keys {
+    for id in what.mounts {
+        let layer = engine.mount_layer(id).map_err(|e| format!("cache mount {id}: {e}"))?;
+        if let Some((descriptor, diff_id)) = layer {
+            held.mounts.insert(id.clone(), json!({"mediaType": descriptor.media_type, "digest": descriptor.digest.to_string(), "size": descriptor.size, "diffId": diff_id.to_string()}));
+            blobs.insert(descriptor.digest.clone(), descriptor);
+        }
+    }
+    for key in what.keys {
         let exportable = engine.exportable(key).map_err(|e| match e {
             crate::exec::BuildError::Tool(m) => m,
             crate::exec::BuildError::Input(d) => d.message.clone(),
         })?;
         if let Some((record, own)) = exportable {
-            records.insert(key.clone(), record);
+            held.records.insert(key.clone(), record);
             blobs.extend(own.into_iter().map(|d| (d.digest.clone(), d)));
         }
     }
-    let exported = records.len();
-    if let Ok((held, held_blobs)) = read(place, registry) {
-        for (key, record) in held {
-            records.entry(key).or_insert(record);
+    let exported = held.records.len();
+    if let Ok((before, before_blobs)) = read(place, registry) {
+        for (key, record) in before.records {
+            held.records.entry(key).or_insert(record);
         }
-        for d in held_blobs {
+        for (id, layer) in before.mounts {
+            held.mounts.entry(id).or_insert(layer);
+        }
+        for d in before_blobs {
             blobs.entry(d.digest.clone()).or_insert(d);
         }
     }
     let blobs: Vec<Descriptor> = blobs.into_values().collect();
-    let (config, manifest) = format::write(&records, &blobs);
+    let (config, manifest) = format::write(&held, &blobs);
     let config_descriptor = Descriptor::of(format::MEDIA_CONFIG, &config);
     let bytes_of = |d: &Descriptor| engine.stored_blob(&d.digest).ok_or_else(|| format!("blob {} is not in the store", d.digest));
     let mut bytes = 0;

@@ -17,9 +17,19 @@ pub const CONFIG_CAP: usize = 64 << 20;
 /// Step key → record (as the store keeps it, every exported layer with its blob descriptor).
 pub type Records = BTreeMap<String, Json>;
 
-/// The config's bytes and the manifest's bytes for `records`, whose blobs are `blobs`.
-pub fn write(records: &Records, blobs: &[Descriptor]) -> (Vec<u8>, Vec<u8>) {
-    let config = json!({"version": 1, "records": records}).to_string().into_bytes();
+/// Cache mount id → its content as a layer: `{mediaType, digest, size, diffId}`.
+pub type Mounts = BTreeMap<String, Json>;
+
+/// What a cache holds: step records and cache mounts.
+#[derive(Default)]
+pub struct Held {
+    pub records: Records,
+    pub mounts: Mounts,
+}
+
+/// The config's bytes and the manifest's bytes for `held`, whose blobs are `blobs`.
+pub fn write(held: &Held, blobs: &[Descriptor]) -> (Vec<u8>, Vec<u8>) {
+    let config = json!({"version": 1, "records": held.records, "mounts": held.mounts}).to_string().into_bytes();
     let config_descriptor = Descriptor::of(MEDIA_CONFIG, &config);
     let layers: Vec<Json> =
         blobs.iter().map(|d| json!({"mediaType": d.media_type, "digest": d.digest.to_string(), "size": d.size})).collect();
@@ -57,15 +67,16 @@ pub fn read_manifest(bytes: &[u8]) -> Result<(Digest, u64, Vec<Descriptor>), Str
     Ok((config, size, blobs))
 }
 
-/// The records of a config, each checked: a key of 64 hex digits, a record with a config
-/// object and layers; records that fail are dropped.
-pub fn read_config(bytes: &[u8]) -> Result<Records, String> {
+/// The records and mounts of a config, each checked: a key of 64 hex digits, a record with a
+/// config object and layers; records that fail are dropped.
+pub fn read_config(bytes: &[u8]) -> Result<Held, String> {
     let config: Json = serde_json::from_slice(bytes).map_err(|e| format!("the records: {e}"))?;
     if config["version"] != json!(1) {
         return Err(format!("records of version {}, not 1", config["version"]));
     }
     let records = config["records"].as_object().ok_or("no records")?;
-    Ok(records
+    let mounts = config["mounts"].as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
+    let records = records
         .iter()
         .filter(|(key, record)| {
             key.len() == 64
@@ -74,7 +85,8 @@ pub fn read_config(bytes: &[u8]) -> Result<Records, String> {
                 && record["layers"].is_array()
         })
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect())
+        .collect();
+    Ok(Held { records, mounts })
 }
 
 #[cfg(test)]
@@ -86,10 +98,11 @@ mod tests {
         let key = "a".repeat(64);
         let records = Records::from([(key.clone(), json!({"config": {}, "layers": [], "cmdSet": false})), ("../x".into(), json!({}))]);
         let blob = Descriptor::of("application/vnd.oci.image.layer.v1.tar+gzip", b"x");
-        let (config, manifest) = write(&records, std::slice::from_ref(&blob));
+        let held = Held { records, mounts: Mounts::new() };
+        let (config, manifest) = write(&held, std::slice::from_ref(&blob));
         let (digest, size, blobs) = read_manifest(&manifest).unwrap();
         assert_eq!((digest, size, blobs), (Digest::sha256(&config), config.len() as u64, vec![blob]));
-        assert_eq!(read_config(&config).unwrap().keys().collect::<Vec<_>>(), [&key], "a key that is not a digest is dropped");
+        assert_eq!(read_config(&config).unwrap().records.keys().collect::<Vec<_>>(), [&key], "a key that is not a digest is dropped");
         let buildkit = json!({"schemaVersion": 2, "config": {"mediaType": "application/vnd.buildkit.cacheconfig.v0"}, "layers": []});
         assert!(read_manifest(buildkit.to_string().as_bytes()).unwrap_err().contains("BuildKit cache"));
     }

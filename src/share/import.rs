@@ -11,7 +11,7 @@ use std::io::Read as _;
 use serde_json::{Value as Json, json};
 
 use super::entry::{Entry, Place};
-use super::format::{self, Records};
+use super::format::{self, Held};
 use crate::confine::Root;
 use crate::ir::{Digest, ImageRef};
 use crate::oci::Registry;
@@ -27,8 +27,8 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
-/// The records and blob list of the cache at `place`.
-pub fn read(place: &Place, registry: Option<&Registry>) -> Result<(Records, Vec<Descriptor>), String> {
+/// What the cache at `place` holds, and its blob list.
+pub fn read(place: &Place, registry: Option<&Registry>) -> Result<(Held, Vec<Descriptor>), String> {
     let cap = format::CONFIG_CAP as u64;
     let (manifest, config) = match place {
         Place::Local(dir) => {
@@ -78,7 +78,7 @@ pub fn import(entries: &[Entry], store: &Store, registry: Option<&Registry>, hos
         return imported;
     }
     for entry in entries {
-        let (records, blobs) = match read(&entry.place, registry) {
+        let (held, blobs) = match read(&entry.place, registry) {
             Ok(read) => read,
             Err(why) => {
                 imported.notes.push(format!("warning: cache-from {}: {why}; building without it", entry.place));
@@ -87,7 +87,7 @@ pub fn import(entries: &[Entry], store: &Store, registry: Option<&Registry>, hos
         };
         let listed: HashSet<&Digest> = blobs.iter().map(|d| &d.digest).collect();
         let (mut added, mut dropped) = (0, 0);
-        for (key, record) in &records {
+        for (key, record) in &held.records {
             let path = store.root().join("steps").join(key);
             if path.exists() || imported.keys.contains(key) {
                 continue;
@@ -101,9 +101,34 @@ pub fn import(entries: &[Entry], store: &Store, registry: Option<&Registry>, hos
             }
         }
         let dropped = if dropped > 0 { format!(" ({dropped} unusable, left out)") } else { String::new() };
-        imported.notes.push(format!("cache-from {}: {added} step records{dropped}", entry.place));
+        let restored = restore_mounts(&held, &entry.place, registry, store, &listed);
+        imported.notes.push(format!("cache-from {}: {added} step records{dropped}, {restored} cache mounts restored", entry.place));
     }
     imported
+}
+
+/// Restores the cache mounts `held` has and the store lacks; how many. A mount that cannot
+/// be had is left empty, as on a first build.
+fn restore_mounts(held: &Held, place: &Place, registry: Option<&Registry>, store: &Store, listed: &HashSet<&Digest>) -> usize {
+    let mut restored = 0;
+    for (id, layer) in &held.mounts {
+        let digest = Digest::parse(layer["digest"].as_str().unwrap_or_default());
+        let diff_id = Digest::parse(layer["diffId"].as_str().unwrap_or_default());
+        let (Ok(digest), Ok(diff_id)) = (digest, diff_id) else { continue };
+        if !listed.contains(&digest) {
+            continue;
+        }
+        let blob = match place {
+            Place::Local(dir) => Root::open(dir).map_err(|e| e.to_string()).and_then(|root| layout_blob(&root, &digest, u64::MAX >> 1)),
+            Place::Registry(image) => {
+                registry.ok_or_else(|| "no registry client".to_string()).and_then(|r| r.blob(image, &digest).map_err(|e| e.to_string()))
+            }
+        };
+        if let Ok(true) = blob.and_then(|bytes| crate::exec::restore_mount(store.root(), id, &bytes, &diff_id)) {
+            restored += 1;
+        }
+    }
+    restored
 }
 
 /// A record as the store keeps it: its own layers found in `place` (a layout's copied into

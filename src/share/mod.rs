@@ -8,5 +8,5 @@ mod format;
 mod import;
 
 pub use entry::{Entry, Mode, Place, entries, entry};
-pub use export::{Exported, export};
+pub use export::{Export, Exported, export};
 pub use import::{Imported, import};
