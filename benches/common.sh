@@ -1,7 +1,8 @@
 # Shared by the bench scripts (sourced): a registry on a free loopback port ($registry, its pid
-# in $registry_pid), and busybox for amd64 and arm64 from Debian packages, pushed there as one
-# index, REGISTRY/busybox:1 (root filesystems in $work/rootfs-ARCH). Expects $work and a `bah`
-# function (buildah with the caller's storage).
+# in $registry_pid); busybox for amd64 and arm64 from Debian packages, pushed there as one
+# index, REGISTRY/busybox:1 (root filesystems in $work/rootfs-ARCH); the Go toolchain image
+# REGISTRY/golang:1.19 (amd64, as the tests make it; its root in $work/rootfs-go). Expects
+# $work and a `bah` function (buildah with the caller's storage).
 
 start_registry() {
   local port
@@ -32,4 +33,20 @@ push_busybox() {
   bah manifest create bb >/dev/null
   for arch in amd64 arm64; do bah manifest add bb "containers-storage:localhost/busybox-$arch" >/dev/null; done
   bah manifest push --all --tls-verify=false bb "docker://$registry/busybox:1" >/dev/null 2>&1
+}
+
+push_golang() {
+  local go="$work/rootfs-go" deb applet ctr
+  (cd "$work" && apt-get download -qq golang-1.19-go:amd64 golang-1.19-src libc6:amd64 2>/dev/null)
+  for deb in "$work"/golang-1.19-go_*_amd64.deb "$work"/golang-1.19-src_*_all.deb "$work"/libc6_*_amd64.deb "$work"/busybox-static_*_amd64.deb; do
+    dpkg -x "$deb" "$go"
+  done
+  for applet in $("$go/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$go/bin/$applet"; done
+  mkdir -p "$go/tmp"
+  ctr=$(bah from --arch amd64 scratch)
+  bah copy "$ctr" "$go/" / >/dev/null
+  bah config --arch amd64 --os linux --env PATH=/usr/lib/go-1.19/bin:/usr/bin:/bin --env GOCACHE=/tmp/go-cache \
+    --env GOPATH=/tmp/go --env GOFLAGS=-mod=mod "$ctr"
+  bah commit -q "$ctr" golang-amd64 >/dev/null
+  bah push --tls-verify=false golang-amd64 "docker://$registry/golang:1.19" >/dev/null 2>&1
 }

@@ -77,20 +77,8 @@ echo "  buildah build (seed Dockerfile, RUN under qemu): ${b} s"
 echo "  mpbake build (per-arch selection, no RUN):      ${m} s"
 echo "  speedup: $(echo "scale=1; $b / $m" | bc)x"
 
-# the Go toolchain image (amd64 only: the builder runs on the build platform), as the tests make it
-(cd "$work" && apt-get download -qq golang-1.19-go:amd64 golang-1.19-src libc6:amd64 2>/dev/null)
+push_golang
 go="$work/rootfs-go"
-for deb in "$work"/golang-1.19-go_*_amd64.deb "$work"/golang-1.19-src_*_all.deb "$work"/libc6_*_amd64.deb "$work"/busybox-static_*_amd64.deb; do
-  dpkg -x "$deb" "$go"
-done
-for applet in $("$go/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$go/bin/$applet"; done
-mkdir -p "$go/tmp"
-ctr=$(bah from --arch amd64 scratch)
-bah copy "$ctr" "$go/" / >/dev/null
-bah config --arch amd64 --os linux --env PATH=/usr/lib/go-1.19/bin:/usr/bin:/bin --env GOCACHE=/tmp/go-cache \
-  --env GOPATH=/tmp/go --env GOFLAGS=-mod=mod "$ctr"
-bah commit -q "$ctr" golang-amd64 >/dev/null
-bah push --tls-verify=false golang-amd64 "docker://$registry/golang:1.19" >/dev/null 2>&1
 cp -a "$repo/examples/go-hello" "$work/hello"
 
 read -r bg mg < <(interleaved "$work/hello" "$work/hello/Dockerfile")

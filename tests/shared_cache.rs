@@ -79,6 +79,14 @@ fn the_go_hello_rebuilds_from_a_shared_cache_on_a_fresh_machine() {
     assert!(second.stderr().contains(" imported)"), "{}", second.stderr());
     assert_eq!(digest(&second), digest(&first));
 
+    // keys hold no path: another checkout, elsewhere, on another fresh store, hits as well
+    let elsewhere = tempfile::tempdir().expect("second checkout");
+    harness::run(Command::new("cp").arg("-a").arg(format!("{}/.", hello.dir.path().display())).arg(elsewhere.path()));
+    let moved = Hello { dir: elsewhere, host: host.clone() };
+    let other = fresh();
+    let third = moved.build(other.path(), &["--cache-from", &from]);
+    assert_eq!((executed(&third), digest(&third)), (0, digest(&first)), "{}", third.stderr());
+
     // a changed source: exactly what a warm store would run again runs
     std::fs::write(
         hello.dir.path().join("main.go"),
