@@ -376,3 +376,45 @@ fn an_ssh_node_builds_through_a_tunnel_that_ends_with_the_build() {
         refused.stderr()
     );
 }
+
+/// Makes a CA, a server certificate for 127.0.0.1 and a client certificate in `dir`, named as
+/// docker's TLS guide names them (ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem).
+fn make_certificates(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| harness::run(Command::new("openssl").args(args).current_dir(dir));
+    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=mpbake-test-ca"]);
+    for (who, usage, san) in [("server", "serverAuth", "subjectAltName=IP:127.0.0.1\n"), ("client", "clientAuth", "")] {
+        std::fs::write(dir.join(format!("{who}.ext")), format!("{san}extendedKeyUsage={usage}\n")).expect("ext");
+        let (key, cert) = if who == "server" { ("server-key.pem", "server-cert.pem") } else { ("key.pem", "cert.pem") };
+        openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", &format!("{who}.csr"), "-subj", &format!("/CN={who}")]);
+        let ext = format!("{who}.ext");
+        openssl(&["x509", "-req", "-in", &format!("{who}.csr"), "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", cert, "-days", "1", "-extfile", &ext]);
+    }
+}
+
+#[test]
+fn a_tcp_node_speaks_tls_with_dockers_certificate_files() {
+    let Some(bases) = bases(&["openssl"]) else { return };
+    let host = bases.host.clone();
+    let certs = tempfile::tempdir().expect("certs");
+    make_certificates(certs.path());
+    let path = |name: &str| certs.path().join(name).display().to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let listen = format!("tcp://127.0.0.1:{port}");
+    let (ca, cert, key) = (path("ca.pem"), path("server-cert.pem"), path("server-key.pem"));
+    let _engine = Dockerd::start_with(&host, &["-H", &listen, "--tlsverify", "--tlscacert", &ca, "--tlscert", &cert, "--tlskey", &key]);
+    let dockerfile = "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nRUN uname -m > /arch\n";
+    let bake = "variable \"REGISTRY\" {}\ntarget \"app\" {\n  args = { REGISTRY = REGISTRY }\n  platforms = [\"linux/arm64\"]\n}\n";
+    let ws = common::Workspace::with(&[("docker-bake.hcl", bake), ("Dockerfile", dockerfile)]);
+    let cache = tempfile::tempdir().expect("cache");
+    let node = format!("arm=linux/arm64={listen}");
+    let base_env = [("REGISTRY", host.as_str()), ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    let cert_path = certs.path().display().to_string();
+    let tls_env = [&base_env[..], &[("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", cert_path.as_str())]].concat();
+    let built = ws.run(&["build", "app", "--node", &node, "--metadata-file", "m.json"], &tls_env);
+    assert_eq!(built.code(), 0, "{}", built.stderr());
+    assert_eq!(built_by(&ws.path().join("m.json"))["app"], serde_json::json!({"linux/arm64": "arm"}));
+    // without docker's TLS variables the engine does not answer mpbake: exit 2 naming the node
+    let refused = ws.run(&["build", "app", "--node", &node], &base_env);
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(refused.stderr().contains(&format!("node arm ({listen}) cannot be reached")), "{}", refused.stderr());
+}

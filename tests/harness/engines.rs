@@ -96,6 +96,11 @@ pub struct Dockerd {
 
 impl Dockerd {
     pub fn start(insecure_registry: &str) -> Dockerd {
+        Dockerd::start_with(insecure_registry, &[])
+    }
+
+    /// Starts one with `extra` arguments (another listener, TLS); the unix socket stays.
+    pub fn start_with(insecure_registry: &str, extra: &[&str]) -> Dockerd {
         let dir = tempfile::tempdir().expect("dockerd dir");
         let log = std::fs::File::create(dir.path().join("log")).expect("dockerd log");
         let child = Command::new("dockerd")
@@ -116,6 +121,7 @@ impl Dockerd {
                 "--insecure-registry",
                 insecure_registry,
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
