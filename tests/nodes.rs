@@ -381,13 +381,43 @@ fn an_ssh_node_builds_through_a_tunnel_that_ends_with_the_build() {
 /// docker's TLS guide names them (ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem).
 fn make_certificates(dir: &std::path::Path) {
     let openssl = |args: &[&str]| harness::run(Command::new("openssl").args(args).current_dir(dir));
-    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=mpbake-test-ca"]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=mpbake-test-ca",
+    ]);
     for (who, usage, san) in [("server", "serverAuth", "subjectAltName=IP:127.0.0.1\n"), ("client", "clientAuth", "")] {
         std::fs::write(dir.join(format!("{who}.ext")), format!("{san}extendedKeyUsage={usage}\n")).expect("ext");
         let (key, cert) = if who == "server" { ("server-key.pem", "server-cert.pem") } else { ("key.pem", "cert.pem") };
         openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", &format!("{who}.csr"), "-subj", &format!("/CN={who}")]);
         let ext = format!("{who}.ext");
-        openssl(&["x509", "-req", "-in", &format!("{who}.csr"), "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", cert, "-days", "1", "-extfile", &ext]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{who}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-out",
+            cert,
+            "-days",
+            "1",
+            "-extfile",
+            &ext,
+        ]);
     }
 }
 

@@ -77,6 +77,7 @@ fn the_go_hello_rebuilds_from_a_shared_cache_on_a_fresh_machine() {
     assert_eq!(second.code(), 0, "{}", second.stderr());
     assert_eq!(executed(&second), 0, "{}", second.stderr());
     assert!(second.stderr().contains(" imported)"), "{}", second.stderr());
+    assert!(second.stderr().contains(" layers from caches ("), "the output's own layers came from the cache: {}", second.stderr());
     assert_eq!(digest(&second), digest(&first));
 
     // keys hold no path: another checkout, elsewhere, on another fresh store, hits as well

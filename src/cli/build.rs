@@ -323,10 +323,13 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         progress.line(&line);
     }
     let (layers, bytes) = progress.downloaded();
-    let downloads = match layers {
+    let mut downloads = match layers {
         0 => String::new(),
         n => format!(", {n} base layers downloaded ({})", crate::publish::inspect::human(bytes)),
     };
+    if let (n @ 1.., bytes) = progress.imported() {
+        downloads.push_str(&format!(", {n} layers from caches ({})", crate::publish::inspect::human(bytes)));
+    }
     let imported = if stats.imported > 0 { format!(" ({} imported)", stats.imported) } else { String::new() };
     progress.line(&format!(
         "mpbake: {} steps executed, {} from cache{imported}{downloads}, in {:.2}s",

@@ -56,6 +56,11 @@ impl Caches {
 
     /// Imports the caches' records into the store; the keys imported.
     pub fn import(&self, store: &Store, registry: Option<&Registry>, hosts: &[String], progress: &Progress) -> HashSet<String> {
+        let references = self.from.iter().filter_map(|e| match &e.place {
+            Place::Registry(image) => Some(image.to_string()),
+            Place::Local(_) => None,
+        });
+        progress.set_caches(references.collect());
         let imported = share::import(&self.from, store, registry, hosts);
         for note in &imported.notes {
             progress.line(&format!("mpbake: {note}"));

@@ -41,6 +41,10 @@ pub struct Progress {
     counters: OnceLock<HashMap<String, (usize, usize, String)>>,
     /// Base layers downloaded, and their bytes.
     downloads: (AtomicU64, AtomicU64),
+    /// Layers downloaded from shared caches, and their bytes.
+    from_caches: (AtomicU64, AtomicU64),
+    /// The shared caches' references (`cache-from`), to tell their layers from bases'.
+    caches: OnceLock<Vec<String>>,
 }
 
 /// One layer being downloaded: a byte bar on a terminal, start and end lines in plain mode,
@@ -51,6 +55,8 @@ pub struct Download<'a> {
     total: u64,
     bar: Option<ProgressBar>,
     started: std::time::Instant,
+    /// From a shared cache, not a base image.
+    from_cache: bool,
 }
 
 impl Download<'_> {
@@ -69,8 +75,9 @@ impl Download<'_> {
         if !ok {
             return;
         }
-        self.progress.downloads.0.fetch_add(1, Ordering::Relaxed);
-        self.progress.downloads.1.fetch_add(self.total, Ordering::Relaxed);
+        let counts = if self.from_cache { &self.progress.from_caches } else { &self.progress.downloads };
+        counts.0.fetch_add(1, Ordering::Relaxed);
+        counts.1.fetch_add(self.total, Ordering::Relaxed);
         let seconds = self.started.elapsed().as_secs_f64();
         match self.progress.mode {
             Mode::Json => self
@@ -167,7 +174,15 @@ impl Progress {
             other => other,
         };
         let bars = (mode == Mode::Tty).then(MultiProgress::new);
-        Progress { mode, bars, running: Mutex::new(HashMap::new()), counters: OnceLock::new(), downloads: Default::default() }
+        Progress {
+            mode,
+            bars,
+            running: Mutex::new(HashMap::new()),
+            counters: OnceLock::new(),
+            downloads: Default::default(),
+            from_caches: Default::default(),
+            caches: OnceLock::new(),
+        }
     }
 
     /// A base layer's download starting: `digest`, `total` bytes, from `image`.
@@ -185,12 +200,23 @@ impl Progress {
             Mode::Plain => self.line(&format!("downloading {} of {image} ({})", short(digest), crate::publish::inspect::human(total))),
             _ => {}
         }
-        Download { progress: self, digest: digest.to_string(), total, bar, started: std::time::Instant::now() }
+        let from_cache = self.caches.get().is_some_and(|c| c.iter().any(|r| r == image));
+        Download { progress: self, digest: digest.to_string(), total, bar, started: std::time::Instant::now(), from_cache }
     }
 
     /// Base layers downloaded by this build, and their bytes.
     pub fn downloaded(&self) -> (u64, u64) {
         (self.downloads.0.load(Ordering::Relaxed), self.downloads.1.load(Ordering::Relaxed))
+    }
+
+    /// Names the shared caches imported from, whose layer downloads count apart from bases'.
+    pub fn set_caches(&self, references: Vec<String>) {
+        let _ = self.caches.set(references);
+    }
+
+    /// Layers downloaded from shared caches, and their bytes.
+    pub fn imported(&self) -> (u64, u64) {
+        (self.from_caches.0.load(Ordering::Relaxed), self.from_caches.1.load(Ordering::Relaxed))
     }
 
     /// Numbers the plan's shown steps within their stage as one platform builds it (a step
