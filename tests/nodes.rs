@@ -340,6 +340,26 @@ fn a_node_that_builds_another_platform_is_caught_and_named() {
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains("liar: asked for linux/arm64, it built linux/amd64"), "{}", run.stderr());
     assert!(absent(&format!("{host}/app:dev")), "no tag moved");
+
+    // a step failing on the node cancels the build here: the local RUN is stopped, not waited for
+    let failing =
+        "ARG REGISTRY\nFROM ${REGISTRY}/busybox:1\nRUN if [ \"$(uname -m)\" = aarch64 ]; then echo broken on arm; exit 3; fi; sleep 60\n";
+    let both = bake.replace("[\"linux/arm64\"]", "[\"linux/amd64\", \"linux/arm64\"]");
+    let ws = common::Workspace::with(&[("docker-bake.hcl", &both), ("Dockerfile", failing)]);
+    let node = format!("real=linux/arm64=unix://{}", engine.socket().display());
+    let run = ws.run(
+        &["build", "app", "--progress", "plain", "--node", &node],
+        &[("REGISTRY", &host), ("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())],
+    );
+    assert_eq!(run.code(), 1, "a failing step is the input's fault: {}", run.stderr());
+    let stderr = run.stderr();
+    assert!(stderr.contains("app (linux/arm64) on node real:"), "{stderr}");
+    let local = stderr
+        .lines()
+        .find(|l| l.contains("linux/amd64] RUN"))
+        .and_then(|l| l.split(' ').next())
+        .unwrap_or_else(|| panic!("no local RUN: {stderr}"));
+    assert!(stderr.contains(&format!("{local} ERROR")), "the local RUN was stopped: {stderr}");
 }
 
 #[test]

@@ -59,16 +59,29 @@ pub enum Failed {
 
 /// Builds `finals` here and the placed target platforms on their nodes, at once, once every
 /// node was reached (a platform none of whose nodes answers fails before anything is built).
+/// When one side fails the other is cancelled, and the failure that came first is reported.
 pub fn build_both(engine: &crate::exec::Engine, finals: &[String], parallel: usize, jobs: &nodes::Jobs) -> Result<nodes::Results, Failed> {
     let reached = nodes::reach(jobs).map_err(|e| Failed::There(reported(e)))?;
     let (here, there) = std::thread::scope(|scope| {
-        let there = scope.spawn(|| nodes::build_all(jobs, reached));
-        (engine.build(finals, parallel), there.join())
+        let there = scope.spawn(|| {
+            let built = nodes::build_all(jobs, reached);
+            if matches!(built, Err(nodes::NodeError::Build(_) | nodes::NodeError::Nodes(_))) {
+                crate::exec::stop();
+            }
+            built
+        });
+        let here = engine.build(finals, parallel);
+        if here.is_err() {
+            crate::exec::stop();
+        }
+        (here, there.join())
     });
-    here.map_err(Failed::Here)?;
-    match there {
-        Ok(results) => results.map_err(|e| Failed::There(reported(e))),
-        Err(_) => Err(Failed::There(reported(nodes::NodeError::Nodes("the builds on nodes stopped unexpectedly".into())))),
+    let there = there.unwrap_or_else(|_| Err(nodes::NodeError::Nodes("the builds on nodes stopped unexpectedly".into())));
+    match (here, there) {
+        (_, Err(e @ (nodes::NodeError::Build(_) | nodes::NodeError::Nodes(_)))) => Err(Failed::There(reported(e))),
+        (Err(e), _) => Err(Failed::Here(e)),
+        (Ok(()), Err(e)) => Err(Failed::There(reported(e))),
+        (Ok(()), Ok(results)) => Ok(results),
     }
 }
 
@@ -77,6 +90,7 @@ fn reported(error: nodes::NodeError) -> std::process::ExitCode {
     let (message, code) = match error {
         nodes::NodeError::Build(m) => (m, 1),
         nodes::NodeError::Nodes(m) => (m, 2),
+        nodes::NodeError::Cancelled => ("the build was cancelled".to_string(), 2),
     };
     eprintln!("mpbake: error: {message}");
     std::process::ExitCode::from(code)

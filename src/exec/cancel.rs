@@ -9,6 +9,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static CANCELLED: AtomicBool = AtomicBool::new(false);
+/// Set when a part of the build failed and the rest is stopped (not the user's cancel).
+static STOPPED: AtomicBool = AtomicBool::new(false);
 /// Containers running now: runc's state root and the container's id.
 static RUNNING: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
 
@@ -17,22 +19,40 @@ pub fn cancelled() -> bool {
     CANCELLED.load(Ordering::SeqCst)
 }
 
+/// Whether the build is stopping: cancelled by a signal, or stopped because a part failed.
+pub fn stopping() -> bool {
+    cancelled() || STOPPED.load(Ordering::SeqCst)
+}
+
 /// Handles SIGINT and SIGTERM for the rest of the process: the first cancels, the second exits
 /// with 130 at once.
 pub fn install() -> std::io::Result<()> {
     let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])?;
     std::thread::spawn(move || {
         for _ in signals.forever() {
-            if CANCELLED.swap(true, Ordering::SeqCst) {
+            if cancelled() {
                 std::process::exit(130);
             }
             eprintln!("mpbake: cancelling: stopping running steps (a second Ctrl-C exits at once)");
-            for (root, id) in RUNNING.lock().map(|r| r.clone()).unwrap_or_default() {
-                let _ = std::process::Command::new("runc").arg("--root").arg(&root).args(["kill", &id, "KILL"]).output();
-            }
+            CANCELLED.store(true, Ordering::SeqCst);
+            kill_running();
         }
     });
     Ok(())
+}
+
+/// Stops the build because a part of it failed: no new step starts, running containers are
+/// killed (so their steps end and unwind), node builds drop their streams.
+pub fn stop() {
+    if !STOPPED.swap(true, Ordering::SeqCst) {
+        kill_running();
+    }
+}
+
+fn kill_running() {
+    for (root, id) in RUNNING.lock().map(|r| r.clone()).unwrap_or_default() {
+        let _ = std::process::Command::new("runc").arg("--root").arg(&root).args(["kill", &id, "KILL"]).output();
+    }
 }
 
 /// A container registered as running until dropped.

@@ -189,7 +189,7 @@ impl<'a> Engine<'a> {
             let (tx, rx) = std::sync::mpsc::channel();
             let mut running = 0;
             loop {
-                if super::cancel::cancelled() && failure.is_none() {
+                if super::cancel::stopping() && failure.is_none() {
                     failure = Some(BuildError::Tool("the build was cancelled".into()));
                 }
                 while failure.is_none() && running < jobs.max(1) {

@@ -31,7 +31,7 @@ mod users;
 mod workdirs;
 
 pub use annotations::{Annotations, commit_time};
-pub use cancel::{cancelled, clean_leftovers, install as handle_signals, private_dir};
+pub use cancel::{cancelled, clean_leftovers, install as handle_signals, private_dir, stop, stopping};
 pub use engine::{Engine, Resolved, Settings, Stats};
 pub use inline::{Bases, Built, Times, build_inline};
 pub use local::write_rootfs;

@@ -120,7 +120,7 @@ impl Engine<'_> {
         rootfs.unmount().map_err(io("unmounting the step's filesystem"))?;
         match result {
             Ok(_) => {}
-            Err(RunError::Exit { .. }) if super::cancel::cancelled() => return Err(BuildError::Tool("the build was cancelled".into())),
+            Err(RunError::Exit { .. }) if super::cancel::stopping() => return Err(BuildError::Tool("the build was cancelled".into())),
             Err(RunError::Exit { code, output }) => {
                 let tail: Vec<&str> = output.lines().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
                 let mut diagnostic = match input(node, "build::run-failed", format!("`{}` exited with status {code}", node.op)) {

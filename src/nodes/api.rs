@@ -15,11 +15,12 @@ const ARCHIVE_LIMIT: u64 = 64 << 30;
 
 /// Why a node did not deliver: the build itself failed (the Dockerfile or a step: no other
 /// node would do better), or the node did (unreachable, dropped the connection, answered
-/// nonsense: another node may).
+/// nonsense: another node may), or this build was cancelled.
 #[derive(Debug)]
 pub enum Failure {
     Build(String),
     Node(String),
+    Cancelled,
 }
 
 /// A connected engine.
@@ -116,7 +117,16 @@ impl Api {
                 });
             }
             let (mut pending, mut image) = (Vec::new(), None);
-            while let Some(piece) = response.chunk().await.map_err(|e| Failure::Node(format!("the build's stream broke: {}", plain(&e))))? {
+            loop {
+                // a build cancelled here (Ctrl-C, or another part of it failed) drops the stream,
+                // which cancels the node's build; checked every second, output or not
+                let piece = match tokio::time::timeout(std::time::Duration::from_secs(1), response.chunk()).await {
+                    _ if crate::exec::stopping() => return Err(Failure::Cancelled),
+                    Err(_) => continue,
+                    Ok(Ok(Some(piece))) => piece,
+                    Ok(Ok(None)) => break,
+                    Ok(Err(e)) => return Err(Failure::Node(format!("the build's stream broke: {}", plain(&e)))),
+                };
                 pending.extend_from_slice(&piece);
                 while let Some(end) = pending.iter().position(|b| *b == b'\n') {
                     let line: Vec<u8> = pending.drain(..=end).collect();

@@ -44,6 +44,8 @@ pub struct Jobs<'a> {
 pub enum NodeError {
     Build(String),
     Nodes(String),
+    /// The build was cancelled (a signal, or a failure elsewhere in it).
+    Cancelled,
 }
 
 /// The images, by (target, platform), with the name of the node that built each.
@@ -150,6 +152,9 @@ fn one(
     let Some(input) = jobs.inputs.get(target) else { return Err(NodeError::Nodes(format!("`{target}` has no input for its node"))) };
     let mut reasons = Vec::new();
     for &index in order {
+        if crate::exec::stopping() {
+            return Err(NodeError::Cancelled);
+        }
         let node = &jobs.nodes[index];
         if let Some(reason) = down.lock().ok().and_then(|d| d[index].clone()) {
             reasons.push(format!("{}: {reason}", node.name));
@@ -160,6 +165,7 @@ fn one(
             Err(Failure::Build(message)) => {
                 return Err(NodeError::Build(format!("{target} ({platform}) on node {}: {message}", node.name)));
             }
+            Err(Failure::Cancelled) => return Err(NodeError::Cancelled),
             Err(Failure::Node(message)) => {
                 jobs.progress.line(&format!("node {} failed building {target} ({platform}): {message}", node.name));
                 if let Ok(mut d) = down.lock() {
