@@ -9,6 +9,8 @@ mod harness;
 #[path = "hostile/images.rs"]
 #[allow(dead_code)]
 mod images;
+#[path = "parts/ssh.rs"]
+mod ssh;
 
 use common::Workspace;
 use harness::registry::Registry;
@@ -199,33 +201,6 @@ fn call_check_lints_the_target_and_builds_nothing() {
     assert!(ws.path().join("mpbake-out/app/index.json").is_file());
 }
 
-/// An image with the busybox applets and the host's `ssh-add` with the libraries it loads.
-fn image_with_ssh_add(registry: &str) -> String {
-    let mut layer = images::busybox_layer();
-    let ldd = std::process::Command::new("ldd").arg("/usr/bin/ssh-add").output().unwrap_or_else(|e| panic!("ldd: {e}"));
-    let mut files = vec!["/usr/bin/ssh-add".to_string()];
-    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
-        let path = line.split("=>").last().unwrap_or_default().split_whitespace().next().unwrap_or_default();
-        if path.starts_with('/') {
-            files.push(path.to_string());
-        }
-    }
-    let mut dirs = std::collections::BTreeSet::new();
-    for file in &files {
-        let mut dir = std::path::Path::new(file.trim_start_matches('/')).parent();
-        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-            dirs.insert(format!("{}/", d.display()));
-            dir = d.parent();
-        }
-    }
-    layer.extend(dirs.iter().map(|d| images::Entry::dir(d)));
-    for file in &files {
-        let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("{file}: {e}"));
-        layer.push(images::Entry::file(file.trim_start_matches('/'), &bytes).mode(0o755));
-    }
-    images::Image::of(vec![layer]).push(registry, "ssh-add")
-}
-
 #[test]
 fn ssh_forwards_the_agent_or_key_files_to_run_mount_ssh() {
     if let Err(reason) =
@@ -235,26 +210,10 @@ fn ssh_forwards_the_agent_or_key_files_to_run_mount_ssh() {
         return;
     }
     let registry = Registry::start();
-    let image = image_with_ssh_add(&registry.host());
+    let image = ssh::image_with_ssh_add(&registry.host());
     let keys = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let key = keys.path().join("id_ed25519");
-    let made =
-        std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "mpbake-test-key", "-f"]).arg(&key).status();
-    assert!(made.is_ok_and(|s| s.success()));
-    let socket = keys.path().join("agent.sock");
-    let agent = std::process::Command::new("ssh-agent")
-        .arg("-D")
-        .arg("-a")
-        .arg(&socket)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let agent = Killed(agent.unwrap_or_else(|e| panic!("{e}")));
-    while !socket.exists() {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let added = std::process::Command::new("ssh-add").arg(&key).env("SSH_AUTH_SOCK", &socket).output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let agent = ssh::Agent::start(keys.path());
+    let (socket, key) = (agent.socket.clone(), agent.key.clone());
     let cache = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default()), ("SSH_AUTH_SOCK", socket.to_str().unwrap_or_default())];
     let dockerfile = format!(
@@ -291,14 +250,4 @@ fn ssh_forwards_the_agent_or_key_files_to_run_mount_ssh() {
     ws.write("Dockerfile", &format!("FROM {image}\nRUN --mount=type=ssh,id=deploy,required /usr/bin/ssh-add -l\n"));
     let run = ws.run(&["build", "--allow", &grant, "-o", "type=local,dest=out"], &env);
     assert!(run.code() == 1 && run.stderr().contains("build::missing-ssh") && run.stderr().contains("Dockerfile:2"), "{}", run.stderr());
-}
-
-/// A child process killed when dropped (also when a test fails).
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -162,7 +162,8 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
     let created = epoch_set.or_else(|| exec::commit_time(&cwd)).unwrap_or(0);
     let Some(plan) = &p.plan else { return Ok(Err(ExitCode::from(1))) };
     let caches = shared_cache::caches(&p.loaded.spec, &p.targets, &how.cache_from, &how.cache_to);
-    let mut hosts = bases::registry_hosts(&p, plan);
+    let base_hosts = bases::registry_hosts(&p, plan);
+    let mut hosts = base_hosts.clone();
     hosts.extend(caches.hosts());
     hosts.sort();
     hosts.dedup();
@@ -192,6 +193,7 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
             return Ok(Err(ExitCode::from(2)));
         }
     };
+    let (node_secrets, node_agents) = (secrets.clone(), ssh.clone());
     let settings = exec::Settings {
         cwd: cwd.clone(),
         epoch,
@@ -215,11 +217,11 @@ pub fn build(args: &SpecArgs, names: &[String], how: &How) -> anyhow::Result<Res
         .flat_map(|(n, t)| t.platforms.iter().filter(|(pl, _)| !placement.remote.contains_key(&(n.clone(), (*pl).clone()))))
         .map(|(_, id)| id.clone())
         .collect();
+    let given = on_nodes::Given { secrets: &node_secrets, agents: &node_agents, registries: &base_hosts };
     let jobs = crate::nodes::Jobs {
         nodes: &nodes,
         placement: &placement,
-        inputs: on_nodes::inputs(&p, &placement, &cwd),
-        registry_config: on_nodes::registry_config(&hosts),
+        inputs: on_nodes::inputs(&p, &placement, &cwd, &given),
         store: &store,
         compression: how.compression,
         progress: &progress,

@@ -3,9 +3,7 @@
 //! it sends back, checked before they join an index.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use base64::Engine as _;
+use std::path::{Path, PathBuf};
 
 use super::planned::Planned;
 use crate::diag::Diagnostic;
@@ -26,12 +24,20 @@ pub fn nodes_of(spec: &crate::ir::Spec, flags: &[String]) -> Result<Vec<Node>, S
 /// Where each target platform goes; what a node cannot be given is in `found`.
 pub fn place(p: &Planned, plan: &Plan, nodes: &[Node], found: &mut Vec<Diagnostic>) -> Placement {
     let placement = nodes::place(plan, &p.dockerfiles, &p.targets, nodes);
-    found.extend(nodes::placement::unsupported(&p.loaded.spec, &p.dockerfiles, &placement));
+    found.extend(nodes::placement::unsupported(&p.loaded.spec, &placement));
     placement
 }
 
+/// What the host gives node builds: secrets and ssh agents by id (each build gets those its
+/// target declares), and the registries whose credentials the nodes may ask for.
+pub struct Given<'a> {
+    pub secrets: &'a BTreeMap<String, PathBuf>,
+    pub agents: &'a BTreeMap<String, PathBuf>,
+    pub registries: &'a [String],
+}
+
 /// What each placed target sends its node.
-pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path) -> BTreeMap<String, nodes::Input> {
+pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path, given: &Given) -> BTreeMap<String, nodes::Input> {
     let options = crate::emit::Options { context_prefix: Some(nodes::CONTEXT_PREFIX.into()), ..Default::default() };
     let mut inputs = BTreeMap::new();
     for (name, _) in placement.remote.keys() {
@@ -39,12 +45,22 @@ pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path) -> BTreeMap<String
         let emitted = crate::emit::dockerfile::from_dockerfile(target, df, &options);
         // RUN has no network here unless the target asks for the host's; a node does the same
         let network = if target.network.as_deref() == Some("host") { "host" } else { "none" };
+        let declared = |entries: &[crate::ir::Composable], default: Option<&str>| -> Vec<String> {
+            entries.iter().filter_map(|e| e.get("id").map(String::as_str).or(default)).map(String::from).collect()
+        };
+        let (secret_ids, ssh_ids) = (declared(&target.secret, None), declared(&target.ssh, Some("default")));
+        let provided = nodes::Provided {
+            secrets: given.secrets.iter().filter(|(id, _)| secret_ids.contains(id)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            agents: given.agents.iter().filter(|(id, _)| ssh_ids.contains(id)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            registries: given.registries.to_vec(),
+        };
         let input = nodes::Input {
             context: cwd.join(target.context.as_deref().unwrap_or(".")),
             ignore: df.ignore.clone(),
             dockerfile: emitted.text,
             args: target.args.clone(),
             network: network.into(),
+            provided: std::sync::Arc::new(provided),
         };
         inputs.insert(name.clone(), input);
     }
@@ -94,17 +110,6 @@ fn reported(error: nodes::NodeError) -> std::process::ExitCode {
     };
     eprintln!("mpbake: error: {message}");
     std::process::ExitCode::from(code)
-}
-
-/// `X-Registry-Config` for the bases' registries: docker's credentials for each that has some.
-pub fn registry_config(hosts: &[String]) -> Option<String> {
-    let mut config = serde_json::Map::new();
-    for host in hosts {
-        if let crate::oci::Credential::Auth(oci_client::secrets::RegistryAuth::Basic(user, password)) = crate::oci::credentials(host) {
-            config.insert(host.clone(), serde_json::json!({"username": user, "password": password}));
-        }
-    }
-    (!config.is_empty()).then(|| base64::engine::general_purpose::URL_SAFE.encode(serde_json::Value::Object(config).to_string()))
 }
 
 /// Checks a layout's platforms that nodes built — config platform and ELF machines, as `verify`

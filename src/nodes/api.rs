@@ -1,5 +1,6 @@
 //! The parts of a node's Docker Engine API mpbake uses, over HTTP on its endpoint: version,
-//! a BuildKit build from a tar context (`/build?version=2`), and `docker save` of the result.
+//! a BuildKit build from a tar context (`/build?version=2`) with a session serving its
+//! secrets, ssh agents and credentials, and `docker save` of the result.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -8,6 +9,7 @@ use base64::Engine as _;
 use serde_json::Value as Json;
 
 use super::endpoint::{Address, Tunnel, resolve};
+use super::session::{self, Provided};
 use super::trace::{self, Status};
 
 /// The largest `docker save` archive taken from a node.
@@ -40,14 +42,15 @@ pub struct Version {
     pub platform: String,
 }
 
-/// What to build: the Dockerfile's name in the context (its last stage), the platform, args, network.
+/// What to build: the Dockerfile's name in the context (its last stage), the platform, args,
+/// network, and what the build's session gives (BuildKit in dockerd takes registry
+/// credentials only from a session, never from `X-Registry-Config`).
 pub struct Request<'a> {
     pub dockerfile: &'a str,
     pub platform: &'a str,
     pub args: &'a std::collections::BTreeMap<String, String>,
     pub network: &'a str,
-    /// `X-Registry-Config`: credentials for the registries the bases come from.
-    pub registry_config: Option<String>,
+    pub provided: std::sync::Arc<Provided>,
 }
 
 impl Api {
@@ -100,11 +103,11 @@ impl Api {
         let args = serde_json::to_string(request.args).unwrap_or_default();
         let mut query = vec![("version", "2"), ("dockerfile", request.dockerfile), ("platform", request.platform), ("buildargs", &args)];
         query.push(("networkmode", request.network));
-        let mut post = self.http.post(format!("{}/v1.41/build", self.base)).query(&query).header("Content-Type", "application/x-tar");
-        if let Some(config) = &request.registry_config {
-            post = post.header("X-Registry-Config", config);
-        }
         self.runtime.block_on(async {
+            // the session ends (and with it what the engine may ask for) when this build does
+            let session = session::open(&self.http, &self.base, request.provided.clone()).await.map_err(Failure::Node)?;
+            let post = self.http.post(format!("{}/v1.41/build", self.base)).query(&query).query(&[("session", &session.id)]);
+            let post = post.header("Content-Type", "application/x-tar");
             let mut response = post.body(context).send().await.map_err(|e| Failure::Node(plain(&e)))?;
             if !response.status().is_success() {
                 let status = response.status();

@@ -6,14 +6,18 @@
 mod api;
 mod context;
 mod endpoint;
+mod grpc;
 mod import;
 pub mod placement;
 mod progress;
+mod protobuf;
 mod run;
+mod session;
 mod trace;
 
 pub use context::PREFIX as CONTEXT_PREFIX;
 pub use placement::{Placement, place};
+pub use session::Provided;
 pub use run::{Input, Jobs, NodeError, Results, build_all, reach};
 
 use crate::ir::Platform;

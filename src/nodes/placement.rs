@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Node;
 use crate::diag::Diagnostic;
-use crate::ir::{Dockerfile, OpKind, Platform, Spec};
+use crate::ir::{Dockerfile, Platform, Spec};
 use crate::plan::{Class, Plan};
 
 /// (target, platform) → the nodes to try, in order; a target platform not listed is built here.
@@ -36,13 +36,13 @@ pub fn place(plan: &Plan, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &
     placement
 }
 
-/// What a node cannot be given yet: named contexts, secrets and ssh agents (they travel over a
-/// BuildKit session, which mpbake does not open), each an error where it is written.
-pub fn unsupported(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, placement: &Placement) -> Vec<Diagnostic> {
+/// What a node cannot be given yet: named contexts (BuildKit reads them through the session's
+/// file sync, which mpbake does not serve), an error where they are written.
+pub fn unsupported(spec: &Spec, placement: &Placement) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (name, platform) in placement.remote.keys() {
-        let (Some(target), Some(df)) = (spec.targets.get(name), dockerfiles.get(name)) else { continue };
+        let Some(target) = spec.targets.get(name) else { continue };
         if !seen.insert(name) {
             continue;
         }
@@ -54,21 +54,7 @@ pub fn unsupported(spec: &Spec, dockerfiles: &BTreeMap<String, Dockerfile>, plac
                     format!("target `{name}` has named contexts, which a node cannot be sent yet"),
                 )
                 .with_label(target.span, "built on a node")
-                .with_help(help.clone()),
-            );
-        }
-        let session_mounts = df.stages.iter().flat_map(|s| &s.ops).filter(|op| match &op.kind {
-            OpKind::Run { mounts, .. } => mounts.iter().any(|m| matches!(m.kind.as_str(), "secret" | "ssh")),
-            _ => false,
-        });
-        for op in session_mounts {
-            found.push(
-                Diagnostic::error(
-                    "build::node-unsupported",
-                    format!("target `{name}`: a RUN with a secret or ssh mount cannot run on a node yet (they need a BuildKit session)"),
-                )
-                .with_label(op.span, "this RUN")
-                .with_help(help.clone()),
+                .with_help(help),
             );
         }
     }

@@ -16,7 +16,7 @@ use crate::oci::layer::Compression;
 use crate::oci::store::Store;
 
 /// What a node needs to build one target: its context, the Dockerfile `emit` wrote for it (the
-/// context under `c/`), build args and network.
+/// context under `c/`), build args, network, and what its session gives.
 pub struct Input {
     pub context: PathBuf,
     pub ignore: Vec<String>,
@@ -24,6 +24,7 @@ pub struct Input {
     pub args: BTreeMap<String, String>,
     /// `none`, or `host` when the target asks for it.
     pub network: String,
+    pub provided: std::sync::Arc<super::Provided>,
 }
 
 /// Everything the node builds share.
@@ -31,8 +32,6 @@ pub struct Jobs<'a> {
     pub nodes: &'a [Node],
     pub placement: &'a Placement,
     pub inputs: BTreeMap<String, Input>,
-    /// `X-Registry-Config` for the bases' registries.
-    pub registry_config: Option<String>,
     pub store: &'a Store,
     pub compression: Compression,
     pub progress: &'a Progress,
@@ -162,6 +161,13 @@ fn one(
         }
         match on_node(jobs, node, input, target, platform, tar.clone()) {
             Ok(fetched) => return Ok((fetched, node.name.clone())),
+            Err(Failure::Build(message)) if message.contains("401 Unauthorized") || message.contains("403 Forbidden") => {
+                // credentials are the machine's business (exit 2), and every node would be refused alike
+                return Err(NodeError::Nodes(format!(
+                    "{target} ({platform}) on node {}: {message}; the node pulls the bases with this machine's docker credentials (log in here: `docker login REGISTRY`)",
+                    node.name
+                )));
+            }
             Err(Failure::Build(message)) => {
                 return Err(NodeError::Build(format!("{target} ({platform}) on node {}: {message}", node.name)));
             }
@@ -189,7 +195,7 @@ fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str
         platform,
         args: &input.args,
         network: &input.network,
-        registry_config: jobs.registry_config.clone(),
+        provided: input.provided.clone(),
     };
     let mut reporter = Reporter::new(jobs.progress, &node.name, target, platform);
     let image = api.build(tar, &request, &mut |status| reporter.status(status))?;

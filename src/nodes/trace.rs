@@ -1,7 +1,8 @@
 //! BuildKit's progress as dockerd streams it (`moby.buildkit.trace`: a base64 protobuf
 //! `StatusResponse`), decoded for the fields mpbake shows: each step's name, start, end, cache
-//! and error, and its output lines. Hand-written because these few fields do not justify a
-//! protobuf code generator (prost-build needs protoc, which is not on the build machines).
+//! and error, and its output lines.
+
+use super::protobuf::{Value, fields, text};
 
 /// A step as BuildKit reports it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -27,72 +28,6 @@ pub struct Log {
 pub struct Status {
     pub vertexes: Vec<Vertex>,
     pub logs: Vec<Log>,
-}
-
-/// A field's value, by wire type.
-enum Value<'a> {
-    Number(u64),
-    Bytes(&'a [u8]),
-}
-
-/// Reads protobuf fields one at a time.
-struct Fields<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Fields<'a> {
-    fn varint(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let (&byte, rest) = self.bytes.split_first()?;
-            self.bytes = rest;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
-    }
-
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.bytes.len() < n {
-            return None;
-        }
-        let (taken, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Some(taken)
-    }
-}
-
-impl<'a> Iterator for Fields<'a> {
-    type Item = (u64, Value<'a>);
-
-    /// The next field, or None at the end (or at bytes that are not protobuf).
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.bytes.is_empty() {
-            return None;
-        }
-        let key = self.varint()?;
-        let value = match key & 7 {
-            0 => Value::Number(self.varint()?),
-            1 => Value::Number(u64::from_le_bytes(self.take(8)?.try_into().ok()?)),
-            2 => {
-                let n = usize::try_from(self.varint()?).ok()?;
-                Value::Bytes(self.take(n)?)
-            }
-            5 => Value::Number(u64::from(u32::from_le_bytes(self.take(4)?.try_into().ok()?))),
-            _ => return None,
-        };
-        Some((key >> 3, value))
-    }
-}
-
-fn fields(bytes: &[u8]) -> Fields<'_> {
-    Fields { bytes }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A `google.protobuf.Timestamp` as seconds.
