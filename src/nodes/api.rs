@@ -4,16 +4,21 @@
 
 use std::io::Write as _;
 use std::path::Path;
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value as Json;
 
 use super::endpoint::{Address, Tunnel, resolve};
+use super::watch::Watch;
 use super::session::{self, Provided};
 use super::trace::{self, Status};
 
 /// The largest `docker save` archive taken from a node.
 const ARCHIVE_LIMIT: u64 = 64 << 30;
+
+/// How long a node has to answer a request that is not a stream (version, session).
+const ANSWER_WITHIN: Duration = Duration::from_secs(15);
 
 /// Why a node did not deliver: the build itself failed (the Dockerfile or a step: no other
 /// node would do better), or the node did (unreachable, dropped the connection, answered
@@ -88,11 +93,13 @@ impl Api {
     }
 
     fn version(&self) -> Result<Version, String> {
-        let reply = self.runtime.block_on(async {
+        let ask = async {
             let response = self.http.get(format!("{}/version", self.base)).send().await?.error_for_status()?;
             response.json::<Json>().await
-        });
-        let reply = reply.map_err(|e| plain(&e))?;
+        };
+        // the timer is made inside the runtime, which it needs
+        let reply = self.runtime.block_on(async { tokio::time::timeout(ANSWER_WITHIN, ask).await });
+        let reply = reply.map_err(|_| format!("no answer within {} s", ANSWER_WITHIN.as_secs()))?.map_err(|e| plain(&e))?;
         let field = |k: &str| reply[k].as_str().unwrap_or_default().to_string();
         Ok(Version { server: field("Version"), api: field("ApiVersion"), platform: format!("{}/{}", field("Os"), field("Arch")) })
     }
@@ -105,7 +112,9 @@ impl Api {
         query.push(("networkmode", request.network));
         self.runtime.block_on(async {
             // the session ends (and with it what the engine may ask for) when this build does
-            let session = session::open(&self.http, &self.base, request.provided.clone()).await.map_err(Failure::Node)?;
+            let session = tokio::time::timeout(ANSWER_WITHIN, session::open(&self.http, &self.base, request.provided.clone())).await;
+            let session = session.map_err(|_| Failure::Node("no answer to opening a BuildKit session".into()))?.map_err(Failure::Node)?;
+            let watch = Watch::start(&self.http, &self.base);
             let post = self.http.post(format!("{}/v1.41/build", self.base)).query(&query).query(&[("session", &session.id)]);
             let post = post.header("Content-Type", "application/x-tar");
             let mut response = post.body(context).send().await.map_err(|e| Failure::Node(plain(&e)))?;
@@ -123,9 +132,12 @@ impl Api {
             loop {
                 // a build cancelled here (Ctrl-C, or another part of it failed) drops the stream,
                 // which cancels the node's build; checked every second, output or not
-                let piece = match tokio::time::timeout(std::time::Duration::from_secs(1), response.chunk()).await {
+                let piece = match tokio::time::timeout(Duration::from_secs(1), response.chunk()).await {
                     _ if crate::exec::stopping() => return Err(Failure::Cancelled),
-                    Err(_) => continue,
+                    Err(_) => match watch.gone() {
+                        Some(reason) => return Err(Failure::Node(reason)),
+                        None => continue,
+                    },
                     Ok(Ok(Some(piece))) => piece,
                     Ok(Ok(None)) => break,
                     Ok(Err(e)) => return Err(Failure::Node(format!("the build's stream broke: {}", plain(&e)))),
@@ -157,8 +169,19 @@ impl Api {
         self.runtime.block_on(async {
             let url = format!("{}/v1.41/images/{image}/get", self.base);
             let mut response = self.http.get(url).send().await.and_then(|r| r.error_for_status()).map_err(|e| plain(&e))?;
-            let mut written = 0u64;
-            while let Some(piece) = response.chunk().await.map_err(|e| plain(&e))? {
+            let (watch, mut written) = (Watch::start(&self.http, &self.base), 0u64);
+            loop {
+                let piece = match tokio::time::timeout(Duration::from_secs(1), response.chunk()).await {
+                    _ if crate::exec::stopping() => return Err("cancelled".to_string()),
+                    Err(_) => match watch.gone() {
+                        Some(reason) => return Err(reason),
+                        None => continue,
+                    },
+                    Ok(piece) => match piece.map_err(|e| plain(&e))? {
+                        Some(piece) => piece,
+                        None => break,
+                    },
+                };
                 written += piece.len() as u64;
                 if written > ARCHIVE_LIMIT {
                     return Err("the image is larger than 64 GiB".to_string());

@@ -14,6 +14,7 @@ mod protobuf;
 mod run;
 mod session;
 mod trace;
+mod watch;
 
 pub use context::PREFIX as CONTEXT_PREFIX;
 pub use placement::{Placement, place};

@@ -148,6 +148,13 @@ impl Dockerd {
         }
     }
 
+    /// Stops (SIGSTOP) or resumes (SIGCONT) the daemon: stopped, it keeps its connections open
+    /// and answers nothing, as a machine cut off without a close.
+    pub fn freeze(&self, frozen: bool) {
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();
+    }
+
     /// The daemon's API socket.
     pub fn socket(&self) -> PathBuf {
         self.dir.path().join("sock")
@@ -183,6 +190,7 @@ impl Dockerd {
 impl Drop for Dockerd {
     fn drop(&mut self) {
         // SIGTERM lets dockerd stop the containerd it started; SIGKILL only if it hangs
+        self.freeze(false);
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
