@@ -99,3 +99,73 @@ fn a_node_build_gets_its_targets_secrets_ssh_agent_and_base_credentials_through_
     assert!(refused.stderr().contains("on node amd: ") && refused.stderr().contains("401 Unauthorized"), "{}", refused.stderr());
     assert!(refused.stderr().contains("`docker login REGISTRY`"), "{}", refused.stderr());
 }
+
+/// Files under `dir` with their contents, relative paths sorted.
+fn files_of(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in walk(dir) {
+        if entry.is_file() && !entry.is_symlink() {
+            let name = entry.strip_prefix(dir).unwrap_or(&entry).display().to_string();
+            out.push((name, std::fs::read(&entry).unwrap_or_default()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() && !path.is_symlink() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
+
+#[test]
+fn named_contexts_reach_a_node_as_images_and_directories_and_build_what_a_local_build_does() {
+    if let Err(reason) = harness::require(&["docker-registry", "dockerd", "/usr/bin/docker", "skopeo", "apt-get", "dpkg"]) {
+        println!("SKIP named contexts on nodes: {reason}");
+        return;
+    }
+    let registry = Registry::start();
+    let base = images::Image::of(vec![images::busybox_layer()]).push(&registry.host(), "busybox");
+    let engine = Dockerd::start(&registry.host());
+    let dockerfile = "FROM tools AS staging\n\
+                      COPY --from=docs /sub/deep.txt /deep.txt\n\
+                      FROM tools\n\
+                      COPY --from=docs /readme.txt /copied.txt\n\
+                      COPY --from=staging /deep.txt /staged.txt\n\
+                      RUN --mount=from=docs,target=/d cat /d/readme.txt /d/sub/deep.txt > /mounted.txt\n\
+                      RUN --mount=from=tools,source=/bin,target=/t ls /t > /tools.txt\n";
+    let bake = format!(
+        "target \"default\" {{\n  platforms = [\"linux/amd64\"]\n  contexts = {{\n    docs = \"./documentation\"\n    tools = \"docker-image://{base}\"\n  }}\n}}\n"
+    );
+    let ws = common::Workspace::with(&[
+        ("docker-bake.hcl", &bake),
+        ("Dockerfile", dockerfile),
+        ("documentation/readme.txt", "read me\n"),
+        ("documentation/sub/deep.txt", "deep\n"),
+    ]);
+    let cache = tempfile::tempdir().expect("cache");
+    let env = [("MPBAKE_CACHE_DIR", cache.path().to_str().unwrap_or_default())];
+    let node = format!("amd=linux/amd64=unix://{}", engine.socket().display());
+    let there = ws.run(&["build", "--progress", "plain", "--node", &node, "-o", "type=local,dest=there"], &env);
+    assert_eq!(there.code(), 0, "{}", there.stderr());
+    assert!(there.stderr().contains("#amd/"), "the node built it: {}", there.stderr());
+    let here = ws.run(&["build", "-o", "type=local,dest=here"], &env);
+    assert_eq!(here.code(), 0, "{}", here.stderr());
+    let (there, here) = (files_of(&ws.path().join("there")), files_of(&ws.path().join("here")));
+    let named: Vec<&str> = there.iter().map(|(n, _)| n.as_str()).filter(|n| n.ends_with(".txt")).collect();
+    assert_eq!(named, ["default/copied.txt", "default/mounted.txt", "default/staged.txt", "default/tools.txt"]);
+    assert_eq!(there, here, "the node builds what a build here does");
+
+    // another target's result cannot be sent to a node yet: said at the target, nothing built
+    ws.write("docker-bake.hcl", &bake.replace("\"./documentation\"", "\"target:docs\"").replace("}\n}\n", "}\n}\ntarget \"docs\" {\n}\n"));
+    let refused = ws.run(&["build", "--node", &node], &env);
+    assert_eq!(refused.code(), 1, "{}", refused.stderr());
+    assert!(refused.stderr().contains("build::node-unsupported") && refused.stderr().contains("docs=target:docs"), "{}", refused.stderr());
+}

@@ -38,10 +38,25 @@ pub struct Given<'a> {
 
 /// What each placed target sends its node.
 pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path, given: &Given) -> BTreeMap<String, nodes::Input> {
-    let options = crate::emit::Options { context_prefix: Some(nodes::CONTEXT_PREFIX.into()), ..Default::default() };
     let mut inputs = BTreeMap::new();
     for (name, _) in placement.remote.keys() {
         let (Some(target), Some(df)) = (p.loaded.spec.targets.get(name), p.dockerfiles.get(name)) else { continue };
+        let mut options = crate::emit::Options { context_prefix: Some(nodes::CONTEXT_PREFIX.into()), ..Default::default() };
+        let mut named = Vec::new();
+        for (context, value) in &target.contexts {
+            match nodes::placement::sent(value) {
+                Some(nodes::placement::Sent::Image(reference)) => {
+                    options.named_contexts.insert(context.clone(), reference.to_string());
+                }
+                Some(nodes::placement::Sent::Dir(dir)) => {
+                    let (stage, at) = (format!("mpbake-context-{}", named.len()), format!("n/{}", named.len()));
+                    options.named_contexts.insert(context.clone(), stage.clone());
+                    options.context_stages.push((stage, at.clone()));
+                    named.push((at, cwd.join(dir)));
+                }
+                None => {}
+            }
+        }
         let emitted = crate::emit::dockerfile::from_dockerfile(target, df, &options);
         // RUN has no network here unless the target asks for the host's; a node does the same
         let network = if target.network.as_deref() == Some("host") { "host" } else { "none" };
@@ -61,6 +76,7 @@ pub fn inputs(p: &Planned, placement: &Placement, cwd: &Path, given: &Given) -> 
             args: target.args.clone(),
             network: network.into(),
             provided: std::sync::Arc::new(provided),
+            named,
         };
         inputs.insert(name.clone(), input);
     }

@@ -35,6 +35,9 @@ pub fn from_dockerfile(target: &Target, df: &Dockerfile, options: &Options) -> E
     for arg in &df.global_args {
         let _ = writeln!(out, "ARG {}{}", arg.name, arg.default.as_ref().map(|d| format!("={}", quote(d))).unwrap_or_default());
     }
+    for (name, dir) in &options.context_stages {
+        let _ = writeln!(out, "\nFROM scratch AS {name}\nCOPY {}", serde_json::to_string(&[format!("{dir}/"), "/".into()]).unwrap_or_default());
+    }
     let mut linked = 0;
     let mut pinned = 0;
     for (index, stage) in &stages {
@@ -44,13 +47,13 @@ pub fn from_dockerfile(target: &Target, df: &Dockerfile, options: &Options) -> E
                 pinned += 1;
                 p
             }
-            None => rename_index(&stage.base, df),
+            None => options.named_contexts.get(&stage.base).cloned().unwrap_or_else(|| rename_index(&stage.base, df)),
         };
         let _ = writeln!(out, "FROM {}{base} AS {}", platform_flag(stage), stage_name(df, *index));
         for op in &stage.ops {
             let rebased = options.context_prefix.as_deref().and_then(|prefix| match &op.kind {
-                OpKind::Copy(c) => rebase::copy(c, prefix),
-                OpKind::Run { mounts, .. } if !mounts.is_empty() => Some(rebase::run_mounts(&op.text, prefix)),
+                OpKind::Copy(c) => rebase::copy(c, prefix, &options.named_contexts),
+                OpKind::Run { mounts, .. } if !mounts.is_empty() => Some(rebase::run_mounts(&op.text, prefix, &options.named_contexts)),
                 _ => None,
             });
             let text = match &op.kind {

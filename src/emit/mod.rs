@@ -25,6 +25,11 @@ pub struct Options {
     /// Where the context is in the context sent (a node's tar holds the Dockerfile beside the
     /// context, under this directory): COPY sources and context bind mounts are moved there.
     pub context_prefix: Option<String>,
+    /// Named contexts as a node sees them: each name → what stands for it, an image reference
+    /// or one of `context_stages`.
+    pub named_contexts: BTreeMap<String, String>,
+    /// Stages written first, each a directory of a node's tar copied onto scratch: (name, dir).
+    pub context_stages: Vec<(String, String)>,
 }
 
 /// One emitted target: the Dockerfile's file name, text, and the changes made.

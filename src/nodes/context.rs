@@ -2,7 +2,7 @@
 //! the emitted Dockerfile beside it, read through an open directory without following links.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::confine::{Dir, Kind};
 use crate::exec::Ignore;
@@ -12,10 +12,12 @@ pub const PREFIX: &str = "c";
 /// The Dockerfile's name in the tar.
 pub const DOCKERFILE: &str = "Dockerfile";
 
-/// The tar of `context` with `dockerfile` beside it; files are owned by root, as BuildKit
-/// makes a context's files when it copies them.
-pub fn tar(context: &Path, ignore: &[String], dockerfile: &str) -> io::Result<Vec<u8>> {
-    let top = Dir::open_host(context).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", context.display())))?;
+/// The tar of `context` with `dockerfile` beside it, and each named context's directory under
+/// its own name in `named`; files are owned by root, as BuildKit makes a context's files when
+/// it copies them.
+pub fn tar(context: &Path, ignore: &[String], dockerfile: &str, named: &[(String, PathBuf)]) -> io::Result<Vec<u8>> {
+    let open = |path: &Path| Dir::open_host(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+    let top = open(context)?;
     let mut builder = tar::Builder::new(Vec::new());
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);
@@ -23,6 +25,9 @@ pub fn tar(context: &Path, ignore: &[String], dockerfile: &str) -> io::Result<Ve
     header.set_entry_type(tar::EntryType::Regular);
     builder.append_data(&mut header, DOCKERFILE, dockerfile.as_bytes())?;
     append_dir(&mut builder, &top, PREFIX, "", &Ignore::new(ignore))?;
+    for (at, path) in named {
+        append_dir(&mut builder, &open(path)?, at, "", &Ignore::new(&[]))?;
+    }
     builder.into_inner()
 }
 
@@ -81,9 +86,9 @@ mod tests {
         std::fs::write(dir.path().join("src/skip/x"), "x").unwrap();
         std::fs::write(dir.path().join("secret.env"), "A=1").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("link")).unwrap();
-        let bytes = tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n").unwrap();
+        let bytes = tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &[("n/0".into(), dir.path().join("src"))]).unwrap();
         let mut archive = tar::Archive::new(bytes.as_slice());
         let names: Vec<String> = archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
-        assert_eq!(names, ["Dockerfile", "c/link", "c/src/", "c/src/main.go"]);
+        assert_eq!(names, ["Dockerfile", "c/link", "c/src/", "c/src/main.go", "n/0/main.go", "n/0/skip/", "n/0/skip/x"]);
     }
 }

@@ -36,8 +36,25 @@ pub fn place(plan: &Plan, dockerfiles: &BTreeMap<String, Dockerfile>, targets: &
     placement
 }
 
-/// What a node cannot be given yet: named contexts (BuildKit reads them through the session's
-/// file sync, which mpbake does not serve), an error where they are written.
+/// How a named context reaches a node: an image by its reference, a local directory inside
+/// the context tar; None for what a node cannot be sent (another target's result, a git or
+/// HTTP source, an OCI layout).
+pub enum Sent<'a> {
+    Image(&'a str),
+    Dir(&'a str),
+}
+
+pub fn sent(value: &str) -> Option<Sent<'_>> {
+    match value.strip_prefix("docker-image://") {
+        Some(reference) => Some(Sent::Image(reference)),
+        None if value.contains("://") || value.starts_with("target:") || value.starts_with("git@") => None,
+        None => Some(Sent::Dir(value)),
+    }
+}
+
+/// What a node cannot be given yet: named contexts that are another target's result or a
+/// remote source (dockerd 20.10's Dockerfile frontend has no named contexts, so mpbake writes
+/// images and directories into the node's Dockerfile and tar; those it cannot), an error at the target.
 pub fn unsupported(spec: &Spec, placement: &Placement) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -47,11 +64,15 @@ pub fn unsupported(spec: &Spec, placement: &Placement) -> Vec<Diagnostic> {
             continue;
         }
         let help = format!("build {platform} of `{name}` here (drop the node for {platform}), or leave the target out of this build");
-        if !target.contexts.is_empty() {
+        let unsent: Vec<String> = target.contexts.iter().filter(|(_, v)| sent(v).is_none()).map(|(k, v)| format!("{k}={v}")).collect();
+        if !unsent.is_empty() {
             found.push(
                 Diagnostic::error(
                     "build::node-unsupported",
-                    format!("target `{name}` has named contexts, which a node cannot be sent yet"),
+                    format!(
+                        "target `{name}` has named contexts a node cannot be sent yet ({}): only images and local directories",
+                        unsent.join(", ")
+                    ),
                 )
                 .with_label(target.span, "built on a node")
                 .with_help(help),

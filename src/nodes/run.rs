@@ -25,6 +25,8 @@ pub struct Input {
     /// `none`, or `host` when the target asks for it.
     pub network: String,
     pub provided: std::sync::Arc<super::Provided>,
+    /// Named contexts that are directories: where each goes in the tar, and where it is here.
+    pub named: Vec<(String, PathBuf)>,
 }
 
 /// Everything the node builds share.
@@ -83,7 +85,7 @@ pub fn build_all(jobs: &Jobs, reached: Reached) -> Result<Results, NodeError> {
     let down = Mutex::new(reached.0);
     let mut tars = BTreeMap::new();
     for (name, input) in &jobs.inputs {
-        let tar = context::tar(&input.context, &input.ignore, &input.dockerfile)
+        let tar = context::tar(&input.context, &input.ignore, &input.dockerfile, &input.named)
             .map_err(|e| NodeError::Nodes(format!("packing the context of `{name}` for its node: {e}")))?;
         tars.insert(name.clone(), tar);
     }
