@@ -15,8 +15,19 @@ use std::process::Command;
 use harness::engines::Dockerd;
 use harness::registry::Registry;
 
-const TOOLS: &[&str] =
-    &["docker-registry", "htpasswd", "dockerd", "/usr/bin/docker", "skopeo", "apt-get", "dpkg", "ssh-agent", "ssh-add", "ssh-keygen", "ldd"];
+const TOOLS: &[&str] = &[
+    "docker-registry",
+    "htpasswd",
+    "dockerd",
+    "/usr/bin/docker",
+    "skopeo",
+    "apt-get",
+    "dpkg",
+    "ssh-agent",
+    "ssh-add",
+    "ssh-keygen",
+    "ldd",
+];
 
 /// docker's config.json in a new directory, with `user:password` for `host`.
 fn docker_config(host: &str, user: &str, password: &str) -> tempfile::TempDir {

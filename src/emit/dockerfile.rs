@@ -36,7 +36,8 @@ pub fn from_dockerfile(target: &Target, df: &Dockerfile, options: &Options) -> E
         let _ = writeln!(out, "ARG {}{}", arg.name, arg.default.as_ref().map(|d| format!("={}", quote(d))).unwrap_or_default());
     }
     for (name, dir) in &options.context_stages {
-        let _ = writeln!(out, "\nFROM scratch AS {name}\nCOPY {}", serde_json::to_string(&[format!("{dir}/"), "/".into()]).unwrap_or_default());
+        let _ =
+            writeln!(out, "\nFROM scratch AS {name}\nCOPY {}", serde_json::to_string(&[format!("{dir}/"), "/".into()]).unwrap_or_default());
     }
     let mut linked = 0;
     let mut pinned = 0;

@@ -117,7 +117,8 @@ mod tests {
 
     #[test]
     fn named_contexts_are_read_from_what_stands_for_them() {
-        let named = BTreeMap::from([("docs".to_string(), "mpbake-context-0".to_string()), ("alpine".to_string(), "r/alpine:3".to_string())]);
+        let named =
+            BTreeMap::from([("docs".to_string(), "mpbake-context-0".to_string()), ("alpine".to_string(), "r/alpine:3".to_string())]);
         let from = |f: &str| CopyOp { sources: vec!["/a".into()], dest: "/d/".into(), from: Some(f.into()), ..Default::default() };
         assert_eq!(copy(&from("docs"), "c", &named).as_deref(), Some(r#"COPY --from=mpbake-context-0 ["/a","/d/"]"#));
         assert_eq!(copy(&from("alpine"), "c", &named).as_deref(), Some(r#"COPY --from=r/alpine:3 ["/a","/d/"]"#));

@@ -10,9 +10,9 @@ use base64::Engine as _;
 use serde_json::Value as Json;
 
 use super::endpoint::{Address, Tunnel, resolve};
-use super::watch::Watch;
 use super::session::{self, Provided};
 use super::trace::{self, Status};
+use super::watch::Watch;
 
 /// The largest `docker save` archive taken from a node.
 const ARCHIVE_LIMIT: u64 = 64 << 30;

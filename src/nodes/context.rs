@@ -86,7 +86,8 @@ mod tests {
         std::fs::write(dir.path().join("src/skip/x"), "x").unwrap();
         std::fs::write(dir.path().join("secret.env"), "A=1").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("link")).unwrap();
-        let bytes = tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &[("n/0".into(), dir.path().join("src"))]).unwrap();
+        let bytes =
+            tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &[("n/0".into(), dir.path().join("src"))]).unwrap();
         let mut archive = tar::Archive::new(bytes.as_slice());
         let names: Vec<String> = archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
         assert_eq!(names, ["Dockerfile", "c/link", "c/src/", "c/src/main.go", "n/0/main.go", "n/0/skip/", "n/0/skip/x"]);

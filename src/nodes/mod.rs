@@ -18,8 +18,8 @@ mod watch;
 
 pub use context::PREFIX as CONTEXT_PREFIX;
 pub use placement::{Placement, place};
-pub use session::Provided;
 pub use run::{Input, Jobs, NodeError, Results, build_all, reach};
+pub use session::Provided;
 
 use crate::ir::Platform;
 

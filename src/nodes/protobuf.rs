@@ -117,7 +117,15 @@ mod tests {
         put_bytes(&mut message, 2, &[7u8; 200]);
         assert_eq!(string_field(&message, 1), "token");
         let read: Vec<(u64, u64)> = fields(&message)
-            .map(|(f, v)| (f, match v { Value::Number(n) => n, Value::Bytes(b) => b.len() as u64 }))
+            .map(|(f, v)| {
+                (
+                    f,
+                    match v {
+                        Value::Number(n) => n,
+                        Value::Bytes(b) => b.len() as u64,
+                    },
+                )
+            })
             .collect();
         assert_eq!(read, [(1, 5), (3, 300), (2, 200)]);
         assert_eq!(string_field(&message, 9), "");

@@ -192,13 +192,8 @@ fn one(
 /// One attempt: build on `node`, fetch the image, check its platform.
 fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str, tar: Vec<u8>) -> Result<Fetched, Failure> {
     let (api, _) = Api::connect(&node.endpoint).map_err(Failure::Node)?;
-    let request = Request {
-        dockerfile: context::DOCKERFILE,
-        platform,
-        args: &input.args,
-        network: &input.network,
-        provided: input.provided.clone(),
-    };
+    let request =
+        Request { dockerfile: context::DOCKERFILE, platform, args: &input.args, network: &input.network, provided: input.provided.clone() };
     let mut reporter = Reporter::new(jobs.progress, &node.name, target, platform);
     let image = api.build(tar, &request, &mut |status| reporter.status(status))?;
     let saved = tempfile::NamedTempFile::new_in(jobs.store.root()).map_err(|e| Failure::Node(e.to_string()))?;

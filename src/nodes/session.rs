@@ -212,10 +212,7 @@ mod tests {
         let (small, big) = (dir.path().join("small"), dir.path().join("big"));
         std::fs::write(&small, "s3cret").unwrap();
         std::fs::write(&big, vec![b'x'; 500 * 1024 + 1]).unwrap();
-        let provided = Provided {
-            secrets: BTreeMap::from([("token".to_string(), small), ("big".to_string(), big)]),
-            ..Default::default()
-        };
+        let provided = Provided { secrets: BTreeMap::from([("token".to_string(), small), ("big".to_string(), big)]), ..Default::default() };
         assert_eq!(bytes_field(&secret(&provided, &request("token")).unwrap(), 1), b"s3cret");
         assert_eq!(secret(&provided, &request("other")).unwrap_err().0, grpc::NOT_FOUND);
         assert!(secret(&provided, &request("big")).unwrap_err().1.contains("500 KiB"));

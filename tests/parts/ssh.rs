@@ -41,8 +41,10 @@ pub struct Agent {
 impl Agent {
     pub fn start(dir: &Path) -> Agent {
         let key = dir.join("id_ed25519");
-        let made =
-            std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "mpbake-test-key", "-f"]).arg(&key).status();
+        let made = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "mpbake-test-key", "-f"])
+            .arg(&key)
+            .status();
         assert!(made.is_ok_and(|s| s.success()));
         let socket = dir.join("agent.sock");
         let child = std::process::Command::new("ssh-agent")
