@@ -263,13 +263,15 @@ target "app" {
 }
 
 #[test]
-fn a_target_a_node_cannot_be_sent_is_an_error_at_its_run() {
-    let dockerfile = "FROM scratch AS b\nCOPY a /a\nFROM busybox\nRUN --mount=type=secret,id=tok cat /run/secrets/tok\n";
-    let hcl = "target \"app\" {\n  platforms = [\"linux/arm64\"]\n}\n";
-    let ws = Workspace::with(&[("docker-bake.hcl", hcl), ("Dockerfile", dockerfile), ("a", "a")]);
+fn a_target_a_node_cannot_be_sent_is_an_error_at_the_target() {
+    let dockerfile = "FROM busybox\nCOPY --from=built /a /a\nRUN --mount=type=secret,id=tok cat /run/secrets/tok\n";
+    let hcl = "target \"base\" {}\ntarget \"app\" {\n  platforms = [\"linux/arm64\"]\n  contexts = { built = \"target:base\" }\n}\n";
+    let ws = Workspace::with(&[("docker-bake.hcl", hcl), ("Dockerfile", dockerfile)]);
     let run = ws.run(&["plan", "app", "--node", "linux/arm64=unix:///x.sock"], &[]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
-    assert!(run.stderr().contains("build::node-unsupported") && run.stderr().contains("Dockerfile:4:1"), "{}", run.stderr());
+    let stderr = run.stderr();
+    assert!(stderr.contains("build::node-unsupported") && stderr.contains("built=target:base"), "{stderr}");
+    assert!(stderr.contains("docker-bake.hcl:2:8") && !stderr.contains("secret"), "at the target; secrets are sent: {stderr}");
     let here = ws.run(&["plan", "app"], &[]);
     assert_eq!(here.code(), 0, "built here, the same target is fine: {}", here.stderr());
 }
