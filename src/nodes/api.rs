@@ -106,7 +106,8 @@ impl Api {
 
     /// Builds `context` (a tar holding the Dockerfile) with BuildKit; `report` sees its progress.
     /// Returns the image's ID (its config's digest); nothing is tagged on the node.
-    pub fn build(&self, context: Vec<u8>, request: &Request, report: &mut dyn FnMut(Status)) -> Result<String, Failure> {
+    pub fn build(&self, context: &Path, request: &Request, report: &mut dyn FnMut(Status)) -> Result<String, Failure> {
+        let file = std::fs::File::open(context).map_err(|e| Failure::Node(format!("{}: {e}", context.display())))?;
         let args = serde_json::to_string(request.args).unwrap_or_default();
         let mut query = vec![("version", "2"), ("dockerfile", request.dockerfile), ("platform", request.platform), ("buildargs", &args)];
         query.push(("networkmode", request.network));
@@ -117,7 +118,7 @@ impl Api {
             let watch = Watch::start(&self.http, &self.base);
             let post = self.http.post(format!("{}/v1.41/build", self.base)).query(&query).query(&[("session", &session.id)]);
             let post = post.header("Content-Type", "application/x-tar");
-            let mut response = post.body(context).send().await.map_err(|e| Failure::Node(plain(&e)))?;
+            let mut response = post.body(streamed(file)).send().await.map_err(|e| Failure::Node(plain(&e)))?;
             if !response.status().is_success() {
                 let status = response.status();
                 let body: Json = response.json().await.unwrap_or_default();
@@ -191,6 +192,23 @@ impl Api {
             Ok(())
         })
     }
+}
+
+/// A body read from `file` a piece at a time (the context's tar, of any size).
+fn streamed(file: std::fs::File) -> reqwest::Body {
+    let pieces = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let mut piece = vec![0u8; 256 << 10];
+        match std::io::Read::read(&mut file, &mut piece) {
+            Ok(0) => None,
+            Ok(n) => {
+                piece.truncate(n);
+                Some((Ok(bytes::Bytes::from(piece)), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    });
+    reqwest::Body::wrap_stream(pieces)
 }
 
 /// An HTTP error with its causes, in one line.

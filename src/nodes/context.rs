@@ -4,6 +4,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use tempfile::NamedTempFile;
+
 use crate::confine::{Dir, Kind};
 use crate::exec::Ignore;
 
@@ -13,12 +15,13 @@ pub const PREFIX: &str = "c";
 pub const DOCKERFILE: &str = "Dockerfile";
 
 /// The tar of `context` with `dockerfile` beside it, and each named context's directory under
-/// its own name in `named`; files are owned by root, as BuildKit makes a context's files when
-/// it copies them.
-pub fn tar(context: &Path, ignore: &[String], dockerfile: &str, named: &[(String, PathBuf)]) -> io::Result<Vec<u8>> {
+/// its own name in `named`, written to a new file in `dir` (a context of any size costs disk,
+/// not memory); files are owned by root, as BuildKit makes a context's files when it copies them.
+pub fn tar(context: &Path, ignore: &[String], dockerfile: &str, named: &[(String, PathBuf)], dir: &Path) -> io::Result<NamedTempFile> {
     let open = |path: &Path| Dir::open_host(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())));
     let top = open(context)?;
-    let mut builder = tar::Builder::new(Vec::new());
+    let file = NamedTempFile::new_in(dir)?;
+    let mut builder = tar::Builder::new(io::BufWriter::new(file));
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);
     header.set_mode(0o644);
@@ -28,12 +31,12 @@ pub fn tar(context: &Path, ignore: &[String], dockerfile: &str, named: &[(String
     for (at, path) in named {
         append_dir(&mut builder, &open(path)?, at, "", &Ignore::new(&[]))?;
     }
-    builder.into_inner()
+    builder.into_inner()?.into_inner().map_err(io::IntoInnerError::into_error)
 }
 
 /// Appends `dir`'s entries (context-relative names under `relative`), sorted, skipping ignored
 /// ones and anything but files, directories and symlinks.
-fn append_dir(builder: &mut tar::Builder<Vec<u8>>, dir: &Dir, at: &str, relative: &str, ignore: &Ignore) -> io::Result<()> {
+fn append_dir<W: io::Write>(builder: &mut tar::Builder<W>, dir: &Dir, at: &str, relative: &str, ignore: &Ignore) -> io::Result<()> {
     let mut names: Vec<String> = dir.names()?.into_iter().filter_map(|n| n.into_string().ok()).collect();
     names.sort();
     for name in names {
@@ -86,9 +89,9 @@ mod tests {
         std::fs::write(dir.path().join("src/skip/x"), "x").unwrap();
         std::fs::write(dir.path().join("secret.env"), "A=1").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("link")).unwrap();
-        let bytes =
-            tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &[("n/0".into(), dir.path().join("src"))]).unwrap();
-        let mut archive = tar::Archive::new(bytes.as_slice());
+        let (named, out) = ([("n/0".to_string(), dir.path().join("src"))], tempfile::tempdir().unwrap());
+        let file = tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &named, out.path()).unwrap();
+        let mut archive = tar::Archive::new(std::fs::File::open(file.path()).unwrap());
         let names: Vec<String> = archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
         assert_eq!(names, ["Dockerfile", "c/link", "c/src/", "c/src/main.go", "n/0/main.go", "n/0/skip/", "n/0/skip/x"]);
     }

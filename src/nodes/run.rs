@@ -85,7 +85,7 @@ pub fn build_all(jobs: &Jobs, reached: Reached) -> Result<Results, NodeError> {
     let down = Mutex::new(reached.0);
     let mut tars = BTreeMap::new();
     for (name, input) in &jobs.inputs {
-        let tar = context::tar(&input.context, &input.ignore, &input.dockerfile, &input.named)
+        let tar = context::tar(&input.context, &input.ignore, &input.dockerfile, &input.named, jobs.store.root())
             .map_err(|e| NodeError::Nodes(format!("packing the context of `{name}` for its node: {e}")))?;
         tars.insert(name.clone(), tar);
     }
@@ -97,7 +97,10 @@ pub fn build_all(jobs: &Jobs, reached: Reached) -> Result<Results, NodeError> {
             .map(|((target, platform), order)| {
                 let (down, tars) = (&down, &tars);
                 scope.spawn(move || {
-                    let built = one(jobs, target, platform, order, tars.get(target).cloned().unwrap_or_default(), down);
+                    let built = match tars.get(target) {
+                        Some(tar) => one(jobs, target, platform, order, tar.path(), down),
+                        None => Err(NodeError::Nodes(format!("`{target}` has no context for its node"))),
+                    };
                     ((target.clone(), platform.clone()), built)
                 })
             })
@@ -147,7 +150,7 @@ fn one(
     target: &str,
     platform: &str,
     order: &[usize],
-    tar: Vec<u8>,
+    tar: &std::path::Path,
     down: &Mutex<Vec<Option<String>>>,
 ) -> Result<(Fetched, String), NodeError> {
     let Some(input) = jobs.inputs.get(target) else { return Err(NodeError::Nodes(format!("`{target}` has no input for its node"))) };
@@ -161,7 +164,7 @@ fn one(
             reasons.push(format!("{}: {reason}", node.name));
             continue;
         }
-        match on_node(jobs, node, input, target, platform, tar.clone()) {
+        match on_node(jobs, node, input, target, platform, tar) {
             Ok(fetched) => return Ok((fetched, node.name.clone())),
             Err(Failure::Build(message)) if message.contains("401 Unauthorized") || message.contains("403 Forbidden") => {
                 // credentials are the machine's business (exit 2), and every node would be refused alike
@@ -190,7 +193,7 @@ fn one(
 }
 
 /// One attempt: build on `node`, fetch the image, check its platform.
-fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str, tar: Vec<u8>) -> Result<Fetched, Failure> {
+fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str, tar: &std::path::Path) -> Result<Fetched, Failure> {
     let (api, _) = Api::connect(&node.endpoint).map_err(Failure::Node)?;
     let request =
         Request { dockerfile: context::DOCKERFILE, platform, args: &input.args, network: &input.network, provided: input.provided.clone() };
