@@ -161,6 +161,24 @@ fn the_go_hello_rebuilds_from_a_shared_cache_on_a_fresh_machine() {
     let after = hello.build(i.path(), &["--cache-from", &format!("{host}/cache:shared")]);
     assert_eq!((executed(&after), digest(&after)), (0, digest(&warm)), "{}", after.stderr());
 
+    // a cache gone after its records were imported (its registry stopped): a step whose layers
+    // only it held runs again instead of failing the build
+    let doomed = Registry::start();
+    let doomed_ref = format!("{}/cache:hello", doomed.host());
+    let exported = hello.build(fresh().path(), &["--cache-to", &format!("type=registry,ref={doomed_ref},mode=max")]);
+    assert_eq!(exported.code(), 0, "{}", exported.stderr());
+    let n = fresh();
+    let imported = hello.build(n.path(), &["--cache-from", &doomed_ref]);
+    assert_eq!((imported.code(), executed(&imported)), (0, 0), "{}", imported.stderr());
+    drop(doomed);
+    let renamed = std::fs::read_to_string(hello.dir.path().join("Dockerfile"))
+        .unwrap_or_default()
+        .replace("/usr/local/bin/hello", "/usr/local/bin/hi");
+    std::fs::write(hello.dir.path().join("Dockerfile.renamed"), renamed).expect("Dockerfile.renamed");
+    let after = hello.build(n.path(), &["--set", "hello.dockerfile=Dockerfile.renamed"]);
+    assert_eq!(after.code(), 0, "{}", after.stderr());
+    assert!(after.stderr().contains("does not answer") && executed(&after) > 0, "{}", after.stderr());
+
     // mounts=true: the Go build cache of `RUN --mount=type=cache` travels too, so a RUN that
     // must run again (a changed source) starts warm on a fresh machine
     let dockerfile = std::fs::read_to_string(hello.dir.path().join("Dockerfile")).unwrap_or_default().replace(

@@ -94,6 +94,8 @@ pub struct Engine<'a> {
     pub(super) imported: (std::collections::HashSet<String>, AtomicUsize),
     /// Each built node's step key, by position in the plan.
     pub(super) keys: Mutex<Vec<Option<String>>>,
+    /// Which registries still have the layers stored records name.
+    pub(super) origins: super::origins::Origins,
 }
 
 impl<'a> Engine<'a> {
@@ -134,6 +136,7 @@ impl<'a> Engine<'a> {
             cached: AtomicUsize::new(0),
             imported: (imported, AtomicUsize::new(0)),
             keys: Mutex::new(vec![None; plan.nodes.len()]),
+            origins: Default::default(),
         })
     }
 
@@ -427,6 +430,7 @@ impl<'a> Engine<'a> {
                 pulled.layers.len()
             )));
         }
+        self.origins.pulled(&image);
         let layers = pulled
             .layers
             .into_iter()

@@ -295,7 +295,8 @@ impl Engine<'_> {
         Some(state)
     }
 
-    /// A stored result under `key`, if every layer it names can still be had.
+    /// A stored result under `key`, if every layer it names can still be had: from the store,
+    /// as a snapshot, or from the registry it names (asked when not a base this build pulled).
     pub(super) fn load(&self, key: &str) -> Option<State> {
         let bytes = std::fs::read(self.store.root().join("steps").join(key)).ok()?;
         let record: Json = serde_json::from_slice(&bytes).ok()?;
@@ -310,9 +311,13 @@ impl Engine<'_> {
                 }
                 None => self.known_blob(&diff_id),
             };
-            let available = origin.is_some()
-                || descriptor.as_ref().is_some_and(|d| self.store.has_whole(&d.digest, d.size))
-                || self.snapshot_of(&diff_id).is_some();
+            let here = descriptor.as_ref().is_some_and(|d| self.store.has_whole(&d.digest, d.size)) || self.snapshot_of(&diff_id).is_some();
+            let available = here
+                || match (&origin, &descriptor) {
+                    (Some(o), Some(d)) => self.origins.has(self.registry, o, &d.digest, &|text| self.progress.line(text)),
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
             if !available {
                 return None;
             }

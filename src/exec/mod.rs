@@ -16,6 +16,7 @@ mod inline;
 mod layers;
 mod local;
 mod lookup;
+mod origins;
 mod output;
 pub mod progress;
 mod rootfs;
