@@ -131,6 +131,12 @@ pub fn clean_leftovers(root: &Path) -> std::io::Result<()> {
             }
         }
     }
+    // context tars and `docker save` archives of node builds (`nodes/PID.…`)
+    for entry in std::fs::read_dir(root.join("nodes")).into_iter().flatten().flatten() {
+        if dead(&entry.file_name().to_string_lossy()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     for entry in std::fs::read_dir(root.join("run")).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !dead(&name) {

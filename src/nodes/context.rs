@@ -15,12 +15,17 @@ pub const PREFIX: &str = "c";
 pub const DOCKERFILE: &str = "Dockerfile";
 
 /// The tar of `context` with `dockerfile` beside it, and each named context's directory under
-/// its own name in `named`, written to a new file in `dir` (a context of any size costs disk,
-/// not memory); files are owned by root, as BuildKit makes a context's files when it copies them.
-pub fn tar(context: &Path, ignore: &[String], dockerfile: &str, named: &[(String, PathBuf)], dir: &Path) -> io::Result<NamedTempFile> {
+/// its own name in `named`, written into `file` (a context of any size costs disk, not
+/// memory); files are owned by root, as BuildKit makes a context's files when it copies them.
+pub fn tar(
+    context: &Path,
+    ignore: &[String],
+    dockerfile: &str,
+    named: &[(String, PathBuf)],
+    file: NamedTempFile,
+) -> io::Result<NamedTempFile> {
     let open = |path: &Path| Dir::open_host(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())));
     let top = open(context)?;
-    let file = NamedTempFile::new_in(dir)?;
     let mut builder = tar::Builder::new(io::BufWriter::new(file));
     let mut header = tar::Header::new_gnu();
     header.set_size(dockerfile.len() as u64);
@@ -90,7 +95,8 @@ mod tests {
         std::fs::write(dir.path().join("secret.env"), "A=1").unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("link")).unwrap();
         let (named, out) = ([("n/0".to_string(), dir.path().join("src"))], tempfile::tempdir().unwrap());
-        let file = tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &named, out.path()).unwrap();
+        let into = NamedTempFile::new_in(out.path()).unwrap();
+        let file = tar(dir.path(), &["*.env".into(), "src/skip".into()], "FROM scratch\n", &named, into).unwrap();
         let mut archive = tar::Archive::new(std::fs::File::open(file.path()).unwrap());
         let names: Vec<String> = archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
         assert_eq!(names, ["Dockerfile", "c/link", "c/src/", "c/src/main.go", "n/0/main.go", "n/0/skip/", "n/0/skip/x"]);

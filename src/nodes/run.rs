@@ -85,7 +85,8 @@ pub fn build_all(jobs: &Jobs, reached: Reached) -> Result<Results, NodeError> {
     let down = Mutex::new(reached.0);
     let mut tars = BTreeMap::new();
     for (name, input) in &jobs.inputs {
-        let tar = context::tar(&input.context, &input.ignore, &input.dockerfile, &input.named, jobs.store.root())
+        let tar = scratch_file(jobs.store.root(), "context")
+            .and_then(|file| context::tar(&input.context, &input.ignore, &input.dockerfile, &input.named, file))
             .map_err(|e| NodeError::Nodes(format!("packing the context of `{name}` for its node: {e}")))?;
         tars.insert(name.clone(), tar);
     }
@@ -199,7 +200,7 @@ fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str
         Request { dockerfile: context::DOCKERFILE, platform, args: &input.args, network: &input.network, provided: input.provided.clone() };
     let mut reporter = Reporter::new(jobs.progress, &node.name, target, platform);
     let image = api.build(tar, &request, &mut |status| reporter.status(status))?;
-    let saved = tempfile::NamedTempFile::new_in(jobs.store.root()).map_err(|e| Failure::Node(e.to_string()))?;
+    let saved = scratch_file(jobs.store.root(), "image").map_err(|e| Failure::Node(e.to_string()))?;
     api.save(&image, saved.path()).map_err(|e| Failure::Node(format!("fetching image {image}: {e}")))?;
     let fetched =
         import::import(saved.path(), &image, jobs.store, jobs.compression).map_err(|e| Failure::Node(format!("image {image}: {e}")))?;
@@ -214,4 +215,12 @@ fn on_node(jobs: &Jobs, node: &Node, input: &Input, target: &str, platform: &str
         )));
     }
     Ok(fetched)
+}
+
+/// A new file in the store's `nodes/` directory, named after this process (`PID.WHAT-…`), so
+/// what a killed mpbake left there is removed by the next build (`exec::clean_leftovers`).
+fn scratch_file(store: &std::path::Path, what: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = store.join("nodes");
+    std::fs::create_dir_all(&dir)?;
+    tempfile::Builder::new().prefix(&format!("{}.{what}-", std::process::id())).tempfile_in(dir)
 }
