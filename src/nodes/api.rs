@@ -118,7 +118,8 @@ impl Api {
             let watch = Watch::start(&self.http, &self.base);
             let post = self.http.post(format!("{}/v1.41/build", self.base)).query(&query).query(&[("session", &session.id)]);
             let post = post.header("Content-Type", "application/x-tar");
-            let mut response = post.body(streamed(file)).send().await.map_err(|e| Failure::Node(plain(&e)))?;
+            let mut response =
+                post.body(reqwest::Body::from(tokio::fs::File::from_std(file))).send().await.map_err(|e| Failure::Node(plain(&e)))?;
             if !response.status().is_success() {
                 let status = response.status();
                 let body: Json = response.json().await.unwrap_or_default();
@@ -192,23 +193,6 @@ impl Api {
             Ok(())
         })
     }
-}
-
-/// A body read from `file` a piece at a time (the context's tar, of any size).
-fn streamed(file: std::fs::File) -> reqwest::Body {
-    let pieces = futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut piece = vec![0u8; 256 << 10];
-        match std::io::Read::read(&mut file, &mut piece) {
-            Ok(0) => None,
-            Ok(n) => {
-                piece.truncate(n);
-                Some((Ok(bytes::Bytes::from(piece)), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    });
-    reqwest::Body::wrap_stream(pieces)
 }
 
 /// An HTTP error with its causes, in one line.

@@ -98,10 +98,7 @@ pub fn build_all(jobs: &Jobs, reached: Reached) -> Result<Results, NodeError> {
             .map(|((target, platform), order)| {
                 let (down, tars) = (&down, &tars);
                 scope.spawn(move || {
-                    let built = match tars.get(target) {
-                        Some(tar) => one(jobs, target, platform, order, tar.path(), down),
-                        None => Err(NodeError::Nodes(format!("`{target}` has no context for its node"))),
-                    };
+                    let built = one(jobs, target, platform, order, tars, down);
                     ((target.clone(), platform.clone()), built)
                 })
             })
@@ -151,10 +148,12 @@ fn one(
     target: &str,
     platform: &str,
     order: &[usize],
-    tar: &std::path::Path,
+    tars: &BTreeMap<String, tempfile::NamedTempFile>,
     down: &Mutex<Vec<Option<String>>>,
 ) -> Result<(Fetched, String), NodeError> {
-    let Some(input) = jobs.inputs.get(target) else { return Err(NodeError::Nodes(format!("`{target}` has no input for its node"))) };
+    let (Some(input), Some(tar)) = (jobs.inputs.get(target), tars.get(target)) else {
+        return Err(NodeError::Nodes(format!("`{target}` has no input for its node")));
+    };
     let mut reasons = Vec::new();
     for &index in order {
         if crate::exec::stopping() {
@@ -165,7 +164,7 @@ fn one(
             reasons.push(format!("{}: {reason}", node.name));
             continue;
         }
-        match on_node(jobs, node, input, target, platform, tar) {
+        match on_node(jobs, node, input, target, platform, tar.path()) {
             Ok(fetched) => return Ok((fetched, node.name.clone())),
             Err(Failure::Build(message)) if message.contains("401 Unauthorized") || message.contains("403 Forbidden") => {
                 // credentials are the machine's business (exit 2), and every node would be refused alike
